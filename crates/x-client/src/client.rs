@@ -1,0 +1,801 @@
+//! The X client: one shared HTTP client, signed requests, retries, and the v2 account/post calls.
+//!
+//! Contract: [`XClient`] is cheap to share (`Arc` inside); every request is signed per
+//! [`crate::sign`]; rate-limit headers are read from every response and returned with results
+//! and errors.
+//!
+//! # Retries (x-api-notes §6.4, §6.5)
+//!
+//! - **Retried** with capped exponential backoff plus jitter ([`RetryPolicy`]): `GET /2/users/me`,
+//!   `DELETE /2/tweets/:id`, every upload call (v1.1 simple/INIT/APPEND/FINALIZE/STATUS, v2
+//!   one-shot/initialize/append/finalize/STATUS, alt-text metadata) on 5xx (incl. 503), 429,
+//!   timeouts, resets and connection failures. A 429 waits for `x-rate-limit-reset` when that is
+//!   within [`RetryPolicy::max_rate_limit_wait`], otherwise it fails at once. A failed APPEND
+//!   segment is re-sent alone with the same `segment_index` (X and the simulator overwrite).
+//! - **`POST /2/tweets` is never retried blindly**: a timeout, reset or 5xx may follow a post that
+//!   was created. It is re-sent only when the request provably never left (connection refused,
+//!   DNS). On an unknown outcome the identical request is re-sent **once** (§6.5): 201 means the
+//!   first try never posted; 403 "duplicate content" means it did (the id is then looked up in the
+//!   account's recent posts). Posts with no text are not probed (a duplicate check needs text).
+//!   So no post is ever created twice. 4xx answers and 429 are returned as they are.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
+
+use crate::credentials::{Credentials, Endpoints};
+use crate::error::{now_secs, ApiError, ClientError, NetworkFailure};
+use crate::ratelimit::RateLimit;
+use crate::sign::{encode_form, sign, SignInput};
+use crate::text;
+
+/// Retry settings (see the module docs for what is retried).
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// First backoff delay; doubles each retry.
+    pub base_delay: Duration,
+    /// Backoff cap.
+    pub max_delay: Duration,
+    /// Longest wait for a rate-limit reset before giving up.
+    pub max_rate_limit_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 4,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(15),
+            max_rate_limit_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Client settings.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// TCP/TLS connect timeout.
+    pub connect_timeout: Duration,
+    /// Per-read timeout (no byte for this long = timeout).
+    pub read_timeout: Duration,
+    /// Retry policy.
+    pub retry: RetryPolicy,
+    /// APPEND segment size (clamped to 64 KiB–4 MiB; default 1 MiB per §8).
+    pub chunk_size: usize,
+    /// APPEND segments in flight at once (default 4, chosen by measurement on the simulator).
+    pub append_concurrency: usize,
+    /// Overall deadline of STATUS polling.
+    pub processing_deadline: Duration,
+    /// Age after which a remembered "v2" route decision is re-probed (7 days).
+    pub route_ttl: Duration,
+    /// Delay before the single §6.5 re-send of a post with an unknown outcome.
+    pub resend_delay: Duration,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+            chunk_size: 1024 * 1024,
+            append_concurrency: 4,
+            processing_deadline: Duration::from_secs(600),
+            route_ttl: Duration::from_secs(7 * 24 * 3600),
+            resend_delay: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Permission level of the token (`x-access-level`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccessLevel {
+    /// `read`: cannot post (stale token, §11).
+    Read,
+    /// `read-write`.
+    ReadWrite,
+    /// `read-write-directmessages`.
+    #[serde(rename = "read-write-directmessages")]
+    ReadWriteDirectMessages,
+    /// Header missing or unknown.
+    Unknown,
+}
+
+impl AccessLevel {
+    /// Parses the header value.
+    pub fn parse(s: Option<&str>) -> AccessLevel {
+        match s.map(str::trim) {
+            Some("read") => AccessLevel::Read,
+            Some("read-write") => AccessLevel::ReadWrite,
+            Some("read-write-directmessages") => AccessLevel::ReadWriteDirectMessages,
+            _ => AccessLevel::Unknown,
+        }
+    }
+
+    /// The header value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::Read => "read",
+            AccessLevel::ReadWrite => "read-write",
+            AccessLevel::ReadWriteDirectMessages => "read-write-directmessages",
+            AccessLevel::Unknown => "unknown",
+        }
+    }
+
+    /// Whether the token can post.
+    pub fn can_write(self) -> bool {
+        matches!(
+            self,
+            AccessLevel::ReadWrite | AccessLevel::ReadWriteDirectMessages
+        )
+    }
+}
+
+/// The authenticated user (`GET /2/users/me`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    /// User id.
+    pub id: String,
+    /// `@` handle without the `@`.
+    pub username: String,
+    /// Display name.
+    pub name: String,
+    /// From `x-access-level`.
+    pub access_level: AccessLevel,
+    /// Rate-limit headers.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// Who may reply (`reply_settings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReplySettings {
+    /// `following`
+    #[serde(rename = "following")]
+    Following,
+    /// `mentionedUsers`
+    #[serde(rename = "mentionedUsers")]
+    MentionedUsers,
+    /// `subscribers`
+    #[serde(rename = "subscribers")]
+    Subscribers,
+    /// `verified`
+    #[serde(rename = "verified")]
+    Verified,
+}
+
+/// A poll.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Poll {
+    /// 2–4 options of 1–25 characters.
+    pub options: Vec<String>,
+    /// 5–10080 minutes.
+    pub duration_minutes: u32,
+}
+
+/// What to post.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostRequest {
+    /// The text (NFC-normalised before sending).
+    pub text: String,
+    /// Uploaded media ids (1–4).
+    pub media_ids: Vec<String>,
+    /// Post being replied to.
+    pub reply_to: Option<String>,
+    /// Who may reply.
+    pub reply_settings: Option<ReplySettings>,
+    /// A poll (not with media).
+    pub poll: Option<Poll>,
+}
+
+impl PostRequest {
+    /// A text-only post.
+    pub fn text(text: impl Into<String>) -> Self {
+        PostRequest {
+            text: text.into(),
+            ..PostRequest::default()
+        }
+    }
+
+    /// The JSON body of `POST /2/tweets`.
+    pub fn to_json(&self) -> Value {
+        let mut body = serde_json::Map::new();
+        let text = text::normalize(&self.text);
+        if !text.is_empty() || self.media_ids.is_empty() {
+            body.insert("text".into(), json!(text));
+        }
+        if !self.media_ids.is_empty() {
+            body.insert("media".into(), json!({ "media_ids": self.media_ids }));
+        }
+        if let Some(r) = &self.reply_to {
+            body.insert("reply".into(), json!({ "in_reply_to_tweet_id": r }));
+        }
+        if let Some(s) = self.reply_settings {
+            body.insert("reply_settings".into(), json!(s));
+        }
+        if let Some(p) = &self.poll {
+            body.insert(
+                "poll".into(),
+                json!({ "options": p.options, "duration_minutes": p.duration_minutes }),
+            );
+        }
+        Value::Object(body)
+    }
+}
+
+/// How a post was confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confirmation {
+    /// 201 on the first try.
+    Created,
+    /// The first try had an unknown outcome; the single re-send got 201 (first never posted).
+    Resent,
+    /// The first try had an unknown outcome; the re-send got "duplicate": the first one posted.
+    FirstTryPosted,
+}
+
+/// A created post.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Posted {
+    /// Post id.
+    pub id: String,
+    /// The text X echoed (may differ: t.co links).
+    pub text: String,
+    /// How the outcome was established.
+    pub confirmation: Confirmation,
+    /// Rate-limit headers.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// A successful response.
+#[derive(Debug, Clone)]
+pub(crate) struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Resp {
+    pub(crate) fn json(&self, path: &str) -> Result<Value, ClientError> {
+        if self.body.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&self.body).map_err(|e| ClientError::Unexpected {
+            path: path.to_owned(),
+            message: format!("HTTP {} body is not JSON ({e})", self.status),
+        })
+    }
+
+    pub(crate) fn rate_limit(&self) -> Option<RateLimit> {
+        RateLimit::from_headers(&self.headers)
+    }
+}
+
+/// One multipart field.
+#[derive(Debug, Clone)]
+pub(crate) enum Field {
+    Text(&'static str, String),
+    Bytes {
+        name: &'static str,
+        bytes: Bytes,
+        mime: String,
+    },
+    File {
+        name: &'static str,
+        path: std::path::PathBuf,
+        len: u64,
+        mime: String,
+    },
+}
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub(crate) enum Payload {
+    None,
+    /// JSON (unsigned); the flag sets `charset=UTF-8` (v1.1 metadata).
+    Json(Value, bool),
+    /// Form (signed).
+    Form(Vec<(String, String)>),
+    /// Multipart (unsigned).
+    Multipart(Vec<Field>),
+}
+
+/// The X API client.
+#[derive(Clone)]
+pub struct XClient {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub http: reqwest::Client,
+    pub endpoints: Endpoints,
+    pub credentials: Credentials,
+    pub config: ClientConfig,
+}
+
+impl std::fmt::Debug for XClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("XClient")
+            .field("endpoints", &self.inner.endpoints)
+            .field("credentials", &self.inner.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+fn path_of(url: &str) -> String {
+    let after = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let path = after.find('/').map(|i| &after[i..]).unwrap_or("/");
+    path.split('?').next().unwrap_or(path).to_owned()
+}
+
+fn network_error(e: &reqwest::Error, what: &str) -> ClientError {
+    let failure = if e.is_connect() {
+        NetworkFailure::Connect
+    } else if e.is_timeout() {
+        NetworkFailure::Timeout
+    } else {
+        NetworkFailure::Other
+    };
+    // reqwest's Display may include the URL; our URLs carry no secrets.
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    ClientError::Network {
+        failure,
+        what: what.to_owned(),
+        message,
+    }
+}
+
+impl XClient {
+    /// A client with default settings.
+    pub fn new(endpoints: Endpoints, credentials: Credentials) -> Result<Self, ClientError> {
+        Self::with_config(endpoints, credentials, ClientConfig::default())
+    }
+
+    /// A client with explicit settings.
+    pub fn with_config(
+        endpoints: Endpoints,
+        credentials: Credentials,
+        config: ClientConfig,
+    ) -> Result<Self, ClientError> {
+        let credentials = credentials.trimmed();
+        let missing = credentials.missing();
+        if !missing.is_empty() {
+            return Err(ClientError::Config(format!(
+                "missing credential values: {}",
+                missing.join(", ")
+            )));
+        }
+        let endpoints = endpoints.normalised();
+        for base in [&endpoints.api_base, &endpoints.upload_base] {
+            if !(base.starts_with("http://") || base.starts_with("https://")) {
+                return Err(ClientError::Config(format!(
+                    "base URL must start with http:// or https://: {base}"
+                )));
+            }
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .read_timeout(config.read_timeout)
+            .user_agent(concat!("postbridge/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(XClient {
+            inner: Arc::new(Inner {
+                http,
+                endpoints,
+                credentials,
+                config,
+            }),
+        })
+    }
+
+    /// The endpoints in use.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.inner.endpoints
+    }
+
+    /// The settings in use.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn api_url(&self, path: &str) -> String {
+        format!("{}{}", self.inner.endpoints.api_base, path)
+    }
+
+    pub(crate) fn upload_url(&self, path: &str) -> String {
+        format!("{}{}", self.inner.endpoints.upload_base, path)
+    }
+
+    /// Sends one signed request, without retries. Non-2xx → [`ClientError::Api`].
+    pub(crate) async fn send_once(
+        &self,
+        method: Method,
+        url: &str,
+        payload: &Payload,
+    ) -> Result<Resp, ClientError> {
+        let path = path_of(url);
+        let what = format!("{method} {path}");
+        let form: &[(String, String)] = match payload {
+            Payload::Form(f) => f,
+            _ => &[],
+        };
+        let mut input = SignInput::new(method.as_str(), url);
+        input.form = form;
+        let signed = sign(&self.inner.credentials, &input)?;
+        let mut req = self
+            .inner
+            .http
+            .request(method.clone(), url)
+            .header(AUTHORIZATION, signed.authorization);
+        req = match payload {
+            Payload::None => req,
+            Payload::Json(v, charset) => {
+                let ct = if *charset {
+                    "application/json; charset=UTF-8"
+                } else {
+                    "application/json"
+                };
+                let body = serde_json::to_vec(v)
+                    .map_err(|e| ClientError::Config(format!("cannot encode JSON: {e}")))?;
+                req.header(CONTENT_TYPE, ct).body(body)
+            }
+            Payload::Form(f) => req
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(encode_form(f)),
+            Payload::Multipart(fields) => {
+                let mut form = reqwest::multipart::Form::new();
+                for field in fields {
+                    form = match field {
+                        Field::Text(k, v) => form.text(*k, v.clone()),
+                        Field::Bytes { name, bytes, mime } => {
+                            let len = bytes.len() as u64;
+                            let part = reqwest::multipart::Part::stream_with_length(
+                                reqwest::Body::from(bytes.clone()),
+                                len,
+                            )
+                            .file_name("blob")
+                            .mime_str(mime)
+                            .map_err(|e| ClientError::Config(format!("bad MIME type: {e}")))?;
+                            form.part(*name, part)
+                        }
+                        Field::File {
+                            name,
+                            path,
+                            len,
+                            mime,
+                        } => {
+                            let file =
+                                tokio::fs::File::open(path)
+                                    .await
+                                    .map_err(|e| ClientError::Io {
+                                        path: path.display().to_string(),
+                                        message: e.to_string(),
+                                    })?;
+                            let stream =
+                                tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024);
+                            let part = reqwest::multipart::Part::stream_with_length(
+                                reqwest::Body::wrap_stream(stream),
+                                *len,
+                            )
+                            .file_name("media")
+                            .mime_str(mime)
+                            .map_err(|e| ClientError::Config(format!("bad MIME type: {e}")))?;
+                            form.part(*name, part)
+                        }
+                    };
+                }
+                req.multipart(form)
+            }
+        };
+        let resp = req.send().await.map_err(|e| network_error(&e, &what))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map_err(|e| network_error(&e, &what))?;
+        if (200..300).contains(&status) {
+            Ok(Resp {
+                status,
+                headers,
+                body,
+            })
+        } else {
+            Err(ClientError::Api(Box::new(ApiError::parse(
+                method.as_str(),
+                &path,
+                status,
+                &headers,
+                &body,
+            ))))
+        }
+    }
+
+    /// The delay before retry number `attempt` (0-based) after `err`, or `None` to give up.
+    pub(crate) fn backoff(&self, attempt: u32, err: &ClientError) -> Option<Duration> {
+        let p = &self.inner.config.retry;
+        if let Some(api) = err.api() {
+            if api.status == 429 {
+                if let Some(reset) = api.rate_limit.and_then(|r| r.reset_at()) {
+                    let wait = Duration::from_secs(reset.saturating_sub(now_secs()) + 1);
+                    return (wait <= p.max_rate_limit_wait).then_some(wait);
+                }
+            }
+        }
+        let exp = p
+            .base_delay
+            .saturating_mul(2u32.saturating_pow(attempt))
+            .min(p.max_delay);
+        let jitter_ms = u64::try_from(p.base_delay.as_millis()).unwrap_or(0) / 2;
+        Some(exp + Duration::from_millis(fastrand::u64(0..=jitter_ms)))
+    }
+
+    /// Sends with retries while `retryable(err)` holds; cancellable.
+    pub(crate) async fn send_retrying(
+        &self,
+        method: Method,
+        url: &str,
+        payload: &Payload,
+        cancel: Option<&CancellationToken>,
+        retryable: fn(&ClientError) -> bool,
+    ) -> Result<Resp, ClientError> {
+        let mut attempt = 0u32;
+        loop {
+            let fut = self.send_once(method.clone(), url, payload);
+            let result = match cancel {
+                Some(c) => tokio::select! {
+                    _ = c.cancelled() => return Err(ClientError::Cancelled),
+                    r = fut => r,
+                },
+                None => fut.await,
+            };
+            let err = match result {
+                Ok(r) => return Ok(r),
+                Err(e) => e,
+            };
+            if attempt >= self.inner.config.retry.max_retries || !retryable(&err) {
+                return Err(err);
+            }
+            let Some(delay) = self.backoff(attempt, &err) else {
+                return Err(err);
+            };
+            sleep_cancellable(delay, cancel).await?;
+            attempt += 1;
+        }
+    }
+
+    /// `GET /2/users/me`: the user and the token's access level. Retried (§6.4).
+    pub async fn me(&self) -> Result<Me, ClientError> {
+        let url = self.api_url("/2/users/me");
+        let r = self
+            .send_retrying(
+                Method::GET,
+                &url,
+                &Payload::None,
+                None,
+                ClientError::is_transient,
+            )
+            .await?;
+        let v = r.json("/2/users/me")?;
+        let data = &v["data"];
+        let get = |k: &str| data[k].as_str().map(str::to_owned);
+        let (Some(id), Some(username)) = (get("id"), get("username")) else {
+            return Err(ClientError::Unexpected {
+                path: "/2/users/me".into(),
+                message: "no data.id / data.username".into(),
+            });
+        };
+        Ok(Me {
+            id,
+            username,
+            name: get("name").unwrap_or_default(),
+            access_level: AccessLevel::parse(
+                r.headers
+                    .get("x-access-level")
+                    .and_then(|v| v.to_str().ok()),
+            ),
+            rate_limit: r.rate_limit(),
+        })
+    }
+
+    /// `DELETE /2/tweets/:id`. Retried (deleting twice is harmless).
+    pub async fn delete(&self, id: &str) -> Result<(), ClientError> {
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ClientError::Config(format!("not a post id: {id:?}")));
+        }
+        let url = self.api_url(&format!("/2/tweets/{id}"));
+        self.send_retrying(
+            Method::DELETE,
+            &url,
+            &Payload::None,
+            None,
+            ClientError::is_transient,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// `POST /2/tweets`, never creating a post twice (module docs, §6.5).
+    pub async fn post(&self, req: &PostRequest) -> Result<Posted, ClientError> {
+        text::check_length(&text::normalize(&req.text))?;
+        let url = self.api_url("/2/tweets");
+        let payload = Payload::Json(req.to_json(), false);
+        // Only a request that provably never left is re-sent without the §6.5 probe.
+        let first = self
+            .send_retrying(Method::POST, &url, &payload, None, |e| {
+                matches!(
+                    e,
+                    ClientError::Network {
+                        failure: NetworkFailure::Connect,
+                        ..
+                    }
+                )
+            })
+            .await;
+        let unknown = match first {
+            Ok(r) => return parse_posted(&r, Confirmation::Created),
+            Err(e) if is_unknown_outcome(&e) => e,
+            Err(e) => return Err(e),
+        };
+        if text::normalize(&req.text).trim().is_empty() {
+            return Err(ClientError::UnknownOutcome(format!(
+                "{unknown}. A post without text cannot be checked safely, so it was not re-sent; check the profile before posting again"
+            )));
+        }
+        tokio::time::sleep(self.inner.config.resend_delay).await;
+        match self.send_once(Method::POST, &url, &payload).await {
+            Ok(r) => parse_posted(&r, Confirmation::Resent),
+            Err(e) if e.kind() == crate::diagnosis::ErrorKind::DuplicateContent => {
+                match self.find_recent_post(&req.text).await {
+                    Some(id) => Ok(Posted {
+                        id,
+                        text: text::normalize(&req.text),
+                        confirmation: Confirmation::FirstTryPosted,
+                        rate_limit: e.rate_limit(),
+                    }),
+                    None => Err(ClientError::UnknownOutcome(format!(
+                        "{unknown}. X reports the text as a duplicate, so the first try was posted, but its id could not be read; check the profile"
+                    ))),
+                }
+            }
+            Err(e) => Err(ClientError::UnknownOutcome(format!(
+                "{unknown}; the single check re-send also failed ({e}). The post may exist: check the profile before posting again"
+            ))),
+        }
+    }
+
+    /// Looks for the account's most recent post with `text` (for §6.5 confirmation).
+    async fn find_recent_post(&self, post_text: &str) -> Option<String> {
+        let me = self.me().await.ok()?;
+        let url = self.api_url(&format!("/2/users/{}/tweets?max_results=5", me.id));
+        let r = self
+            .send_retrying(
+                Method::GET,
+                &url,
+                &Payload::None,
+                None,
+                ClientError::is_transient,
+            )
+            .await
+            .ok()?;
+        let v = r.json("/2/users/:id/tweets").ok()?;
+        let want = text::normalize(post_text);
+        v["data"].as_array()?.iter().find_map(|t| {
+            let same = t["text"].as_str().map(text::normalize) == Some(want.clone());
+            same.then(|| t["id"].as_str().map(str::to_owned)).flatten()
+        })
+    }
+}
+
+fn is_unknown_outcome(e: &ClientError) -> bool {
+    match e {
+        ClientError::Api(a) => a.status >= 500,
+        ClientError::Network { failure, .. } => *failure != NetworkFailure::Connect,
+        ClientError::Unexpected { .. } => true,
+        _ => false,
+    }
+}
+
+fn parse_posted(r: &Resp, confirmation: Confirmation) -> Result<Posted, ClientError> {
+    let v = r.json("/2/tweets")?;
+    let id = v["data"]["id"].as_str().map(str::to_owned);
+    match id {
+        Some(id) => Ok(Posted {
+            id,
+            text: v["data"]["text"].as_str().unwrap_or_default().to_owned(),
+            confirmation,
+            rate_limit: r.rate_limit(),
+        }),
+        None => Err(ClientError::Unexpected {
+            path: "/2/tweets".into(),
+            message: "no data.id in the answer".into(),
+        }),
+    }
+}
+
+/// Sleeps, or returns [`ClientError::Cancelled`] when cancelled first.
+pub(crate) async fn sleep_cancellable(
+    d: Duration,
+    cancel: Option<&CancellationToken>,
+) -> Result<(), ClientError> {
+    match cancel {
+        Some(c) => tokio::select! {
+            _ = c.cancelled() => Err(ClientError::Cancelled),
+            _ = tokio::time::sleep(d) => Ok(()),
+        },
+        None => {
+            tokio::time::sleep(d).await;
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn post_body() {
+        let mut r = PostRequest::text("cafe\u{301}");
+        r.media_ids = vec!["1".into()];
+        r.reply_to = Some("9".into());
+        r.reply_settings = Some(ReplySettings::MentionedUsers);
+        assert_eq!(
+            r.to_json(),
+            json!({"text":"caf\u{e9}","media":{"media_ids":["1"]},"reply":{"in_reply_to_tweet_id":"9"},"reply_settings":"mentionedUsers"})
+        );
+        let m = PostRequest {
+            media_ids: vec!["2".into()],
+            ..PostRequest::default()
+        };
+        assert_eq!(m.to_json(), json!({"media":{"media_ids":["2"]}}));
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(
+            path_of("http://127.0.0.1:5/2/media/upload?command=STATUS"),
+            "/2/media/upload"
+        );
+        assert_eq!(path_of("https://api.x.com"), "/");
+    }
+
+    #[test]
+    fn access_levels() {
+        assert_eq!(AccessLevel::parse(Some("read")), AccessLevel::Read);
+        assert!(!AccessLevel::Read.can_write());
+        assert!(AccessLevel::parse(Some("read-write-directmessages")).can_write());
+        assert_eq!(
+            serde_json::to_string(&AccessLevel::ReadWriteDirectMessages).unwrap(),
+            "\"read-write-directmessages\""
+        );
+    }
+
+    #[test]
+    fn config_errors_name_the_problem() {
+        let c = Credentials {
+            consumer_key: "k".into(),
+            consumer_secret: " ".into(),
+            access_token: "t".into(),
+            access_secret: "s".into(),
+        };
+        let e = XClient::new(Endpoints::default(), c)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("consumer_secret"), "{e}");
+    }
+}

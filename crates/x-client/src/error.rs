@@ -1,0 +1,557 @@
+//! The crate's error type and the recognition of X's error bodies (x-api-notes §5).
+//!
+//! Contract: [`ClientError`] is the only error of this crate. An HTTP failure keeps what X said
+//! ([`ApiError`]: status, v2 problem `type`/`title`/`detail`, v1.1 `code`/`message`, the media
+//! envelope's `error`, rate-limit headers, the server `Date`) and [`ClientError::kind`] maps it to
+//! a stable [`ErrorKind`] following the §5.3 table; [`ClientError::diagnosis`] adds the words
+//! from [`crate::diagnosis::TABLE`]. No secret ever appears in an error (requests are not kept).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+use crate::diagnosis::{Diagnosis, ErrorKind};
+use crate::ratelimit::RateLimit;
+
+/// Clock difference (seconds) beyond which a 401 is diagnosed as clock skew.
+pub const CLOCK_SKEW_SECS: u64 = 60;
+
+/// What X answered when a request failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: u16,
+    /// Request method.
+    pub method: String,
+    /// Request path (no host, no query) — tells which route failed.
+    pub path: String,
+    /// v2 problem name: the `/2/problems/<name>` suffix, or `about:blank`.
+    pub problem_type: Option<String>,
+    /// v2 `title`.
+    pub title: Option<String>,
+    /// v2 `detail`.
+    pub detail: Option<String>,
+    /// v2 `reason` (`client-not-enrolled`).
+    pub reason: Option<String>,
+    /// First v1.1 error code.
+    pub code: Option<u32>,
+    /// All `errors[].message` values (v1.1 envelope and v2 `errors`).
+    pub messages: Vec<String>,
+    /// Parameter names from v2 `errors[].parameters`.
+    pub parameters: Vec<String>,
+    /// The v1.1 media envelope's `error`.
+    pub media_error: Option<String>,
+    /// `period` / `scope` of a usage cap.
+    pub cap: Option<String>,
+    /// Whether the body was JSON at all.
+    pub json: bool,
+    /// Rate-limit headers of the response.
+    pub rate_limit: Option<RateLimit>,
+    /// `x-access-level` header.
+    pub access_level: Option<String>,
+    /// Server `Date` (Unix seconds) and local time when the response arrived.
+    pub clock: Option<(u64, u64)>,
+}
+
+impl ApiError {
+    /// Parses an error response. `body` may be anything (JSON of any §5.1 shape, HTML, empty).
+    pub fn parse(
+        method: &str,
+        path: &str,
+        status: u16,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> ApiError {
+        let mut e = ApiError {
+            status,
+            method: method.to_owned(),
+            path: path.to_owned(),
+            problem_type: None,
+            title: None,
+            detail: None,
+            reason: None,
+            code: None,
+            messages: Vec::new(),
+            parameters: Vec::new(),
+            media_error: None,
+            cap: None,
+            json: false,
+            rate_limit: RateLimit::from_headers(headers),
+            access_level: headers
+                .get("x-access-level")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            clock: headers
+                .get("date")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|s| httpdate::parse_http_date(s).ok())
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map(|d| (d.as_secs(), now_secs())),
+        };
+        let Ok(v) = serde_json::from_slice::<Value>(body) else {
+            return e;
+        };
+        let Some(obj) = v.as_object() else {
+            return e;
+        };
+        e.json = true;
+        let s = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_owned);
+        e.problem_type = s("type").map(|t| match t.rfind("/2/problems/") {
+            Some(i) => t[i + "/2/problems/".len()..].to_owned(),
+            None => t,
+        });
+        e.title = s("title");
+        e.detail = s("detail");
+        e.reason = s("reason");
+        e.media_error = s("error");
+        e.cap = match (s("period"), s("scope")) {
+            (None, None) => None,
+            (p, sc) => Some(
+                [p, sc]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+            ),
+        };
+        if let Some(errors) = obj.get("errors").and_then(Value::as_array) {
+            for err in errors {
+                if e.code.is_none() {
+                    e.code = err
+                        .get("code")
+                        .and_then(Value::as_u64)
+                        .and_then(|c| u32::try_from(c).ok());
+                }
+                if let Some(m) = err.get("message").and_then(Value::as_str) {
+                    e.messages.push(m.to_owned());
+                }
+                if let Some(p) = err.get("parameters").and_then(Value::as_object) {
+                    e.parameters.extend(p.keys().cloned());
+                }
+            }
+        }
+        e
+    }
+
+    /// Whether this response came from the legacy v1.1 media endpoints.
+    pub fn is_v1_media(&self) -> bool {
+        self.path.starts_with("/1.1/media")
+    }
+
+    /// Seconds between the server's clock and ours, when a `Date` header came back.
+    pub fn clock_skew(&self) -> Option<u64> {
+        self.clock.map(|(server, local)| server.abs_diff(local))
+    }
+
+    fn text(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(d) = &self.detail {
+            parts.push(d.clone());
+        }
+        for m in &self.messages {
+            if !parts.iter().any(|p| p == m) {
+                parts.push(m.clone());
+            }
+        }
+        if let Some(m) = &self.media_error {
+            parts.push(m.clone());
+        }
+        if parts.is_empty() {
+            if let Some(t) = &self.title {
+                parts.push(t.clone());
+            }
+        }
+        if parts.is_empty() {
+            parts.push(if self.json {
+                format!("HTTP {}", self.status)
+            } else {
+                format!("HTTP {} with a non-JSON body", self.status)
+            });
+        }
+        parts.join(" — ")
+    }
+
+    /// Whether the texts of the body contain `needle` (case-insensitive).
+    fn says(&self, needle: &str) -> bool {
+        let needle = needle.to_ascii_lowercase();
+        self.detail
+            .iter()
+            .chain(self.messages.iter())
+            .chain(self.title.iter())
+            .chain(self.media_error.iter())
+            .any(|t| t.to_ascii_lowercase().contains(&needle))
+    }
+
+    /// The §5.3 classification.
+    pub fn kind(&self) -> ErrorKind {
+        let ptype = self.problem_type.as_deref().unwrap_or("");
+        let status = self.status;
+        // Exact identifiers first: v2 problem types and reasons, then v1.1 codes.
+        if self.reason.as_deref() == Some("client-not-enrolled") || ptype == "client-forbidden" {
+            return ErrorKind::ClientNotEnrolled;
+        }
+        match ptype {
+            "oauth1-permissions" => return ErrorKind::ReadOnlyToken,
+            "unsupported-authentication" => return ErrorKind::UnsupportedAuthentication,
+            "credits" => return ErrorKind::CreditsDepleted,
+            "usage-capped" => return ErrorKind::UsageCapped,
+            _ => {}
+        }
+        if self.is_v1_media() && (matches!(status, 403 | 404 | 410) || (!self.json && status < 500))
+        {
+            return ErrorKind::UploadRouteRetired;
+        }
+        match self.code {
+            Some(453) => return ErrorKind::TierEndpointMismatch,
+            Some(135) => return ErrorKind::ClockSkew,
+            Some(89) => return ErrorKind::TokenRevoked,
+            Some(32) | Some(215) => {
+                return if self.clock_skew().is_some_and(|s| s > CLOCK_SKEW_SECS) {
+                    ErrorKind::ClockSkew
+                } else {
+                    ErrorKind::InvalidCredentials
+                }
+            }
+            Some(261) => return ErrorKind::ReadOnlyToken,
+            Some(88) => return ErrorKind::RateLimited,
+            Some(185) => return ErrorKind::UsageCapped,
+            Some(186) => return ErrorKind::TextTooLong,
+            Some(187) => return ErrorKind::DuplicateContent,
+            Some(324) | Some(325) => return ErrorKind::MediaInvalid,
+            Some(326) => return ErrorKind::AccountLocked,
+            Some(433) => return ErrorKind::ReplyNotAllowed,
+            _ => {}
+        }
+        match status {
+            401 => {
+                if self.clock_skew().is_some_and(|s| s > CLOCK_SKEW_SECS) {
+                    ErrorKind::ClockSkew
+                } else {
+                    ErrorKind::InvalidCredentials
+                }
+            }
+            402 => ErrorKind::CreditsDepleted,
+            429 => ErrorKind::RateLimited,
+            400 => {
+                if self.parameters.iter().any(|p| p.starts_with("media"))
+                    || self.says("media ids are invalid")
+                    || self.media_error.is_some()
+                {
+                    ErrorKind::MediaInvalid
+                } else if self.says("too long") {
+                    ErrorKind::TextTooLong
+                } else {
+                    ErrorKind::InvalidRequest
+                }
+            }
+            403 => {
+                if self.says("duplicate content") || self.says("status is a duplicate") {
+                    ErrorKind::DuplicateContent
+                } else if self.says("reply to this conversation is not allowed")
+                    || self.says("quoting this post is not allowed")
+                    || self.says("restricted who can reply")
+                {
+                    ErrorKind::ReplyNotAllowed
+                } else if self.says("spending limit") {
+                    ErrorKind::CreditsDepleted
+                } else {
+                    ErrorKind::Forbidden
+                }
+            }
+            404 | 410 => ErrorKind::NotFound,
+            413 | 431 => ErrorKind::MediaInvalid,
+            s if s >= 500 => ErrorKind::ServerError,
+            _ => ErrorKind::InvalidRequest,
+        }
+    }
+}
+
+/// Why a network call failed before any HTTP status came back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkFailure {
+    /// DNS, refused, TLS: the request provably never left.
+    Connect,
+    /// No answer in time.
+    Timeout,
+    /// Reset or broken mid-way: the request may have been processed.
+    Other,
+}
+
+/// The single error type of this crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// X answered with an error status.
+    #[error("X API error {}: {}", .0.status, .0.text())]
+    Api(Box<ApiError>),
+    /// The network failed.
+    #[error("network error ({what}): {message}")]
+    Network {
+        /// Connect / timeout / other.
+        failure: NetworkFailure,
+        /// What was being done.
+        what: String,
+        /// The transport's message (no URL secrets: URLs carry none).
+        message: String,
+    },
+    /// The outcome of `POST /2/tweets` is unknown and could not be confirmed.
+    #[error("the post may or may not exist: {0}")]
+    UnknownOutcome(String),
+    /// Media processing failed at X.
+    #[error("media processing failed: {0}")]
+    ProcessingFailed(String),
+    /// Media processing did not finish before the deadline.
+    #[error("media processing did not finish in {0} s")]
+    ProcessingTimeout(u64),
+    /// A local media check refused a file (the message names the limit).
+    #[error("{0}")]
+    MediaRefused(String),
+    /// Text over the hard limit.
+    #[error("text is {weighted} characters (weighted); the limit is {limit}")]
+    TextTooLong {
+        /// Weighted length.
+        weighted: usize,
+        /// The limit applied.
+        limit: usize,
+    },
+    /// A file could not be read.
+    #[error("cannot read {path}: {message}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The OS message.
+        message: String,
+    },
+    /// Bad configuration (URL, missing value).
+    #[error("configuration: {0}")]
+    Config(String),
+    /// A 2xx answer could not be understood.
+    #[error("unexpected response from {path}: {message}")]
+    Unexpected {
+        /// Request path.
+        path: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// Cancelled by the caller.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl ClientError {
+    /// The stable kind (§5.3).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ClientError::Api(e) => e.kind(),
+            ClientError::Network { .. } => ErrorKind::Network,
+            ClientError::UnknownOutcome(_) => ErrorKind::ServerError,
+            ClientError::ProcessingFailed(_) => ErrorKind::MediaProcessingFailed,
+            ClientError::ProcessingTimeout(_) => ErrorKind::MediaProcessingFailed,
+            ClientError::MediaRefused(_) => ErrorKind::MediaInvalid,
+            ClientError::TextTooLong { .. } => ErrorKind::TextTooLong,
+            ClientError::Io { .. } | ClientError::Config(_) => ErrorKind::LocalError,
+            ClientError::Unexpected { .. } => ErrorKind::UnexpectedResponse,
+            ClientError::Cancelled => ErrorKind::Cancelled,
+        }
+    }
+
+    /// The HTTP status, when X answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api(e) => Some(e.status),
+            _ => None,
+        }
+    }
+
+    /// Rate-limit headers of the failing response.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        match self {
+            ClientError::Api(e) => e.rate_limit,
+            _ => None,
+        }
+    }
+
+    /// The API error, when X answered.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            ClientError::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether the failure is transient (5xx, 429, network other than connect-refused).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ClientError::Api(e) => e.status >= 500 || e.status == 429,
+            ClientError::Network { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Cause, fix steps and wizard step for a person; pinned JSON shape for programs.
+    pub fn diagnosis(&self) -> Diagnosis {
+        let kind = self.kind();
+        let detail = match self {
+            ClientError::Api(e) => e.text(),
+            other => other.to_string(),
+        };
+        let mut d = Diagnosis::new(kind, self.status(), detail);
+        d.rate_limit = self.rate_limit();
+        if let ClientError::Api(e) = self {
+            d.code = e.code;
+            d.problem_type = e.problem_type.clone();
+            if kind == ErrorKind::RateLimited {
+                if let Some(reset) = e.rate_limit.and_then(|r| r.reset_at()) {
+                    let wait = reset.saturating_sub(now_secs());
+                    d.fix.insert(
+                        0,
+                        format!("The window resets in about {} min.", wait.div_ceil(60)),
+                    );
+                }
+            }
+            if kind == ErrorKind::UsageCapped {
+                if let Some(cap) = &e.cap {
+                    d.fix.insert(0, format!("Cap: {cap}."));
+                }
+            }
+            if kind == ErrorKind::ClockSkew {
+                if let Some(s) = e.clock_skew() {
+                    d.fix
+                        .insert(0, format!("This clock differs from X's by about {s} s."));
+                }
+            }
+        }
+        d
+    }
+}
+
+/// Current Unix time in seconds.
+pub fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn kind(status: u16, path: &str, body: &str) -> ErrorKind {
+        ApiError::parse("POST", path, status, &HeaderMap::new(), body.as_bytes()).kind()
+    }
+
+    const B1: &str = r#"{"errors":[{"message":"You currently have access to a subset of Twitter API v2 endpoints and limited v1.1 endpoints (e.g. media post, oauth) only. If you need access to this endpoint, you may need a different access level. You can learn more here: https://developer.twitter.com/en/portal/product","code":453}]}"#;
+    const B1_V2: &str = r#"{"title":"Forbidden","detail":"You currently have access to a subset of Twitter API v2 endpoints","type":"about:blank","status":403,"errors":[{"message":"You currently have access to a subset","code":453}]}"#;
+    const B2: &str = r#"{"client_id":"101010101","required_enrollment":"Standard Basic","registration_url":"https://developer.twitter.com/en/account","title":"Client Forbidden","detail":"This request must be made using an approved developer account that is enrolled in the requested endpoint. Learn more by visiting our documentation.","reason":"client-not-enrolled","type":"https://api.x.com/2/problems/client-forbidden"}"#;
+    const B3: &str = r#"{"client_id":"*******","detail":"When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project. You can create a project via the developer portal.","registration_url":"https://developer.twitter.com/en/docs/projects/overview","title":"Client Forbidden","required_enrollment":"Appropriate Level of API Access","reason":"client-not-enrolled","type":"https://api.twitter.com/2/problems/client-forbidden"}"#;
+    const B4: &str = r#"{"title":"Forbidden","status":403,"detail":"Your client app is not configured with the appropriate oauth1 app permissions for this endpoint.","type":"https://api.twitter.com/2/problems/oauth1-permissions"}"#;
+    const B5: &str =
+        r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#;
+    const B6_32: &str = r#"{"errors":[{"code":32,"message":"Could not authenticate you."}]}"#;
+    const B6_135: &str = r#"{"errors":[{"code":135,"message":"Could not authenticate you."}]}"#;
+    const B7: &str = r#"{"errors":[{"code":89,"message":"Invalid or expired token."}]}"#;
+    const B8: &str = r#"{"title":"CreditsDepleted","detail":"Your enrolled account [2059529979700846592] does not have any credits to fulfill this request.","type":"https://api.twitter.com/2/problems/credits"}"#;
+    const B9: &str = r#"{"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429}"#;
+    const B10: &str = r#"{"errors":[{"code":88,"message":"Rate limit exceeded"}]}"#;
+    const B11: &str = r#"{"title":"UsageCapped","detail":"Usage cap exceeded: Monthly product cap","type":"https://api.x.com/2/problems/usage-capped","period":"Monthly","scope":"Product"}"#;
+    const B12: &str = r#"{"detail":"You are not allowed to create a Tweet with duplicate content.","type":"about:blank","title":"Forbidden","status":403}"#;
+    const B13_MEDIA: &str = r#"{"errors":[{"parameters":{"media.media_ids":["123"]},"message":"Your media IDs are invalid."}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}"#;
+    const B13_LONG: &str = r#"{"errors":[{"parameters":{"text":["xxx"]},"message":"Your Tweet text is too long. For more information on how Twitter determines text length see https://github.com/twitter/twitter-text."}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}"#;
+    const B14: &str = r#"{"title":"Forbidden","type":"about:blank","status":403,"detail":"Reply to this conversation is not allowed because you have not been mentioned or otherwise engaged by the author of the post you are replying to."}"#;
+    const B15: &str =
+        r#"{"title":"Forbidden","type":"about:blank","status":403,"detail":"Forbidden"}"#;
+    const B15_SPEND: &str = r#"{"title":"Forbidden","type":"about:blank","status":403,"detail":"Your account has hit its spending limit for this billing cycle"}"#;
+    const B16: &str = r#"{"request":"/1.1/media/upload.json","error":"media type unrecognized."}"#;
+    const UNSUPPORTED: &str = r#"{"title":"Unsupported Authentication","detail":"Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.","type":"https://api.twitter.com/2/problems/unsupported-authentication","status":403}"#;
+
+    #[test]
+    fn every_table_row_maps_to_its_kind() {
+        use ErrorKind::*;
+        let cases: &[(u16, &str, &str, ErrorKind)] = &[
+            (403, "/1.1/statuses/update.json", B1, TierEndpointMismatch),
+            (403, "/2/tweets", B1_V2, TierEndpointMismatch),
+            (403, "/1.1/media/upload.json", B1, UploadRouteRetired),
+            (403, "/2/tweets", B2, ClientNotEnrolled),
+            (403, "/2/users/me", B3, ClientNotEnrolled),
+            (403, "/2/tweets", B4, ReadOnlyToken),
+            (403, "/2/tweets", UNSUPPORTED, UnsupportedAuthentication),
+            (401, "/2/tweets", B5, InvalidCredentials),
+            (401, "/2/tweets", B6_32, InvalidCredentials),
+            (401, "/2/tweets", B6_135, ClockSkew),
+            (401, "/2/tweets", B7, TokenRevoked),
+            (403, "/2/tweets", B7, TokenRevoked),
+            (402, "/2/tweets", B8, CreditsDepleted),
+            (429, "/2/tweets", B9, RateLimited),
+            (429, "/2/tweets", B10, RateLimited),
+            (429, "/2/tweets", B11, UsageCapped),
+            (403, "/2/tweets", B12, DuplicateContent),
+            (400, "/2/tweets", B13_MEDIA, MediaInvalid),
+            (400, "/2/tweets", B13_LONG, TextTooLong),
+            (403, "/2/tweets", B14, ReplyNotAllowed),
+            (403, "/2/media/upload", B15, Forbidden),
+            (403, "/2/media/upload", B15_SPEND, CreditsDepleted),
+            (400, "/1.1/media/upload.json", B16, MediaInvalid),
+            (503, "/2/tweets", "", ServerError),
+            (503, "/2/tweets", "<html>busy</html>", ServerError),
+            (404, "/1.1/media/upload.json", "", UploadRouteRetired),
+            (410, "/1.1/media/upload.json", "{}", UploadRouteRetired),
+            (
+                403,
+                "/1.1/media/upload.json",
+                "<html>no</html>",
+                UploadRouteRetired,
+            ),
+            (
+                404,
+                "/2/tweets/1",
+                r#"{"title":"Not Found Error","type":"https://api.twitter.com/2/problems/resource-not-found","detail":"x"}"#,
+                NotFound,
+            ),
+        ];
+        for (status, path, body, want) in cases {
+            assert_eq!(kind(*status, path, body), *want, "{status} {path} {body}");
+        }
+    }
+
+    #[test]
+    fn details_and_extras() {
+        let e = ApiError::parse(
+            "POST",
+            "/2/tweets",
+            400,
+            &HeaderMap::new(),
+            B13_MEDIA.as_bytes(),
+        );
+        let d = ClientError::Api(Box::new(e)).diagnosis();
+        assert!(
+            d.detail.contains("Your media IDs are invalid."),
+            "{}",
+            d.detail
+        );
+        assert_eq!(d.problem_type.as_deref(), Some("invalid-request"));
+        let e = ApiError::parse("POST", "/2/tweets", 429, &HeaderMap::new(), B11.as_bytes());
+        let d = ClientError::Api(Box::new(e)).diagnosis();
+        assert!(d.fix[0].contains("Monthly / Product"));
+        let e = ApiError::parse(
+            "POST",
+            "/1.1/media/upload.json",
+            400,
+            &HeaderMap::new(),
+            B16.as_bytes(),
+        );
+        assert_eq!(e.text(), "media type unrecognized.");
+    }
+
+    #[test]
+    fn clock_skew_from_date_header() {
+        let mut h = HeaderMap::new();
+        h.insert("date", "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap());
+        let e = ApiError::parse("GET", "/2/users/me", 401, &h, B5.as_bytes());
+        assert_eq!(e.kind(), ErrorKind::ClockSkew);
+        let d = ClientError::Api(Box::new(e)).diagnosis();
+        assert_eq!(d.wizard_step, Some(crate::diagnosis::WizardStep::Clock));
+    }
+}

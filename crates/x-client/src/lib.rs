@@ -1,0 +1,30 @@
+//! Postbridge's X API client: OAuth 1.0a signing, posting through v2, media upload through the
+//! legacy v1.1 route or v2 (with the automatic fallback of x-api-notes §1), and diagnosis of
+//! every failure in words a person can act on.
+//!
+//! Contract: no GUI, no printing — progress goes to a caller-supplied callback, failures come
+//! back as [`ClientError`] whose [`ClientError::diagnosis`] is drawn from the one
+//! [`diagnosis::TABLE`]. Base URLs come from [`Endpoints`]. Secrets never appear in `Debug`,
+//! `Display` or errors. Retries are documented in [`client`].
+
+pub mod client;
+pub mod credentials;
+pub mod diagnosis;
+pub mod error;
+pub mod media;
+pub mod ratelimit;
+pub mod sign;
+pub mod text;
+pub mod upload;
+
+pub use client::{
+    AccessLevel, ClientConfig, Confirmation, Me, Poll, PostRequest, Posted, ReplySettings,
+    RetryPolicy, XClient,
+};
+pub use credentials::{Credentials, Endpoints};
+pub use diagnosis::{markdown_table, Diagnosis, ErrorKind, WizardStep};
+pub use error::{ApiError, ClientError, NetworkFailure};
+pub use media::{check_media, inspect, MediaInfo, MediaKind};
+pub use ratelimit::{RateLimit, Window};
+pub use tokio_util::sync::CancellationToken;
+pub use upload::{Progress, ProgressFn, RouteDecision, UploadOptions, UploadRoute, Uploaded};

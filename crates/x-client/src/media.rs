@@ -1,0 +1,558 @@
+//! Media checks before any byte is sent (x-api-notes §9).
+//!
+//! Contract: [`inspect`] sniffs a file's type from its content (magic bytes, never the name),
+//! reads image dimensions and GIF frame counts from headers only (the file is streamed, never
+//! loaded whole), and refuses a file that breaks a limit with a message naming that limit.
+//! [`check_media`] also enforces the per-post rule: 1–4 images, or 1 GIF, or 1 video, no mixing.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::ClientError;
+
+const MIB: u64 = 1024 * 1024;
+/// Largest still image (5 MB).
+pub const MAX_IMAGE_BYTES: u64 = 5 * MIB;
+/// Largest animated GIF (15 MB, `tweet_gif`, chunked).
+pub const MAX_GIF_BYTES: u64 = 15 * MIB;
+/// Largest video (512 MB).
+pub const MAX_VIDEO_BYTES: u64 = 512 * MIB;
+/// Largest GIF width.
+pub const MAX_GIF_WIDTH: usize = 1280;
+/// Largest GIF height.
+pub const MAX_GIF_HEIGHT: usize = 1080;
+/// Most GIF frames.
+pub const MAX_GIF_FRAMES: u64 = 350;
+/// Most GIF pixels over all frames.
+pub const MAX_GIF_PIXELS: u64 = 300_000_000;
+/// Smallest image side.
+pub const MIN_IMAGE_SIDE: usize = 4;
+/// Largest image side.
+pub const MAX_IMAGE_SIDE: usize = 8192;
+/// Most images in one post.
+pub const MAX_IMAGES: usize = 4;
+/// Alt text limit (characters).
+pub const MAX_ALT_TEXT: usize = 1000;
+/// Alt text length above which some locales' docs say X refuses (warn only).
+pub const WARN_ALT_TEXT: usize = 420;
+
+/// What kind of media a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MediaKind {
+    /// A still image (JPEG, PNG, WEBP, single-frame GIF).
+    Image,
+    /// An animated GIF.
+    Gif,
+    /// A video (MP4, MOV).
+    Video,
+}
+
+impl MediaKind {
+    /// X's `media_category` for a post.
+    pub fn category(self) -> &'static str {
+        match self {
+            MediaKind::Image => "tweet_image",
+            MediaKind::Gif => "tweet_gif",
+            MediaKind::Video => "tweet_video",
+        }
+    }
+}
+
+/// What [`inspect`] learned about one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MediaInfo {
+    /// The file.
+    pub path: PathBuf,
+    /// Sniffed MIME type (`image/png`, `video/mp4` …).
+    pub mime: String,
+    /// Image, GIF or video.
+    pub kind: MediaKind,
+    /// Size in bytes.
+    pub size: u64,
+    /// Width in pixels (images and GIFs).
+    pub width: Option<usize>,
+    /// Height in pixels (images and GIFs).
+    pub height: Option<usize>,
+    /// Frame count (GIFs).
+    pub frames: Option<u64>,
+    /// Non-blocking remarks (X re-checks at post time).
+    pub warnings: Vec<String>,
+}
+
+impl MediaInfo {
+    /// X's `media_category`.
+    pub fn category(&self) -> &'static str {
+        self.kind.category()
+    }
+
+    /// Whether the file must go through a chunked upload.
+    pub fn chunked(&self) -> bool {
+        self.kind != MediaKind::Image
+    }
+}
+
+fn io_err(path: &Path, e: std::io::Error) -> ClientError {
+    ClientError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+fn refuse(path: &Path, msg: String) -> ClientError {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    ClientError::MediaRefused(format!("{name}: {msg}"))
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / MIB as f64)
+}
+
+/// Sniffs, measures and checks one file against §9's per-file limits.
+pub fn inspect(path: &Path) -> Result<MediaInfo, ClientError> {
+    let mut file = File::open(path).map_err(|e| io_err(path, e))?;
+    let size = file.metadata().map_err(|e| io_err(path, e))?.len();
+    let mut head = vec![0u8; 8192];
+    let mut n = 0;
+    while n < head.len() {
+        let r = file.read(&mut head[n..]).map_err(|e| io_err(path, e))?;
+        if r == 0 {
+            break;
+        }
+        n += r;
+    }
+    head.truncate(n);
+    let mime = infer::get(&head)
+        .map(|t| t.mime_type().to_owned())
+        .ok_or_else(|| {
+            refuse(
+                path,
+                "unrecognised file type (supported: JPEG, PNG, WEBP, GIF, MP4, MOV)".into(),
+            )
+        })?;
+    let mut info = MediaInfo {
+        path: path.to_path_buf(),
+        mime: mime.clone(),
+        kind: MediaKind::Image,
+        size,
+        width: None,
+        height: None,
+        frames: None,
+        warnings: Vec::new(),
+    };
+    match mime.as_str() {
+        "image/jpeg" | "image/png" | "image/webp" => {
+            let (w, h) = dimensions(path, &head)?;
+            info.width = Some(w);
+            info.height = Some(h);
+            check_image(path, &info)?;
+        }
+        "image/gif" => {
+            let (w, h) = dimensions(path, &head)?;
+            info.width = Some(w);
+            info.height = Some(h);
+            file.seek(SeekFrom::Start(0)).map_err(|e| io_err(path, e))?;
+            let frames = gif_frames(BufReader::new(file))
+                .map_err(|e| refuse(path, format!("not a readable GIF ({e})")))?;
+            info.frames = Some(frames);
+            if frames > 1 {
+                info.kind = MediaKind::Gif;
+                if size > MAX_GIF_BYTES {
+                    return Err(refuse(
+                        path,
+                        format!("animated GIF is {}; the limit is 15 MB", mb(size)),
+                    ));
+                }
+                if w > MAX_GIF_WIDTH || h > MAX_GIF_HEIGHT {
+                    return Err(refuse(
+                        path,
+                        format!("GIF is {w}×{h}; the limit is {MAX_GIF_WIDTH}×{MAX_GIF_HEIGHT}"),
+                    ));
+                }
+                if frames > MAX_GIF_FRAMES {
+                    return Err(refuse(
+                        path,
+                        format!("GIF has {frames} frames; the limit is {MAX_GIF_FRAMES} frames"),
+                    ));
+                }
+                let pixels = frames.saturating_mul((w as u64).saturating_mul(h as u64));
+                if pixels > MAX_GIF_PIXELS {
+                    return Err(refuse(
+                        path,
+                        format!(
+                            "GIF has {pixels} pixels over all frames; the limit is 300 million"
+                        ),
+                    ));
+                }
+            } else {
+                check_image(path, &info)?;
+            }
+        }
+        "video/mp4" | "video/quicktime" | "video/x-m4v" => {
+            info.kind = MediaKind::Video;
+            if info.mime == "video/x-m4v" {
+                info.mime = "video/mp4".into();
+            }
+            if size > MAX_VIDEO_BYTES {
+                return Err(refuse(
+                    path,
+                    format!("video is {}; the limit is 512 MB", mb(size)),
+                ));
+            }
+            info.warnings.push(
+                "X accepts 0.5–140 s at up to 60 fps; codec problems show up only after upload"
+                    .into(),
+            );
+        }
+        other => {
+            return Err(refuse(
+                path,
+                format!(
+                    "type {other} is not supported (supported: JPEG, PNG, WEBP, GIF, MP4, MOV)"
+                ),
+            ))
+        }
+    }
+    Ok(info)
+}
+
+fn check_image(path: &Path, info: &MediaInfo) -> Result<(), ClientError> {
+    if info.size > MAX_IMAGE_BYTES {
+        return Err(refuse(
+            path,
+            format!("image is {}; the limit is 5 MB", mb(info.size)),
+        ));
+    }
+    if let (Some(w), Some(h)) = (info.width, info.height) {
+        if w < MIN_IMAGE_SIDE || h < MIN_IMAGE_SIDE || w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE {
+            return Err(refuse(
+                path,
+                format!(
+                    "image is {w}×{h}; each side must be {MIN_IMAGE_SIDE}–{MAX_IMAGE_SIDE} pixels"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn dimensions(path: &Path, head: &[u8]) -> Result<(usize, usize), ClientError> {
+    let size = match imagesize::blob_size(head) {
+        Ok(s) => s,
+        // JPEG headers can sit past the first 8 KiB (EXIF thumbnails): read from the file.
+        Err(_) => imagesize::size(path)
+            .map_err(|e| refuse(path, format!("cannot read the image dimensions ({e})")))?,
+    };
+    Ok((size.width, size.height))
+}
+
+/// Counts the image descriptors of a GIF by walking its blocks (streamed).
+fn gif_frames<R: Read>(mut r: R) -> std::io::Result<u64> {
+    fn byte<R: Read>(r: &mut R) -> std::io::Result<u8> {
+        let mut b = [0u8; 1];
+        r.read_exact(&mut b)?;
+        Ok(b[0])
+    }
+    fn skip<R: Read>(r: &mut R, n: u64) -> std::io::Result<()> {
+        let copied = std::io::copy(&mut r.take(n), &mut std::io::sink())?;
+        if copied < n {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        Ok(())
+    }
+    fn sub_blocks<R: Read>(r: &mut R) -> std::io::Result<()> {
+        loop {
+            let len = byte(r)?;
+            if len == 0 {
+                return Ok(());
+            }
+            skip(r, u64::from(len))?;
+        }
+    }
+    let mut header = [0u8; 13];
+    r.read_exact(&mut header)?;
+    if &header[..3] != b"GIF" {
+        return Err(std::io::ErrorKind::InvalidData.into());
+    }
+    let flags = header[10];
+    if flags & 0x80 != 0 {
+        skip(&mut r, 3 * (1u64 << ((flags & 0x07) + 1)))?;
+    }
+    let mut frames = 0u64;
+    loop {
+        match byte(&mut r) {
+            Ok(0x2C) => {
+                frames += 1;
+                let mut desc = [0u8; 9];
+                r.read_exact(&mut desc)?;
+                let f = desc[8];
+                if f & 0x80 != 0 {
+                    skip(&mut r, 3 * (1u64 << ((f & 0x07) + 1)))?;
+                }
+                let _lzw_min = byte(&mut r)?;
+                sub_blocks(&mut r)?;
+            }
+            Ok(0x21) => {
+                let _label = byte(&mut r)?;
+                sub_blocks(&mut r)?;
+            }
+            Ok(0x3B) => return Ok(frames),
+            // A truncated trailer is common; count what we saw.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && frames > 0 => {
+                return Ok(frames)
+            }
+            Ok(_) => return Err(std::io::ErrorKind::InvalidData.into()),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Checks a set of files for one post: each file ([`inspect`]) and the mix (1–4 images, or 1 GIF,
+/// or 1 video). Nothing is sent.
+pub fn check_media(paths: &[PathBuf]) -> Result<Vec<MediaInfo>, ClientError> {
+    let infos = paths
+        .iter()
+        .map(|p| inspect(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let images = infos.iter().filter(|i| i.kind == MediaKind::Image).count();
+    let gifs = infos.iter().filter(|i| i.kind == MediaKind::Gif).count();
+    let videos = infos.iter().filter(|i| i.kind == MediaKind::Video).count();
+    if images > MAX_IMAGES {
+        return Err(ClientError::MediaRefused(format!(
+            "{images} images; the limit is {MAX_IMAGES} images per post"
+        )));
+    }
+    if gifs + videos > 0 && infos.len() > 1 {
+        return Err(ClientError::MediaRefused(format!(
+            "{} files with a GIF or video; the limit is 1 GIF or 1 video per post, not mixed with other media",
+            infos.len()
+        )));
+    }
+    Ok(infos)
+}
+
+/// Checks alt text: an error above 1000 characters or on a video; `Some(warning)` above 420.
+pub fn check_alt_text(kind: MediaKind, alt: &str) -> Result<Option<String>, ClientError> {
+    let n = alt.chars().count();
+    if kind == MediaKind::Video {
+        return Err(ClientError::MediaRefused(
+            "alt text applies to images and GIFs only, not to video".into(),
+        ));
+    }
+    if n > MAX_ALT_TEXT {
+        return Err(ClientError::MediaRefused(format!(
+            "alt text is {n} characters; the limit is {MAX_ALT_TEXT} characters"
+        )));
+    }
+    Ok((n > WARN_ALT_TEXT).then(|| {
+        format!("alt text is {n} characters; some X documentation gives a limit of {WARN_ALT_TEXT}")
+    }))
+}
+
+/// Small valid media files for tests and demos (generated, no assets shipped).
+pub mod samples {
+    /// A PNG of `w`×`h` (1-bit grayscale, uncompressed deflate), optionally padded with a
+    /// trailing ancillary chunk to about `pad` extra bytes.
+    pub fn png(w: u32, h: u32, pad: usize) -> Vec<u8> {
+        fn crc32(data: &[u8]) -> u32 {
+            let mut c = 0xFFFF_FFFFu32;
+            for &b in data {
+                c ^= u32::from(b);
+                for _ in 0..8 {
+                    c = if c & 1 != 0 {
+                        0xEDB8_8320 ^ (c >> 1)
+                    } else {
+                        c >> 1
+                    };
+                }
+            }
+            !c
+        }
+        fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+            out.extend_from_slice(&u32::try_from(data.len()).unwrap_or(0).to_be_bytes());
+            let mut body = kind.to_vec();
+            body.extend_from_slice(data);
+            out.extend_from_slice(&body);
+            out.extend_from_slice(&crc32(&body).to_be_bytes());
+        }
+        fn adler(data: &[u8]) -> u32 {
+            let (mut a, mut b) = (1u32, 0u32);
+            for &d in data {
+                a = (a + u32::from(d)) % 65521;
+                b = (b + a) % 65521;
+            }
+            (b << 16) | a
+        }
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(&w.to_be_bytes());
+        ihdr.extend_from_slice(&h.to_be_bytes());
+        ihdr.extend_from_slice(&[1, 0, 0, 0, 0]);
+        chunk(&mut out, b"IHDR", &ihdr);
+        let row = 1 + (w as usize).div_ceil(8);
+        let raw = vec![0u8; row * h as usize];
+        let mut z = vec![0x78, 0x01];
+        for (i, block) in raw.chunks(65535).enumerate() {
+            let last = (i + 1) * 65535 >= raw.len();
+            z.push(u8::from(last));
+            let len = u16::try_from(block.len()).unwrap_or(0);
+            z.extend_from_slice(&len.to_le_bytes());
+            z.extend_from_slice(&(!len).to_le_bytes());
+            z.extend_from_slice(block);
+        }
+        if raw.is_empty() {
+            z.extend_from_slice(&[1, 0, 0, 0xFF, 0xFF]);
+        }
+        z.extend_from_slice(&adler(&raw).to_be_bytes());
+        chunk(&mut out, b"IDAT", &z);
+        if pad > 0 {
+            chunk(&mut out, b"tEXt", &vec![b'a'; pad]);
+        }
+        chunk(&mut out, b"IEND", &[]);
+        out
+    }
+
+    /// An animated GIF of `w`×`h` with `frames` frames (each a 1×1-pixel LZW image block),
+    /// optionally padded with a comment extension of about `pad` bytes.
+    pub fn gif(w: u16, h: u16, frames: u32, pad: usize) -> Vec<u8> {
+        let mut out = b"GIF89a".to_vec();
+        out.extend_from_slice(&w.to_le_bytes());
+        out.extend_from_slice(&h.to_le_bytes());
+        out.extend_from_slice(&[0x80, 0, 0]); // global colour table of 2 entries
+        out.extend_from_slice(&[0, 0, 0, 255, 255, 255]);
+        // NETSCAPE looping extension.
+        out.extend_from_slice(&[0x21, 0xFF, 0x0B]);
+        out.extend_from_slice(b"NETSCAPE2.0");
+        out.extend_from_slice(&[3, 1, 0, 0, 0]);
+        let mut left = pad;
+        while left > 0 {
+            let n = left.min(255);
+            out.extend_from_slice(&[0x21, 0xFE]);
+            out.push(u8::try_from(n).unwrap_or(255));
+            out.extend(std::iter::repeat_n(b'x', n));
+            out.push(0);
+            left -= n;
+        }
+        for _ in 0..frames {
+            out.extend_from_slice(&[0x21, 0xF9, 4, 0, 10, 0, 0, 0]);
+            out.push(0x2C);
+            out.extend_from_slice(&[0, 0, 0, 0, 1, 0, 1, 0, 0]);
+            out.extend_from_slice(&[2, 2, 0x4C, 0x01, 0]);
+        }
+        out.push(0x3B);
+        out
+    }
+
+    /// A minimal MP4 (`ftyp` + `mdat`) of about `size` bytes; enough for type sniffing and
+    /// uploading to a simulator, not a playable video.
+    pub fn mp4(size: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(size.max(64));
+        out.extend_from_slice(&[0, 0, 0, 0x20]);
+        out.extend_from_slice(b"ftypisom");
+        out.extend_from_slice(&[0, 0, 2, 0]);
+        out.extend_from_slice(b"isomiso2avc1mp41");
+        let body = size.saturating_sub(out.len() + 8).max(8);
+        out.extend_from_slice(&u32::try_from(body + 8).unwrap_or(u32::MAX).to_be_bytes());
+        out.extend_from_slice(b"mdat");
+        out.extend((0..body).map(|i| (i % 251) as u8));
+        out
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    fn tmpdir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("xclient-media-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn sniff_not_extension_and_limits() {
+        let d = tmpdir("a");
+        // A PNG named .jpg is a PNG.
+        let p = write(&d, "cat.jpg", &samples::png(64, 48, 0));
+        let i = inspect(&p).unwrap();
+        assert_eq!(i.mime, "image/png");
+        assert_eq!((i.width, i.height), (Some(64), Some(48)));
+        assert_eq!(i.category(), "tweet_image");
+
+        let mut bytes = samples::png(64, 48, 0);
+        bytes.resize(6 * 1024 * 1024, 0);
+        let big = write(&d, "big.png", &bytes);
+        let e = inspect(&big).unwrap_err().to_string();
+        assert!(e.contains("the limit is 5 MB"), "{e}");
+
+        let tiny = write(&d, "tiny.png", &samples::png(2, 2, 0));
+        assert!(inspect(&tiny).unwrap_err().to_string().contains("4–8192"));
+
+        let txt = write(&d, "note.png", b"hello, not an image at all");
+        assert!(inspect(&txt)
+            .unwrap_err()
+            .to_string()
+            .contains("unrecognised"));
+
+        let g = write(&d, "a.gif", &samples::gif(100, 80, 3, 0));
+        let i = inspect(&g).unwrap();
+        assert_eq!((i.kind, i.frames), (MediaKind::Gif, Some(3)));
+        let g1 = write(&d, "s.gif", &samples::gif(100, 80, 1, 0));
+        assert_eq!(inspect(&g1).unwrap().kind, MediaKind::Image);
+        let wide = write(&d, "w.gif", &samples::gif(1300, 80, 2, 0));
+        assert!(inspect(&wide)
+            .unwrap_err()
+            .to_string()
+            .contains("1280×1080"));
+        let many = write(&d, "m.gif", &samples::gif(10, 10, 351, 0));
+        assert!(inspect(&many)
+            .unwrap_err()
+            .to_string()
+            .contains("350 frames"));
+        let px = write(&d, "p.gif", &samples::gif(1280, 1080, 300, 0));
+        assert!(inspect(&px)
+            .unwrap_err()
+            .to_string()
+            .contains("300 million"));
+
+        let v = write(&d, "clip.bin", &samples::mp4(4096));
+        let i = inspect(&v).unwrap();
+        assert_eq!((i.kind, i.mime.as_str()), (MediaKind::Video, "video/mp4"));
+    }
+
+    #[test]
+    fn mix_and_count() {
+        let d = tmpdir("b");
+        let img = write(&d, "i.png", &samples::png(10, 10, 0));
+        let vid = write(&d, "v.mp4", &samples::mp4(2048));
+        assert_eq!(check_media(&vec![img.clone(); 4]).unwrap().len(), 4);
+        let e = check_media(&vec![img.clone(); 5]).unwrap_err().to_string();
+        assert!(e.contains("limit is 4 images"), "{e}");
+        let e = check_media(&[img, vid.clone()]).unwrap_err().to_string();
+        assert!(e.contains("1 GIF or 1 video"), "{e}");
+        assert_eq!(check_media(&[vid]).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn alt_text_rules() {
+        assert!(check_alt_text(MediaKind::Image, "cat").unwrap().is_none());
+        assert!(check_alt_text(MediaKind::Image, &"a".repeat(500))
+            .unwrap()
+            .is_some());
+        assert!(check_alt_text(MediaKind::Image, &"a".repeat(1001)).is_err());
+        assert!(check_alt_text(MediaKind::Video, "a").is_err());
+    }
+}

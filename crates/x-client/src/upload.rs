@@ -1,0 +1,828 @@
+//! Media upload by v1.1 (legacy) or v2, and the automatic route (x-api-notes §1, §7, §8).
+//!
+//! Contract:
+//! - The file is checked first ([`crate::media::inspect`]); nothing is sent for a refused file.
+//! - Still images go one-shot (v1.1 simple upload / v2 `POST /2/media/upload`); GIFs and videos
+//!   go chunked (INIT/APPEND/FINALIZE/STATUS or initialize/append/finalize/STATUS). Files are
+//!   streamed from disk; at most `append_concurrency` segments of `chunk_size` bytes are in
+//!   memory and in flight; a failed segment is re-sent alone.
+//! - STATUS polling sleeps `check_after_secs` (5 s when missing), stops at the
+//!   `processing_deadline`, and is cancellable.
+//! - **Auto** starts on a fresh remembered route, else v1.1, and restarts the whole file on v2
+//!   when v1.1 refuses (403 incl. 453, 404, 410, non-JSON, connection failure — also after INIT);
+//!   that decision is returned in [`Uploaded::remember`] for the caller to store per account.
+//!   v1.1 401 → v2 is tried once (works → remembered; fails → the v1.1 error). 429, 5xx and
+//!   timeouts on v1.1 (after retries) → v2 for this upload only. A 400 from v1.1 is a bad file:
+//!   no fallback. Processing failures never fall back.
+//! - Alt text goes through the uploading route's metadata endpoint before returning (v1.1
+//!   refused → `POST /2/media/metadata`).
+//! - Progress is reported through [`UploadOptions::progress`], never printed.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::{StreamExt, TryStreamExt};
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio_util::sync::CancellationToken;
+
+use crate::client::{sleep_cancellable, Field, Payload, Resp, XClient};
+use crate::error::{now_secs, ClientError, NetworkFailure};
+use crate::media::{self, MediaInfo};
+
+/// Which upload route to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum UploadRoute {
+    /// v1.1 first, v2 when v1.1 refuses (§1).
+    #[default]
+    Auto,
+    /// Legacy `upload.twitter.com/1.1/media/upload.json` only.
+    V1,
+    /// `api.x.com/2/media/upload` only.
+    V2,
+}
+
+impl UploadRoute {
+    /// `auto`, `v1` or `v2`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadRoute::Auto => "auto",
+            UploadRoute::V1 => "v1",
+            UploadRoute::V2 => "v2",
+        }
+    }
+}
+
+impl std::str::FromStr for UploadRoute {
+    type Err = ClientError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(UploadRoute::Auto),
+            "v1" | "v1.1" | "v1_1" => Ok(UploadRoute::V1),
+            "v2" => Ok(UploadRoute::V2),
+            other => Err(ClientError::Config(format!(
+                "unknown upload route {other:?} (auto, v1 or v2)"
+            ))),
+        }
+    }
+}
+
+/// A route decision to remember per account (§1: `{route, decided_at, reason}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteDecision {
+    /// The route that works (`v1` or `v2`).
+    pub route: UploadRoute,
+    /// Why (e.g. "v1.1 answered 403 (code 453)").
+    pub reason: String,
+    /// When (Unix seconds).
+    pub decided_at: u64,
+}
+
+impl RouteDecision {
+    fn new(route: UploadRoute, reason: impl Into<String>) -> Self {
+        RouteDecision {
+            route,
+            reason: reason.into(),
+            decided_at: now_secs(),
+        }
+    }
+}
+
+/// Progress of one upload, reported to the caller.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", content = "data", rename_all = "kebab-case")]
+pub enum Progress {
+    /// The file passed the checks.
+    Checked {
+        /// Sniffed MIME type.
+        mime: String,
+        /// Bytes to send.
+        total: u64,
+    },
+    /// Uploading on a route.
+    Started {
+        /// Route.
+        route: UploadRoute,
+    },
+    /// Bytes acknowledged by X so far.
+    Sent {
+        /// Bytes sent.
+        sent: u64,
+        /// Bytes in total.
+        total: u64,
+    },
+    /// v1.1 refused; restarting on v2.
+    Fallback {
+        /// Why.
+        reason: String,
+    },
+    /// X is processing the media.
+    Processing {
+        /// Percent, when X says.
+        percent: Option<u8>,
+    },
+    /// Done.
+    Done {
+        /// Media id.
+        media_id: String,
+    },
+}
+
+/// A progress callback.
+pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// Options of one upload.
+#[derive(Clone, Default)]
+pub struct UploadOptions {
+    /// Route (default Auto).
+    pub route: UploadRoute,
+    /// Alt text (images and GIFs, ≤ 1000 characters).
+    pub alt_text: Option<String>,
+    /// The account's remembered decision (Auto uses it while fresh).
+    pub remembered: Option<RouteDecision>,
+    /// Progress callback.
+    pub progress: Option<ProgressFn>,
+    /// Cancellation.
+    pub cancel: Option<CancellationToken>,
+}
+
+impl std::fmt::Debug for UploadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadOptions")
+            .field("route", &self.route)
+            .field("alt_text", &self.alt_text)
+            .field("remembered", &self.remembered)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A finished upload.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Uploaded {
+    /// Media id (for `media.media_ids`).
+    pub media_id: String,
+    /// `media_key`, when X sent one.
+    pub media_key: Option<String>,
+    /// Route that carried the bytes.
+    pub route_used: UploadRoute,
+    /// Set when Auto left v1.1 for this upload (with the reason).
+    pub fallback: Option<RouteDecision>,
+    /// A decision the caller should store for the account (v1.1 worked, or v1.1 refused).
+    pub remember: Option<RouteDecision>,
+    /// What the checks found.
+    pub info: MediaInfo,
+    /// Non-blocking remarks (alt text length …).
+    pub warnings: Vec<String>,
+}
+
+/// How a v1.1 failure steers Auto.
+#[derive(Debug)]
+enum V1Verdict {
+    /// Refused: restart on v2 and remember.
+    Refused(String),
+    /// 401: try v2 once.
+    Auth,
+    /// Transient: v2 for this upload only.
+    ThisUploadOnly(String),
+    /// No fallback.
+    Final,
+}
+
+fn v1_verdict(e: &ClientError) -> V1Verdict {
+    match e {
+        ClientError::Api(a) => {
+            let code = a.code.map(|c| format!(" (code {c})")).unwrap_or_default();
+            match a.status {
+                401 => V1Verdict::Auth,
+                403 | 404 | 410 => V1Verdict::Refused(format!("v1.1 answered {}{code}", a.status)),
+                429 => V1Verdict::ThisUploadOnly("v1.1 is rate-limited".into()),
+                s if s >= 500 => V1Verdict::ThisUploadOnly(format!("v1.1 failed with {s}")),
+                s if !a.json => {
+                    V1Verdict::Refused(format!("v1.1 answered {s} with a non-JSON body"))
+                }
+                _ => V1Verdict::Final,
+            }
+        }
+        ClientError::Network {
+            failure: NetworkFailure::Connect,
+            ..
+        } => V1Verdict::Refused("v1.1 connection failed".into()),
+        ClientError::Network { .. } => {
+            V1Verdict::ThisUploadOnly("v1.1 timed out or dropped the connection".into())
+        }
+        ClientError::Unexpected { path, .. } if path.starts_with("/1.1/") => {
+            V1Verdict::Refused("v1.1 answered with a non-JSON body".into())
+        }
+        _ => V1Verdict::Final,
+    }
+}
+
+/// Retry rule for v1.1 calls under Auto: only what §1 says to retry before moving on.
+fn v1_auto_retryable(e: &ClientError) -> bool {
+    match e {
+        ClientError::Api(a) => a.status >= 500,
+        ClientError::Network { failure, .. } => *failure != NetworkFailure::Connect,
+        _ => false,
+    }
+}
+
+/// STATUS/FINALIZE `processing_info`.
+#[derive(Debug, Clone, Default, Deserialize)]
+struct ProcessingInfo {
+    state: String,
+    check_after_secs: Option<u64>,
+    progress_percent: Option<u8>,
+    error: Option<Value>,
+}
+
+impl ProcessingInfo {
+    fn from(v: &Value) -> Option<ProcessingInfo> {
+        serde_json::from_value(v.get("processing_info")?.clone()).ok()
+    }
+}
+
+struct Ctx<'a> {
+    info: &'a MediaInfo,
+    opts: &'a UploadOptions,
+    retryable: fn(&ClientError) -> bool,
+}
+
+impl Ctx<'_> {
+    fn report(&self, p: Progress) {
+        if let Some(cb) = &self.opts.progress {
+            cb(p);
+        }
+    }
+    fn cancel(&self) -> Option<&CancellationToken> {
+        self.opts.cancel.as_ref()
+    }
+}
+
+struct RouteResult {
+    media_id: String,
+    media_key: Option<String>,
+}
+
+impl XClient {
+    /// Uploads one file (see the module docs for the route rules).
+    pub async fn upload(&self, path: &Path, opts: UploadOptions) -> Result<Uploaded, ClientError> {
+        let info = {
+            let p = path.to_path_buf();
+            tokio::task::spawn_blocking(move || media::inspect(&p))
+                .await
+                .map_err(|e| ClientError::Config(format!("media check task failed: {e}")))??
+        };
+        let mut warnings = info.warnings.clone();
+        if let Some(alt) = &opts.alt_text {
+            if let Some(w) = media::check_alt_text(info.kind, alt)? {
+                warnings.push(w);
+            }
+        }
+        let mut ctx = Ctx {
+            info: &info,
+            opts: &opts,
+            retryable: ClientError::is_transient,
+        };
+        ctx.report(Progress::Checked {
+            mime: info.mime.clone(),
+            total: info.size,
+        });
+
+        let ttl = self.config().route_ttl.as_secs();
+        let remembered_v2 = opts.remembered.as_ref().is_some_and(|d| {
+            d.route == UploadRoute::V2 && now_secs().saturating_sub(d.decided_at) < ttl
+        });
+
+        let (result, route_used, fallback, remember) = match opts.route {
+            UploadRoute::V1 => (self.upload_v1(&ctx).await?, UploadRoute::V1, None, None),
+            UploadRoute::V2 => (self.upload_v2(&ctx).await?, UploadRoute::V2, None, None),
+            UploadRoute::Auto if remembered_v2 => {
+                (self.upload_v2(&ctx).await?, UploadRoute::V2, None, None)
+            }
+            UploadRoute::Auto => {
+                ctx.retryable = v1_auto_retryable;
+                let first = self.upload_v1(&ctx).await;
+                ctx.retryable = ClientError::is_transient;
+                match first {
+                    Ok(r) => (
+                        r,
+                        UploadRoute::V1,
+                        None,
+                        Some(RouteDecision::new(UploadRoute::V1, "v1.1 upload worked")),
+                    ),
+                    Err(e) => match v1_verdict(&e) {
+                        V1Verdict::Refused(reason) => {
+                            ctx.report(Progress::Fallback {
+                                reason: reason.clone(),
+                            });
+                            let r = self.upload_v2(&ctx).await?;
+                            let d = RouteDecision::new(UploadRoute::V2, reason);
+                            (r, UploadRoute::V2, Some(d.clone()), Some(d))
+                        }
+                        V1Verdict::Auth => {
+                            let reason = format!("v1.1 refused the credentials ({e})");
+                            ctx.report(Progress::Fallback {
+                                reason: reason.clone(),
+                            });
+                            match self.upload_v2(&ctx).await {
+                                Ok(r) => {
+                                    let d = RouteDecision::new(UploadRoute::V2, reason);
+                                    (r, UploadRoute::V2, Some(d.clone()), Some(d))
+                                }
+                                Err(_) => return Err(e),
+                            }
+                        }
+                        V1Verdict::ThisUploadOnly(reason) => {
+                            ctx.report(Progress::Fallback {
+                                reason: reason.clone(),
+                            });
+                            let r = self.upload_v2(&ctx).await?;
+                            (
+                                r,
+                                UploadRoute::V2,
+                                Some(RouteDecision::new(UploadRoute::V2, reason)),
+                                None,
+                            )
+                        }
+                        V1Verdict::Final => return Err(e),
+                    },
+                }
+            }
+        };
+
+        if let Some(alt) = opts.alt_text.as_deref().filter(|a| !a.is_empty()) {
+            self.set_alt_text(route_used, &result.media_id, alt, ctx.cancel())
+                .await?;
+        }
+        ctx.report(Progress::Done {
+            media_id: result.media_id.clone(),
+        });
+        Ok(Uploaded {
+            media_id: result.media_id,
+            media_key: result.media_key,
+            route_used,
+            fallback,
+            remember,
+            info,
+            warnings,
+        })
+    }
+
+    /// Sets alt text through the route's metadata endpoint (v1.1 refused → v2's).
+    pub async fn set_alt_text(
+        &self,
+        route: UploadRoute,
+        media_id: &str,
+        alt: &str,
+        cancel: Option<&CancellationToken>,
+    ) -> Result<(), ClientError> {
+        if route == UploadRoute::V1 {
+            let url = self.upload_url("/1.1/media/metadata/create.json");
+            let body = json!({ "media_id": media_id, "alt_text": { "text": alt } });
+            match self
+                .send_retrying(
+                    Method::POST,
+                    &url,
+                    &Payload::Json(body, true),
+                    cancel,
+                    ClientError::is_transient,
+                )
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(e) => match v1_verdict(&e) {
+                    V1Verdict::Refused(_) => {}
+                    _ => return Err(e),
+                },
+            }
+        }
+        let url = self.api_url("/2/media/metadata");
+        let body = json!({ "id": media_id, "metadata": { "alt_text": { "text": alt } } });
+        self.send_retrying(
+            Method::POST,
+            &url,
+            &Payload::Json(body, false),
+            cancel,
+            ClientError::is_transient,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn call(
+        &self,
+        ctx: &Ctx<'_>,
+        method: Method,
+        url: &str,
+        payload: Payload,
+    ) -> Result<Resp, ClientError> {
+        self.send_retrying(method, url, &payload, ctx.cancel(), ctx.retryable)
+            .await
+    }
+
+    async fn upload_v1(&self, ctx: &Ctx<'_>) -> Result<RouteResult, ClientError> {
+        ctx.report(Progress::Started {
+            route: UploadRoute::V1,
+        });
+        let url = self.upload_url("/1.1/media/upload.json");
+        let path = "/1.1/media/upload.json";
+        let info = ctx.info;
+        if !info.chunked() {
+            let r = self
+                .call(
+                    ctx,
+                    Method::POST,
+                    &url,
+                    Payload::Multipart(vec![
+                        Field::Text("media_category", info.category().into()),
+                        Field::File {
+                            name: "media",
+                            path: info.path.clone(),
+                            len: info.size,
+                            mime: info.mime.clone(),
+                        },
+                    ]),
+                )
+                .await?;
+            ctx.report(Progress::Sent {
+                sent: info.size,
+                total: info.size,
+            });
+            let v = r.json(path)?;
+            return v1_result(&v, path);
+        }
+        let init = self
+            .call(
+                ctx,
+                Method::POST,
+                &url,
+                Payload::Form(vec![
+                    ("command".into(), "INIT".into()),
+                    ("total_bytes".into(), info.size.to_string()),
+                    ("media_type".into(), info.mime.clone()),
+                    ("media_category".into(), info.category().into()),
+                ]),
+            )
+            .await?;
+        let v = init.json(path)?;
+        let RouteResult {
+            media_id,
+            media_key,
+        } = v1_result(&v, path)?;
+        let id = media_id.clone();
+        self.append_all(ctx, |index, bytes| {
+            (
+                url.clone(),
+                Payload::Multipart(vec![
+                    Field::Text("command", "APPEND".into()),
+                    Field::Text("media_id", id.clone()),
+                    Field::Text("segment_index", index.to_string()),
+                    Field::Bytes {
+                        name: "media",
+                        bytes,
+                        mime: "application/octet-stream".into(),
+                    },
+                ]),
+            )
+        })
+        .await?;
+        let fin = self
+            .call(
+                ctx,
+                Method::POST,
+                &url,
+                Payload::Form(vec![
+                    ("command".into(), "FINALIZE".into()),
+                    ("media_id".into(), media_id.clone()),
+                ]),
+            )
+            .await?;
+        let v = fin.json(path)?;
+        let key = v["media_key"].as_str().map(str::to_owned).or(media_key);
+        self.wait_processing(ctx, UploadRoute::V1, &media_id, ProcessingInfo::from(&v))
+            .await?;
+        Ok(RouteResult {
+            media_id,
+            media_key: key,
+        })
+    }
+
+    async fn upload_v2(&self, ctx: &Ctx<'_>) -> Result<RouteResult, ClientError> {
+        ctx.report(Progress::Started {
+            route: UploadRoute::V2,
+        });
+        let info = ctx.info;
+        if !info.chunked() {
+            let path = "/2/media/upload";
+            let r = self
+                .call(
+                    ctx,
+                    Method::POST,
+                    &self.api_url(path),
+                    Payload::Multipart(vec![
+                        Field::Text("media_category", info.category().into()),
+                        Field::File {
+                            name: "media",
+                            path: info.path.clone(),
+                            len: info.size,
+                            mime: info.mime.clone(),
+                        },
+                    ]),
+                )
+                .await?;
+            ctx.report(Progress::Sent {
+                sent: info.size,
+                total: info.size,
+            });
+            let v = r.json(path)?;
+            let res = v2_result(&v, path)?;
+            self.wait_processing(
+                ctx,
+                UploadRoute::V2,
+                &res.media_id,
+                ProcessingInfo::from(&v["data"]),
+            )
+            .await?;
+            return Ok(res);
+        }
+        let path = "/2/media/upload/initialize";
+        let init = self
+            .call(
+                ctx,
+                Method::POST,
+                &self.api_url(path),
+                Payload::Json(
+                    json!({
+                        "media_type": info.mime,
+                        "total_bytes": info.size,
+                        "media_category": info.category(),
+                    }),
+                    false,
+                ),
+            )
+            .await?;
+        let v = init.json(path)?;
+        let RouteResult {
+            media_id,
+            media_key,
+        } = v2_result(&v, path)?;
+        let append_url = self.api_url(&format!("/2/media/upload/{media_id}/append"));
+        self.append_all(ctx, |index, bytes| {
+            (
+                append_url.clone(),
+                Payload::Multipart(vec![
+                    Field::Text("segment_index", index.to_string()),
+                    Field::Bytes {
+                        name: "media",
+                        bytes,
+                        mime: "application/octet-stream".into(),
+                    },
+                ]),
+            )
+        })
+        .await?;
+        let fpath = format!("/2/media/upload/{media_id}/finalize");
+        let fin = self
+            .call(ctx, Method::POST, &self.api_url(&fpath), Payload::None)
+            .await?;
+        let v = fin.json(&fpath)?;
+        let key = v["data"]["media_key"]
+            .as_str()
+            .map(str::to_owned)
+            .or(media_key);
+        self.wait_processing(
+            ctx,
+            UploadRoute::V2,
+            &media_id,
+            ProcessingInfo::from(&v["data"]),
+        )
+        .await?;
+        Ok(RouteResult {
+            media_id,
+            media_key: key,
+        })
+    }
+
+    /// Sends every segment, `append_concurrency` at a time; each is retried alone.
+    async fn append_all<F>(&self, ctx: &Ctx<'_>, make: F) -> Result<(), ClientError>
+    where
+        F: Fn(u64, Bytes) -> (String, Payload),
+    {
+        let cfg = self.config();
+        let chunk =
+            u64::try_from(cfg.chunk_size.clamp(64 * 1024, 4 * 1024 * 1024)).unwrap_or(1 << 20);
+        let total = ctx.info.size;
+        let segments = total.div_ceil(chunk).max(1);
+        if segments > 1000 {
+            return Err(ClientError::MediaRefused(format!(
+                "{} needs {segments} segments; the limit is 1000 segments (raise the chunk size)",
+                ctx.info.path.display()
+            )));
+        }
+        let sent = AtomicU64::new(0);
+        let path = &ctx.info.path;
+        let make = &make;
+        let sent_ref = &sent;
+        futures_util::stream::iter(0..segments)
+            .map(|index| async move {
+                let offset = index * chunk;
+                let len = chunk.min(total - offset);
+                let bytes = read_segment(path, offset, len).await?;
+                let (url, payload) = make(index, bytes);
+                self.call(ctx, Method::POST, &url, payload).await?;
+                let now = sent_ref.fetch_add(len, Ordering::Relaxed) + len;
+                ctx.report(Progress::Sent { sent: now, total });
+                Ok::<(), ClientError>(())
+            })
+            .buffer_unordered(cfg.append_concurrency.max(1))
+            .try_collect::<Vec<()>>()
+            .await?;
+        Ok(())
+    }
+
+    async fn wait_processing(
+        &self,
+        ctx: &Ctx<'_>,
+        route: UploadRoute,
+        media_id: &str,
+        mut state: Option<ProcessingInfo>,
+    ) -> Result<(), ClientError> {
+        let started = Instant::now();
+        let deadline = self.config().processing_deadline;
+        let (url, path) = match route {
+            UploadRoute::V1 => (
+                self.upload_url(&format!(
+                    "/1.1/media/upload.json?command=STATUS&media_id={media_id}"
+                )),
+                "/1.1/media/upload.json",
+            ),
+            _ => (
+                self.api_url(&format!(
+                    "/2/media/upload?command=STATUS&media_id={media_id}"
+                )),
+                "/2/media/upload",
+            ),
+        };
+        loop {
+            let Some(p) = state.take() else {
+                return Ok(());
+            };
+            match p.state.as_str() {
+                "succeeded" => {
+                    ctx.report(Progress::Processing { percent: Some(100) });
+                    return Ok(());
+                }
+                "failed" => {
+                    let err = p.error.unwrap_or(Value::Null);
+                    let msg = err["message"]
+                        .as_str()
+                        .or(err["name"].as_str())
+                        .unwrap_or("X could not process the media")
+                        .to_owned();
+                    return Err(ClientError::ProcessingFailed(msg));
+                }
+                _ => {}
+            }
+            ctx.report(Progress::Processing {
+                percent: p.progress_percent,
+            });
+            let wait = Duration::from_secs(p.check_after_secs.unwrap_or(5));
+            if started.elapsed() + wait > deadline {
+                return Err(ClientError::ProcessingTimeout(deadline.as_secs()));
+            }
+            sleep_cancellable(wait, ctx.cancel()).await?;
+            let r = self.call(ctx, Method::GET, &url, Payload::None).await?;
+            let v = r.json(path)?;
+            let body = if route == UploadRoute::V1 {
+                &v
+            } else {
+                &v["data"]
+            };
+            state = Some(ProcessingInfo::from(body).unwrap_or(ProcessingInfo {
+                // No processing_info in a STATUS answer = ready.
+                state: "succeeded".into(),
+                ..ProcessingInfo::default()
+            }));
+        }
+    }
+}
+
+async fn read_segment(path: &Path, offset: u64, len: u64) -> Result<Bytes, ClientError> {
+    let io = |e: std::io::Error| ClientError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let mut f = tokio::fs::File::open(path).await.map_err(io)?;
+    f.seek(std::io::SeekFrom::Start(offset)).await.map_err(io)?;
+    let mut buf = vec![0u8; usize::try_from(len).unwrap_or(0)];
+    f.read_exact(&mut buf).await.map_err(io)?;
+    Ok(Bytes::from(buf))
+}
+
+fn v1_result(v: &Value, path: &str) -> Result<RouteResult, ClientError> {
+    let id = v["media_id_string"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| v["media_id"].as_u64().map(|n| n.to_string()));
+    match id {
+        Some(media_id) => Ok(RouteResult {
+            media_id,
+            media_key: v["media_key"].as_str().map(str::to_owned),
+        }),
+        None => Err(ClientError::Unexpected {
+            path: path.to_owned(),
+            message: "no media_id_string in the answer".into(),
+        }),
+    }
+}
+
+fn v2_result(v: &Value, path: &str) -> Result<RouteResult, ClientError> {
+    let d = &v["data"];
+    let id = d["id"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| d["id"].as_u64().map(|n| n.to_string()));
+    match id {
+        Some(media_id) => Ok(RouteResult {
+            media_id,
+            media_key: d["media_key"].as_str().map(str::to_owned),
+        }),
+        None => Err(ClientError::Unexpected {
+            path: path.to_owned(),
+            message: "no data.id in the answer".into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::error::ApiError;
+    use reqwest::header::HeaderMap;
+
+    fn api(status: u16, body: &str) -> ClientError {
+        ClientError::Api(Box::new(ApiError::parse(
+            "POST",
+            "/1.1/media/upload.json",
+            status,
+            &HeaderMap::new(),
+            body.as_bytes(),
+        )))
+    }
+
+    #[test]
+    fn verdicts_follow_the_auto_table() {
+        let b1 = r#"{"errors":[{"message":"subset","code":453}]}"#;
+        assert!(matches!(v1_verdict(&api(403, b1)), V1Verdict::Refused(r) if r.contains("453")));
+        assert!(matches!(v1_verdict(&api(404, "")), V1Verdict::Refused(_)));
+        assert!(matches!(v1_verdict(&api(410, "{}")), V1Verdict::Refused(_)));
+        assert!(matches!(
+            v1_verdict(&api(403, "<html>")),
+            V1Verdict::Refused(_)
+        ));
+        assert!(matches!(
+            v1_verdict(&api(401, r#"{"errors":[{"code":32,"message":"x"}]}"#)),
+            V1Verdict::Auth
+        ));
+        assert!(matches!(
+            v1_verdict(&api(
+                400,
+                r#"{"request":"/1.1/media/upload.json","error":"media type unrecognized."}"#
+            )),
+            V1Verdict::Final
+        ));
+        assert!(matches!(
+            v1_verdict(&api(429, "{}")),
+            V1Verdict::ThisUploadOnly(_)
+        ));
+        assert!(matches!(
+            v1_verdict(&api(503, "")),
+            V1Verdict::ThisUploadOnly(_)
+        ));
+        let conn = ClientError::Network {
+            failure: NetworkFailure::Connect,
+            what: "x".into(),
+            message: "refused".into(),
+        };
+        assert!(matches!(v1_verdict(&conn), V1Verdict::Refused(_)));
+        assert!(matches!(
+            v1_verdict(&ClientError::ProcessingFailed("x".into())),
+            V1Verdict::Final
+        ));
+    }
+
+    #[test]
+    fn route_names() {
+        assert_eq!("v1".parse::<UploadRoute>().unwrap(), UploadRoute::V1);
+        assert_eq!("AUTO".parse::<UploadRoute>().unwrap(), UploadRoute::Auto);
+        assert!("v3".parse::<UploadRoute>().is_err());
+        assert_eq!(serde_json::to_string(&UploadRoute::V2).unwrap(), "\"v2\"");
+    }
+}
