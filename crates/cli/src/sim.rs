@@ -1,0 +1,78 @@
+//! `postbridge sim`: runs the X API simulator on loopback until Ctrl-C or SIGTERM.
+//!
+//! Contract: binds the API base and the legacy upload base (defaults 127.0.0.1:8787 and
+//! 127.0.0.1:8788), prints both URLs and the demo app's four OAuth 1.0a values, and returns
+//! exit code 0 after a clean shutdown, 1 if a listener cannot be bound.
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+/// Arguments of `postbridge sim`.
+#[derive(Debug, clap::Args)]
+pub struct SimArgs {
+    /// Address of the API base (`/2/…`, `/oauth/…`, `/_sim/…`).
+    #[arg(long, default_value = "127.0.0.1:8787", env = "POSTBRIDGE_SIM_API_ADDR")]
+    pub api_addr: SocketAddr,
+    /// Address of the legacy upload base (`/1.1/media/…`).
+    #[arg(long, default_value = "127.0.0.1:8788", env = "POSTBRIDGE_SIM_UPLOAD_ADDR")]
+    pub upload_addr: SocketAddr,
+    /// Seed of the simulator's RNG (ids, tokens, PINs, faults).
+    #[arg(long, default_value_t = 0x5eed)]
+    pub seed: u64,
+}
+
+/// Waits for Ctrl-C or (on Unix) SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Runs `postbridge sim`.
+pub async fn run(args: SimArgs) -> ExitCode {
+    let config = x_sim::SimConfig {
+        api_addr: args.api_addr,
+        upload_addr: Some(args.upload_addr),
+        seed: args.seed,
+        ..x_sim::SimConfig::default()
+    };
+    let sim = match x_sim::start(config).await {
+        Ok(sim) => sim,
+        Err(err) => {
+            eprintln!("postbridge sim: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    if !args.api_addr.ip().is_loopback() || !args.upload_addr.ip().is_loopback() {
+        eprintln!("postbridge sim: warning: listening on a non-loopback address");
+    }
+    let demo = sim.demo();
+    println!("X API simulator running (Ctrl-C to stop)");
+    println!("  API base:     {}", sim.api_base());
+    println!("  Upload base:  {}", sim.upload_base());
+    println!("  Control API:  {}/_sim/state", sim.api_base());
+    println!("Demo app and account (@{}, id {}):", demo.username, demo.user_id);
+    println!("  API key (consumer key):        {}", demo.consumer_key);
+    println!("  API secret (consumer secret):  {}", demo.consumer_secret);
+    println!("  Access token:                  {}", demo.access_token);
+    println!("  Access token secret:           {}", demo.access_token_secret);
+    stop_signal().await;
+    println!("postbridge sim: stopping");
+    sim.shutdown().await;
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,260 @@
+//! Simulator configuration: the start-up [`SimConfig`] and the run-time switchable [`Modes`]
+//! and [`Faults`].
+//!
+//! Contract: every type here has a `Default` that gives a working, permissive-but-strict
+//! simulator (pay-per-use plan with credits, v1.1 upload alive, no faults). `Modes` and
+//! `Faults` are (de)serialised with the exact JSON names documented in the crate docs and
+//! accepted by `POST /_sim/mode` and `POST /_sim/faults`; unknown JSON keys are rejected.
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+use serde::{Deserialize, Serialize};
+
+/// Start-up configuration of a simulator instance.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Address of the API base (`/2/…`, `/oauth/…`, `/1.1/statuses/…`, `/_sim/…`).
+    /// Default `127.0.0.1:0` (an ephemeral port).
+    pub api_addr: SocketAddr,
+    /// Address of the legacy upload base (`/1.1/media/…`); `None` = a separate ephemeral
+    /// port on 127.0.0.1.
+    pub upload_addr: Option<SocketAddr>,
+    /// Seed of the RNG behind ids, tokens, PINs and faults.
+    pub seed: u64,
+    /// Accepted distance between `oauth_timestamp` and the simulator clock (default 300 s).
+    pub timestamp_window_secs: u64,
+    /// Reject a nonce seen before for the same consumer key within the window (default on).
+    pub nonce_check: bool,
+    /// Extra origins (e.g. `https://api.twitter.com`) whose base URLs also verify, for
+    /// clients that sign the production URL before a proxy rewrites it. Empty by default:
+    /// only the URL as received verifies.
+    pub extra_signing_origins: Vec<String>,
+    /// The run-time modes the simulator starts with.
+    pub modes: Modes,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            api_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            upload_addr: None,
+            seed: 0x5eed,
+            timestamp_window_secs: 300,
+            nonce_check: true,
+            extra_signing_origins: Vec::new(),
+            modes: Modes::default(),
+        }
+    }
+}
+
+/// Access level of a token (`x-access-level`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccessLevel {
+    /// `read`
+    Read,
+    /// `read-write`
+    #[default]
+    ReadWrite,
+    /// `read-write-directmessages`
+    #[serde(rename = "read-write-directmessages")]
+    ReadWriteDirectMessages,
+}
+
+impl AccessLevel {
+    /// The header value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::Read => "read",
+            AccessLevel::ReadWrite => "read-write",
+            AccessLevel::ReadWriteDirectMessages => "read-write-directmessages",
+        }
+    }
+    /// Whether the level allows writes.
+    pub fn can_write(self) -> bool {
+        self != AccessLevel::Read
+    }
+}
+
+/// How the v1.1 endpoints refuse (x-api-notes §12 "v1.1 retired").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum V1Retired {
+    /// v1.1 media works.
+    #[default]
+    #[serde(rename = "off")]
+    Off,
+    /// 403 with the 453 envelope (B1).
+    #[serde(rename = "403-453")]
+    Forbidden453,
+    /// 404 with code 34.
+    #[serde(rename = "404")]
+    NotFound,
+    /// 410 Gone.
+    #[serde(rename = "410")]
+    Gone,
+    /// 403 with an HTML page.
+    #[serde(rename = "html-403")]
+    Html403,
+    /// The upload listener stops accepting connections (the port is closed); requests for
+    /// `/1.1/media/…` on the API listener get their connection reset.
+    #[serde(rename = "conn-refused")]
+    ConnRefused,
+    /// Simple upload and INIT work; APPEND, FINALIZE and STATUS get 403/453.
+    #[serde(rename = "refuse-after-init")]
+    RefuseAfterInit,
+}
+
+/// The developer account's plan (x-api-notes §6.2/§6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Plan {
+    /// Legacy Free.
+    Free,
+    /// Legacy Basic.
+    Basic,
+    /// Legacy Pro.
+    Pro,
+    /// 2026 pay-per-use with a credit balance (§6.2 limits).
+    #[default]
+    PayPerUse,
+    /// No rate limits, no billing (handy for load tests).
+    Unlimited,
+}
+
+/// Run-time switchable behaviour (`POST /_sim/mode` merges a partial object into this).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Modes {
+    /// v1.1 retirement shape.
+    pub v1_retired: V1Retired,
+    /// v2 media upload answers 403 B15.
+    pub v2_upload_forbidden: bool,
+    /// The plan whose limits and billing apply.
+    pub plan: Plan,
+    /// Credit balance in USD (pay-per-use).
+    pub credits_usd: f64,
+    /// Accounts have Premium (25,000 weighted characters instead of 280).
+    pub premium: bool,
+    /// Accounts are locked: writes get 403 code 326.
+    pub locked: bool,
+    /// 2026 rule: replies only where the author summoned the replier (B14).
+    pub summoned_only_replies: bool,
+    /// Under `summoned_only_replies`, replying to one's own post is allowed.
+    pub self_reply_exempt: bool,
+    /// Quote posts allowed (`false` → B14 quote variant).
+    pub quotes_allowed: bool,
+    /// The app is enrolled in a project/product (`false` → 403 client-not-enrolled).
+    pub client_enrolled: bool,
+    /// Body used for client-not-enrolled: `"b2"` (2025) or `"b3"` (2021–2024).
+    pub not_enrolled_body: String,
+    /// The account hit its spending limit (403 B15 on billed endpoints).
+    pub spending_limit_reached: bool,
+    /// Monthly post cap of the project (`None` = none) → 429 B11 when exceeded.
+    pub usage_cap: Option<u64>,
+    /// Send `x-rate-limit-*` headers at all.
+    pub rate_limit_headers: bool,
+    /// Also send the 24-hour `x-app-limit-24hour-*` / `x-user-limit-24hour-*` headers.
+    pub rate_limit_24h_headers: bool,
+    /// 429 body: `"v2"` (B9) or `"v1"` (B10, code 88).
+    pub rate_limit_body: String,
+    /// Host used in v2 problem `type` URLs (B4, B13 …).
+    pub problem_host: String,
+    /// Send v2 errors as `application/problem+json` instead of `application/json`.
+    pub problem_json_content_type: bool,
+    /// Token endpoint replies: `"form"` (default) or `"json"`.
+    pub token_reply_format: String,
+    /// HTTP status used with code 89 (401 or 403).
+    pub code89_status: u16,
+    /// v2 one-shot accepts only images and subtitles (`true`) or every category.
+    pub one_shot_strict: bool,
+    /// First `segment_index` (0, or 1 for the May-2025 docs bug).
+    pub segment_index_base: u32,
+    /// Maximum alt text length (1000, or 420).
+    pub alt_text_limit: usize,
+    /// Name of the edit-history field in post replies: `"tweet_ids"`, `"post_ids"` or `"none"`.
+    pub edit_history: String,
+    /// Scheme+host used in `Location` (`None` = the API base as requested).
+    pub location_origin: Option<String>,
+    /// Largest accepted v2 APPEND segment in bytes; larger → 431.
+    pub v2_chunk_cap: u64,
+    /// Largest accepted v1.1 APPEND segment in bytes; larger → 400.
+    pub v1_chunk_cap: u64,
+    /// Video/GIF processing time after FINALIZE, in milliseconds.
+    pub processing_ms: u64,
+    /// `check_after_secs` reported while processing.
+    pub check_after_secs: u64,
+    /// Window in which identical text from the same account is a duplicate (B12).
+    pub duplicate_window_secs: u64,
+    /// Override of every media expiry (seconds); `None` = X's values (86400 / 1295999).
+    pub media_expiry_secs: Option<u64>,
+    /// Virtual clock offset in seconds added to the real clock.
+    pub clock_offset_secs: i64,
+}
+
+impl Default for Modes {
+    fn default() -> Self {
+        Self {
+            v1_retired: V1Retired::Off,
+            v2_upload_forbidden: false,
+            plan: Plan::PayPerUse,
+            credits_usd: 100.0,
+            premium: false,
+            locked: false,
+            summoned_only_replies: false,
+            self_reply_exempt: true,
+            quotes_allowed: true,
+            client_enrolled: true,
+            not_enrolled_body: "b2".into(),
+            spending_limit_reached: false,
+            usage_cap: None,
+            rate_limit_headers: true,
+            rate_limit_24h_headers: false,
+            rate_limit_body: "v2".into(),
+            problem_host: "https://api.twitter.com".into(),
+            problem_json_content_type: false,
+            token_reply_format: "form".into(),
+            code89_status: 401,
+            one_shot_strict: true,
+            segment_index_base: 0,
+            alt_text_limit: 1000,
+            edit_history: "tweet_ids".into(),
+            location_origin: None,
+            v2_chunk_cap: 4 * 1024 * 1024,
+            v1_chunk_cap: 5 * 1024 * 1024,
+            processing_ms: 1500,
+            check_after_secs: 1,
+            duplicate_window_secs: 86_400,
+            media_expiry_secs: None,
+            clock_offset_secs: 0,
+        }
+    }
+}
+
+/// Faults injected into one endpoint (`"POST /2/tweets"`, `"*"` for all …).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// Added latency before the request is handled, in ms.
+    pub latency_ms: u64,
+    /// Uniform random extra latency in `0..=jitter_ms`.
+    pub jitter_ms: u64,
+    /// Probability (0–1) of answering `error_status` instead of the real reply.
+    pub error_rate: f64,
+    /// Status of injected errors (default 503 when 0).
+    pub error_status: u16,
+    /// Run the handler (commit its effect, e.g. create the post) before replacing the
+    /// reply with the injected error (`false` = nothing is created).
+    pub error_after_commit: bool,
+    /// Probability (0–1) of hanging without ever answering.
+    pub hang_rate: f64,
+    /// Probability (0–1) of resetting the connection.
+    pub reset_rate: f64,
+    /// Reset after the handler committed its effect (`false` = before handling).
+    pub reset_after_commit: bool,
+    /// Upload bandwidth cap for request bodies, bytes per second (0 = none).
+    pub bandwidth_bytes_per_sec: u64,
+    /// Multiplies media processing time (e.g. 10 = ten times slower; 0 = unchanged).
+    pub processing_factor: f64,
+    /// Media finalized through this endpoint fails processing with `InvalidMedia`.
+    pub force_invalid_media: bool,
+}

@@ -1,0 +1,312 @@
+//! # x-sim — a faithful X API simulator
+//!
+//! Contract: [`start`] binds two loopback HTTP/1.1 listeners — the **API base**
+//! (`/2/…`, `/oauth/…`, `/1.1/statuses/…`, `/1.1/oauth/…`, `/_sim/…`) and the **legacy upload
+//! base** (`/1.1/media/…`); every route is in fact served on both, so a client may point
+//! both bases at either port. Requests are verified by a strict OAuth 1.0a verifier
+//! (x-api-notes §2: base URL as received, query + form-urlencoded parameters only,
+//! HMAC-SHA1, timestamp window, nonce replay), answered with X's exact error shapes
+//! (§5.2 B1–B16), and never make the simulator panic. Bodies are streamed: of an uploaded
+//! file only its size and first 64 KiB are kept.
+//!
+//! The demo app and demo account ([`SimHandle::demo`]) hold a read-write token; more tokens,
+//! modes and faults are set in process through [`SimHandle`] or over HTTP through the
+//! control API below.
+//!
+//! ## Routes (x-api-notes §12)
+//! | Route | Notes |
+//! |---|---|
+//! | `POST /oauth/request_token` | `oauth_callback=oob` (header, form or query); reply form-encoded (`token_reply_format: "json"` switch) |
+//! | `GET /oauth/authorize?oauth_token=` | HTML page; `POST /oauth/authorize` (form `oauth_token`) approves as the demo account and shows the PIN in `<code id="oauth_pin">` |
+//! | `POST /oauth/access_token` | `oauth_token` + `oauth_verifier` (PIN) → `oauth_token, oauth_token_secret, user_id, screen_name` |
+//! | `POST /1.1/oauth/invalidate_token` | revokes the calling token → `{"access_token": "…"}` |
+//! | `GET /2/users/me` | `{"data":{"id","name","username"}}` + `x-access-level`; `user.fields` honoured |
+//! | `POST /2/tweets`, `DELETE /2/tweets/:id`, `GET /2/tweets/:id` | §4 validation; 201 + `Location` |
+//! | `POST /1.1/statuses/update.json` | always 403 / 453 (B1) |
+//! | `POST /1.1/media/upload.json` | simple (multipart `media` / `media_data`), `command=INIT|APPEND|FINALIZE` (form or multipart); `GET …?command=STATUS` |
+//! | `POST /1.1/media/metadata/create.json` | JSON alt text → 200 empty |
+//! | `POST /2/media/upload` (one-shot), `GET /2/media/upload?command=STATUS&media_id=` | |
+//! | `POST /2/media/upload/initialize`, `/{id}/append`, `/{id}/finalize` | JSON / multipart / none |
+//! | `POST /2/media/metadata` and `/2/media/metadata/create` | `{"id","metadata":{"alt_text":{"text"}}}` |
+//!
+//! ## Control API (`/_sim/…`, unsigned, loopback peers only, JSON in and out)
+//! | Route | Body / result |
+//! |---|---|
+//! | `GET /_sim/state` | api/upload bases, demo credentials, modes, faults, apps, accounts, tokens, clock |
+//! | `GET /_sim/posts` | `[Post]` (`id, text, author_id, created_at_ms, media_ids, in_reply_to_tweet_id, quote_tweet_id, poll_options, deleted`) |
+//! | `GET /_sim/media` | `[MediaInfo]` (`id, media_key, owner_id, route, category, state, received_bytes, alt_text, …`) |
+//! | `GET /_sim/requests[?since=SEQ]` | `[RequestLogEntry]` with `base_string` (the OAuth base string computed for the request as received), `auth` outcome and `status` |
+//! | `GET /_sim/credits` | `{"plan","balance_usd","ledger":[…],"month_posts"}` |
+//! | `GET /_sim/mode`, `GET /_sim/faults` | current [`Modes`] / faults by endpoint |
+//! | `POST /_sim/reset` | back to the start-up state |
+//! | `POST /_sim/mode` | partial [`Modes`], e.g. `{"v1_retired":"403-453"}`, `{"plan":"free"}`, `{"credits_usd":0}`, `{"premium":true}`, `{"summoned_only_replies":true}`, `{"rate_limit_24h_headers":true}`, `{"client_enrolled":false}`, `{"processing_ms":50}`; unknown keys → 400 |
+//! | `POST /_sim/faults` | `{"endpoint":"POST /2/tweets","faults":{"error_rate":1,"error_status":503,"error_after_commit":true}}`; `{"clear":true}` (optionally with `endpoint`) |
+//! | `POST /_sim/tokens` | `{"account":"demo","access_level":"read"}` → [`DemoCredentials`] |
+//! | `POST /_sim/tokens/regenerate` | `{"account":"demo"}` → new pair at the app's current permissions; old ones revoked (89) |
+//! | `POST /_sim/apps/permissions` (alias `/_sim/apps`) | `{"permissions":"read-write","native":true,"suspended":false,"callback_urls":[…]}` (demo app unless `consumer_key`) |
+//! | `POST /_sim/oauth/approve` | `{"oauth_token":"<request token>","account":"demo"}` → `{"pin":"1234567","oauth_verifier":"1234567"}` |
+//! | `POST /_sim/clock` | `{"advance_secs":3600}` moves the virtual clock (expiry, windows, processing, timestamps) |
+//! | `POST /_sim/accounts` | `{"username":"alice","name":"Alice"}` → new account |
+//!
+//! `v1_retired` values: `off`, `403-453`, `404`, `410`, `html-403`, `conn-refused`,
+//! `refuse-after-init`. Plans: `free`, `basic`, `pro`, `pay-per-use`, `unlimited`.
+//! Fault endpoint keys are `"METHOD /path"` with `:id` for ids (e.g.
+//! `"POST /2/media/upload/:id/append"`, `"POST /1.1/media/upload.json"`), or `"*"`.
+
+// Handlers return complete HTTP responses in both arms; boxing them buys nothing here.
+#![allow(clippy::result_large_err)]
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub mod config;
+mod control;
+pub mod http;
+pub mod media;
+pub mod oauth;
+pub mod reply;
+mod routes;
+mod server;
+pub mod text;
+mod upload;
+pub mod world;
+
+pub use config::{AccessLevel, Faults, Modes, Plan, SimConfig, V1Retired};
+pub use media::MediaInfo;
+pub use world::{DemoCredentials, LedgerEntry, Post, RequestLogEntry};
+
+/// Errors of the simulator itself (HTTP errors are responses, not these).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// A listener could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Other I/O failure.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    /// Malformed protocol input (Authorization header, form data …).
+    #[error("malformed input: {0}")]
+    Malformed(String),
+}
+
+/// A running simulator. Cloning gives another handle to the same instance.
+#[derive(Debug, Clone)]
+pub struct SimHandle {
+    shared: Arc<http::Shared>,
+    shutdown: watch::Sender<bool>,
+    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    api_addr: SocketAddr,
+    upload_addr: SocketAddr,
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, SimError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| SimError::Bind { addr, source })
+}
+
+/// Starts a simulator on the configured addresses.
+pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
+    let api = bind(config.api_addr).await?;
+    let api_addr = api.local_addr()?;
+    let upload_req = config
+        .upload_addr
+        .unwrap_or_else(|| SocketAddr::new(api_addr.ip(), 0));
+    let upload = bind(upload_req).await?;
+    let upload_addr = upload.local_addr()?;
+    let (mode_tx, _) = watch::channel(0u64);
+    let shared = Arc::new(http::Shared {
+        world: Mutex::new(world::World::new(config.seed, config.modes.clone())),
+        cfg: config,
+        api_base: format!("http://{api_addr}"),
+        upload_base: format!("http://{upload_addr}"),
+        mode_changed: mode_tx,
+    });
+    let (shutdown, _) = watch::channel(false);
+    let t1 = tokio::spawn(server::run_api(api, shared.clone(), shutdown.subscribe()));
+    let t2 = tokio::spawn(server::run_upload(
+        upload,
+        upload_addr,
+        shared.clone(),
+        shutdown.subscribe(),
+    ));
+    tracing::info!(api = %api_addr, upload = %upload_addr, "x-sim listening");
+    Ok(SimHandle {
+        shared,
+        shutdown,
+        tasks: Arc::new(Mutex::new(vec![t1, t2])),
+        api_addr,
+        upload_addr,
+    })
+}
+
+impl SimHandle {
+    /// `http://127.0.0.1:PORT` of the API listener.
+    pub fn api_base(&self) -> String {
+        self.shared.api_base.clone()
+    }
+
+    /// `http://127.0.0.1:PORT` of the upload listener (`/1.1/media/…`).
+    pub fn upload_base(&self) -> String {
+        self.shared.upload_base.clone()
+    }
+
+    /// The API listener's address.
+    pub fn api_addr(&self) -> SocketAddr {
+        self.api_addr
+    }
+
+    /// The upload listener's address.
+    pub fn upload_addr(&self) -> SocketAddr {
+        self.upload_addr
+    }
+
+    /// The demo app's keys and the demo account's read-write token.
+    pub fn demo(&self) -> DemoCredentials {
+        self.shared.world().demo.clone()
+    }
+
+    /// Stops both listeners and aborts every open connection.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let tasks: Vec<JoinHandle<()>> =
+            std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
+        for t in tasks {
+            let _ = t.await;
+        }
+    }
+
+    fn bump_modes(&self) {
+        self.shared.mode_changed.send_modify(|v| *v += 1);
+    }
+
+    /// The current modes.
+    pub fn modes(&self) -> Modes {
+        self.shared.world().modes.clone()
+    }
+
+    /// Changes the modes in place.
+    pub fn update_modes(&self, f: impl FnOnce(&mut Modes)) {
+        f(&mut self.shared.world().modes);
+        self.bump_modes();
+    }
+
+    /// Sets how v1.1 endpoints refuse.
+    pub fn set_v1_retired(&self, mode: V1Retired) {
+        self.update_modes(|m| m.v1_retired = mode);
+    }
+
+    /// Sets the plan.
+    pub fn set_plan(&self, plan: Plan) {
+        self.update_modes(|m| m.plan = plan);
+    }
+
+    /// Sets the pay-per-use credit balance (USD).
+    pub fn set_credits(&self, usd: f64) {
+        self.update_modes(|m| m.credits_usd = usd);
+    }
+
+    /// Current credit balance (USD).
+    pub fn credits(&self) -> f64 {
+        self.shared.world().modes.credits_usd
+    }
+
+    /// The credit ledger.
+    pub fn ledger(&self) -> Vec<LedgerEntry> {
+        self.shared.world().ledger.clone()
+    }
+
+    /// Turns Premium (25,000 weighted characters) on or off.
+    pub fn set_premium(&self, on: bool) {
+        self.update_modes(|m| m.premium = on);
+    }
+
+    /// Sets the faults of one endpoint key (`"POST /2/tweets"`, `"*"` …).
+    pub fn set_faults(&self, endpoint: &str, faults: Faults) {
+        self.shared
+            .world()
+            .faults
+            .insert(endpoint.to_string(), faults);
+    }
+
+    /// Removes all faults.
+    pub fn clear_faults(&self) {
+        self.shared.world().faults.clear();
+    }
+
+    /// Issues a token pair for `account` (`"demo"`, an id or a username) on the demo app
+    /// with a fixed access level.
+    pub fn issue_token(&self, account: &str, access_level: AccessLevel) -> Option<DemoCredentials> {
+        let mut w = self.shared.world();
+        let ck = w.demo.consumer_key.clone();
+        let acc = w.find_account(account)?.id.clone();
+        w.issue_token(&ck, &acc, access_level)
+    }
+
+    /// Changes the demo app's permissions (existing tokens keep their level).
+    pub fn set_app_permissions(&self, permissions: AccessLevel) {
+        let mut w = self.shared.world();
+        let ck = w.demo.consumer_key.clone();
+        if let Some(app) = w.apps.iter_mut().find(|a| a.consumer_key == ck) {
+            app.permissions = permissions;
+        }
+    }
+
+    /// Regenerates `account`'s tokens on the demo app: old ones are revoked, the new pair
+    /// has the app's current permissions.
+    pub fn regenerate_tokens(&self, account: &str) -> Option<DemoCredentials> {
+        let mut w = self.shared.world();
+        let ck = w.demo.consumer_key.clone();
+        let acc = w.find_account(account)?.id.clone();
+        w.regenerate(&ck, &acc)
+    }
+
+    /// Approves a PIN-flow request token as the demo account; returns the PIN.
+    pub fn approve_pin(&self, oauth_token: &str) -> Option<String> {
+        let mut w = self.shared.world();
+        let acc = w.demo.user_id.clone();
+        routes::approve(&mut w, oauth_token, &acc)
+    }
+
+    /// Moves the virtual clock forward (or back, if negative).
+    pub fn advance_clock(&self, secs: i64) {
+        self.update_modes(|m| m.clock_offset_secs = m.clock_offset_secs.saturating_add(secs));
+    }
+
+    /// All posts (deleted ones flagged).
+    pub fn posts(&self) -> Vec<Post> {
+        self.shared.world().posts.clone()
+    }
+
+    /// All media objects.
+    pub fn media(&self) -> Vec<MediaInfo> {
+        let w = self.shared.world();
+        let now = w.now_ms();
+        let mut v: Vec<MediaInfo> = w.media.values().map(|m| m.info(now)).collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    }
+
+    /// The request log (most recent 5000), oldest first.
+    pub fn requests(&self) -> Vec<RequestLogEntry> {
+        self.shared.world().log.iter().cloned().collect()
+    }
+
+    /// Back to the start-up state (posts, media, tokens, modes, faults, log).
+    pub fn reset(&self) {
+        *self.shared.world() =
+            world::World::new(self.shared.cfg.seed, self.shared.cfg.modes.clone());
+        self.bump_modes();
+    }
+}

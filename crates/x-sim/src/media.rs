@@ -1,0 +1,723 @@
+//! The media state machine shared by the v1.1 and v2 upload routes (x-api-notes §7–§9).
+//!
+//! Contract: a [`Media`] is created by INIT (or a one-shot upload), receives segments in any
+//! order (a re-sent index overwrites the earlier one; only sizes and the first bytes of the
+//! lowest segment are kept, never the content), and is finalized once: the segment sizes
+//! must add up to `total_bytes`, the file type is sniffed from its magic bytes, size caps per
+//! category are applied, and GIF/video categories then go `pending → in_progress →
+//! succeeded | failed` as a pure function of the (virtual) clock. Errors come back as
+//! [`MediaFail`] with an HTTP status and X's message; the route layer shapes them.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// How many leading bytes of the first segment are kept for sniffing.
+pub const HEAD_KEEP: usize = 64 * 1024;
+/// Image size cap (5 MB).
+pub const IMAGE_MAX: u64 = 5 * 1024 * 1024;
+/// Chunked `tweet_gif` size cap (15 MB).
+pub const GIF_MAX: u64 = 15 * 1024 * 1024;
+/// Video size cap (512 MB).
+pub const VIDEO_MAX: u64 = 512 * 1024 * 1024;
+/// Subtitle file cap.
+pub const SUBTITLES_MAX: u64 = 1024 * 1024;
+/// Largest `total_bytes` the v2 INIT schema accepts.
+pub const TOTAL_BYTES_MAX: u64 = 17_179_869_184;
+
+/// Media categories accepted by INIT.
+pub const CATEGORIES: &[&str] = &[
+    "amplify_video",
+    "tweet_gif",
+    "tweet_image",
+    "tweet_video",
+    "dm_gif",
+    "dm_image",
+    "dm_video",
+    "subtitles",
+];
+
+/// Media types accepted by v2 INIT.
+pub const MEDIA_TYPES: &[&str] = &[
+    "video/mp4",
+    "video/webm",
+    "video/mp2t",
+    "video/quicktime",
+    "text/srt",
+    "text/vtt",
+    "image/jpeg",
+    "image/gif",
+    "image/bmp",
+    "image/png",
+    "image/webp",
+    "image/pjpeg",
+    "image/tiff",
+    "model/gltf-binary",
+    "model/vnd.usdz+zip",
+];
+
+/// What kind of media a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    /// A still image (JPEG, PNG, WEBP, BMP, TIFF).
+    Image,
+    /// A GIF (animated or not; posted as a GIF when uploaded as `tweet_gif`).
+    Gif,
+    /// A video.
+    Video,
+    /// Subtitles (SRT/VTT).
+    Subtitles,
+}
+
+/// The result of sniffing magic bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sniffed {
+    /// MIME type detected.
+    pub mime: &'static str,
+    /// Kind of media.
+    pub kind: MediaKind,
+    /// Width in pixels when known.
+    pub w: u32,
+    /// Height in pixels when known.
+    pub h: u32,
+}
+
+/// Sniffs the type of a file from its first bytes.
+pub fn sniff(head: &[u8]) -> Option<Sniffed> {
+    let img = |mime, w, h| {
+        Some(Sniffed {
+            mime,
+            kind: MediaKind::Image,
+            w,
+            h,
+        })
+    };
+    let be32 = |o: usize| -> u32 {
+        head.get(o..o + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            .unwrap_or(0)
+    };
+    let le16 = |o: usize| -> u32 {
+        head.get(o..o + 2)
+            .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])))
+            .unwrap_or(0)
+    };
+    if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return img("image/png", be32(16), be32(20));
+    }
+    if head.starts_with(b"\xFF\xD8\xFF") {
+        let (w, h) = jpeg_dims(head).unwrap_or((0, 0));
+        return img("image/jpeg", w, h);
+    }
+    if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
+        return Some(Sniffed {
+            mime: "image/gif",
+            kind: MediaKind::Gif,
+            w: le16(6),
+            h: le16(8),
+        });
+    }
+    if head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+        return img("image/webp", 0, 0);
+    }
+    if head.starts_with(b"BM") && head.len() >= 26 {
+        let w = head
+            .get(18..22)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        let h = head
+            .get(22..26)
+            .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]).unsigned_abs());
+        return img("image/bmp", w.unwrap_or(0), h.unwrap_or(0));
+    }
+    if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") {
+        return img("image/tiff", 0, 0);
+    }
+    let video = |mime| {
+        Some(Sniffed {
+            mime,
+            kind: MediaKind::Video,
+            w: 0,
+            h: 0,
+        })
+    };
+    if head.len() >= 12 && &head[4..8] == b"ftyp" {
+        let brand = &head[8..12];
+        return video(if brand == b"qt  " {
+            "video/quicktime"
+        } else {
+            "video/mp4"
+        });
+    }
+    if head.starts_with(b"\x1A\x45\xDF\xA3") {
+        return video("video/webm");
+    }
+    if head.first() == Some(&0x47) && head.len() > 188 && head[188] == 0x47 {
+        return video("video/mp2t");
+    }
+    let text = std::str::from_utf8(&head[..head.len().min(256)]).unwrap_or("");
+    let text = text.trim_start_matches('\u{feff}');
+    if text.starts_with("WEBVTT") {
+        return Some(Sniffed {
+            mime: "text/vtt",
+            kind: MediaKind::Subtitles,
+            w: 0,
+            h: 0,
+        });
+    }
+    if text
+        .lines()
+        .next()
+        .is_some_and(|l| !l.trim().is_empty() && l.trim().chars().all(|c| c.is_ascii_digit()))
+        && text.contains("-->")
+    {
+        return Some(Sniffed {
+            mime: "text/srt",
+            kind: MediaKind::Subtitles,
+            w: 0,
+            h: 0,
+        });
+    }
+    None
+}
+
+fn jpeg_dims(b: &[u8]) -> Option<(u32, u32)> {
+    let mut i = 2;
+    while i + 9 < b.len() {
+        if b[i] != 0xFF {
+            return None;
+        }
+        let marker = b[i + 1];
+        let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
+        if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            let h = u32::from(u16::from_be_bytes([b[i + 5], b[i + 6]]));
+            let w = u32::from(u16::from_be_bytes([b[i + 7], b[i + 8]]));
+            return Some((w, h));
+        }
+        i += 2 + len;
+    }
+    None
+}
+
+/// A failure with X's status and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaFail {
+    /// HTTP status.
+    pub status: u16,
+    /// X's message (`error` in v1.1 bodies).
+    pub message: String,
+}
+
+impl MediaFail {
+    /// A 400 with `message`.
+    pub fn bad(message: impl Into<String>) -> Self {
+        Self {
+            status: 400,
+            message: message.into(),
+        }
+    }
+}
+
+/// Which API created a media object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum UploadRoute {
+    /// `/1.1/media/upload.json`
+    #[serde(rename = "v1.1")]
+    V1,
+    /// `/2/media/upload…`
+    #[serde(rename = "v2")]
+    V2,
+}
+
+/// One received segment.
+#[derive(Debug, Clone, Default)]
+pub struct Segment {
+    /// Bytes received.
+    pub len: u64,
+    /// Leading bytes (kept up to [`HEAD_KEEP`]).
+    pub head: Vec<u8>,
+}
+
+/// Processing plan fixed at FINALIZE.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Processing {
+    /// Total processing time in ms.
+    pub duration_ms: u64,
+    /// `Some(message)` = processing ends in `failed` with `InvalidMedia`.
+    pub fail: Option<String>,
+}
+
+/// A media object's phase.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    /// INIT done, segments arriving.
+    Uploading,
+    /// FINALIZE (or one-shot) done.
+    Finalized {
+        /// Time of FINALIZE (ms since the epoch, virtual clock).
+        at_ms: i64,
+        /// Total size.
+        size: u64,
+        /// Sniffed type.
+        sniffed: Sniffed,
+        /// `None` = ready at once (no `processing_info`).
+        processing: Option<Processing>,
+    },
+}
+
+/// A media object.
+#[derive(Debug, Clone)]
+pub struct Media {
+    /// Numeric id string.
+    pub id: String,
+    /// `media_key` (category prefix + id).
+    pub key: String,
+    /// Owning account id.
+    pub owner: String,
+    /// Other accounts allowed to post it.
+    pub additional_owners: Vec<String>,
+    /// `media_category` if sent.
+    pub category: Option<String>,
+    /// `media_type` if sent.
+    pub media_type: Option<String>,
+    /// Declared `total_bytes` (chunked only).
+    pub total_bytes: Option<u64>,
+    /// Segments by index.
+    pub segments: BTreeMap<u32, Segment>,
+    /// Route that created it.
+    pub route: UploadRoute,
+    /// Creation time (ms, virtual clock).
+    pub created_ms: i64,
+    /// Expiry time (ms, virtual clock).
+    pub expires_ms: i64,
+    /// Phase.
+    pub phase: Phase,
+    /// Alt text, if set.
+    pub alt_text: Option<String>,
+}
+
+/// Processing state at a point in time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProcState {
+    /// No processing (ready).
+    Ready,
+    /// `pending`
+    Pending,
+    /// `in_progress` with percent.
+    InProgress(u8),
+    /// `succeeded`
+    Succeeded,
+    /// `failed` with message.
+    Failed(String),
+}
+
+/// The media_key prefix for a category.
+pub fn key_prefix(category: Option<&str>) -> &'static str {
+    match category {
+        Some("tweet_video" | "amplify_video" | "dm_video") => "7",
+        Some("tweet_gif" | "dm_gif") => "16",
+        Some("subtitles") => "13",
+        _ => "3",
+    }
+}
+
+impl Media {
+    /// A new object in the uploading phase.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: String,
+        owner: String,
+        category: Option<String>,
+        media_type: Option<String>,
+        total_bytes: Option<u64>,
+        route: UploadRoute,
+        now_ms: i64,
+        expires_secs: u64,
+    ) -> Self {
+        let key = format!("{}_{}", key_prefix(category.as_deref()), id);
+        Self {
+            id,
+            key,
+            owner,
+            additional_owners: Vec::new(),
+            category,
+            media_type,
+            total_bytes,
+            segments: BTreeMap::new(),
+            route,
+            created_ms: now_ms,
+            expires_ms: now_ms.saturating_add(secs_to_ms(expires_secs)),
+            phase: Phase::Uploading,
+            alt_text: None,
+        }
+    }
+
+    /// Stores (or overwrites) a segment.
+    pub fn put_segment(&mut self, index: u32, seg: Segment) -> Result<(), MediaFail> {
+        if self.phase != Phase::Uploading {
+            return Err(MediaFail::bad("Media id is already finalized."));
+        }
+        let received: u64 = self
+            .segments
+            .iter()
+            .filter(|(i, _)| **i != index)
+            .map(|(_, s)| s.len)
+            .sum();
+        let cap = self.total_bytes.unwrap_or(u64::MAX);
+        if received.saturating_add(seg.len) > cap {
+            return Err(MediaFail::bad("Segments exceed the declared total_bytes."));
+        }
+        self.segments.insert(index, seg);
+        Ok(())
+    }
+
+    /// Finalizes: checks completeness, sniffs, applies caps, plans processing.
+    pub fn finalize(
+        &mut self,
+        now_ms: i64,
+        first_index: u32,
+        processing_ms: u64,
+        force_invalid: bool,
+        expires_secs: u64,
+    ) -> Result<(), MediaFail> {
+        if self.phase != Phase::Uploading {
+            return Err(MediaFail::bad("Media id is already finalized."));
+        }
+        let size: u64 = self.segments.values().map(|s| s.len).sum();
+        let contiguous = self
+            .segments
+            .keys()
+            .enumerate()
+            .all(|(n, idx)| u64::from(*idx) == u64::from(first_index) + n as u64);
+        if self.segments.is_empty() || !contiguous || Some(size) != self.total_bytes.or(Some(size))
+        {
+            return Err(MediaFail::bad(
+                "Segments do not add up to provided total file size.",
+            ));
+        }
+        let head = self
+            .segments
+            .values()
+            .next()
+            .map(|s| s.head.clone())
+            .unwrap_or_default();
+        let sniffed = sniff(&head);
+        let category = self.category.clone();
+        let cat = category.as_deref();
+        let wants_video = matches!(cat, Some("tweet_video" | "amplify_video" | "dm_video"))
+            || self
+                .media_type
+                .as_deref()
+                .is_some_and(|t| t.starts_with("video/"));
+        let (sniffed, fail) = match sniffed {
+            Some(s) => (s, None),
+            None if wants_video => (
+                Sniffed {
+                    mime: "video/mp4",
+                    kind: MediaKind::Video,
+                    w: 0,
+                    h: 0,
+                },
+                Some("Unsupported video format".to_string()),
+            ),
+            None => return Err(MediaFail::bad("media type unrecognized.")),
+        };
+        let cap = match (sniffed.kind, cat) {
+            (MediaKind::Video, _) => VIDEO_MAX,
+            (MediaKind::Gif, Some("tweet_gif" | "dm_gif")) => GIF_MAX,
+            (MediaKind::Subtitles, _) => SUBTITLES_MAX,
+            _ => IMAGE_MAX,
+        };
+        if size > cap {
+            return Err(MediaFail::bad(format!("File size exceeds {cap} bytes.")));
+        }
+        let mut fail = fail;
+        if wants_video && sniffed.kind != MediaKind::Video && fail.is_none() {
+            fail = Some("Unsupported video format".to_string());
+        }
+        if sniffed.kind == MediaKind::Gif
+            && (sniffed.w > 1280 || sniffed.h > 1080)
+            && fail.is_none()
+        {
+            fail = Some("file is invalid".to_string());
+        }
+        if force_invalid {
+            fail = Some("file is invalid".to_string());
+        }
+        let async_category = matches!(
+            cat,
+            Some("tweet_video" | "amplify_video" | "dm_video" | "tweet_gif" | "dm_gif")
+        );
+        let processing = if async_category || fail.is_some() {
+            Some(Processing {
+                duration_ms: processing_ms,
+                fail,
+            })
+        } else {
+            None
+        };
+        self.phase = Phase::Finalized {
+            at_ms: now_ms,
+            size,
+            sniffed,
+            processing,
+        };
+        self.expires_ms = now_ms.saturating_add(secs_to_ms(expires_secs));
+        Ok(())
+    }
+
+    /// The processing state at `now_ms`.
+    pub fn proc_state(&self, now_ms: i64) -> ProcState {
+        match &self.phase {
+            Phase::Uploading => ProcState::Pending,
+            Phase::Finalized {
+                processing: None, ..
+            } => ProcState::Ready,
+            Phase::Finalized {
+                at_ms,
+                processing: Some(p),
+                ..
+            } => {
+                let elapsed = now_ms.saturating_sub(*at_ms).max(0) as u64;
+                let pending_ms = p.duration_ms / 5;
+                if elapsed >= p.duration_ms {
+                    match &p.fail {
+                        Some(m) => ProcState::Failed(m.clone()),
+                        None => ProcState::Succeeded,
+                    }
+                } else if elapsed < pending_ms {
+                    ProcState::Pending
+                } else {
+                    let pct = (elapsed.saturating_mul(100) / p.duration_ms.max(1)).min(99);
+                    ProcState::InProgress(pct as u8)
+                }
+            }
+        }
+    }
+
+    /// Whether the media can be attached to a post by `account` at `now_ms`.
+    pub fn usable_by(&self, account: &str, now_ms: i64) -> bool {
+        let owner_ok = self.owner == account || self.additional_owners.iter().any(|o| o == account);
+        owner_ok
+            && now_ms < self.expires_ms
+            && matches!(
+                self.proc_state(now_ms),
+                ProcState::Ready | ProcState::Succeeded
+            )
+            && self.kind().is_some_and(|k| k != MediaKind::Subtitles)
+    }
+
+    /// The kind once finalized.
+    pub fn kind(&self) -> Option<MediaKind> {
+        match &self.phase {
+            Phase::Finalized { sniffed, .. } => {
+                // A GIF only posts as a GIF when uploaded as tweet_gif; otherwise it is an image.
+                if sniffed.kind == MediaKind::Gif
+                    && !matches!(self.category.as_deref(), Some("tweet_gif" | "dm_gif"))
+                {
+                    Some(MediaKind::Image)
+                } else {
+                    Some(sniffed.kind)
+                }
+            }
+            Phase::Uploading => None,
+        }
+    }
+
+    /// Seconds until expiry at `now_ms` (never negative).
+    pub fn expires_after_secs(&self, now_ms: i64) -> u64 {
+        (self.expires_ms.saturating_sub(now_ms).max(0) / 1000) as u64
+    }
+
+    /// The `processing_info` JSON at `now_ms` (None when ready without processing).
+    pub fn processing_info(&self, now_ms: i64, check_after_secs: u64) -> Option<serde_json::Value> {
+        use serde_json::json;
+        match self.proc_state(now_ms) {
+            ProcState::Ready => None,
+            ProcState::Pending => {
+                Some(json!({"state":"pending","check_after_secs":check_after_secs}))
+            }
+            ProcState::InProgress(p) => Some(
+                json!({"state":"in_progress","check_after_secs":check_after_secs,"progress_percent":p}),
+            ),
+            ProcState::Succeeded => Some(json!({"state":"succeeded","progress_percent":100})),
+            ProcState::Failed(m) => Some(
+                json!({"state":"failed","progress_percent":12,"error":{"code":1,"name":"InvalidMedia","message":m}}),
+            ),
+        }
+    }
+
+    /// The type-specific object (`image` or `video`) for replies, with its key.
+    pub fn type_object(&self) -> Option<(&'static str, serde_json::Value)> {
+        use serde_json::json;
+        match &self.phase {
+            Phase::Finalized { sniffed, .. } => match sniffed.kind {
+                MediaKind::Image | MediaKind::Gif if self.kind() == Some(MediaKind::Image) => {
+                    Some((
+                        "image",
+                        json!({"image_type": sniffed.mime, "w": sniffed.w, "h": sniffed.h}),
+                    ))
+                }
+                MediaKind::Gif | MediaKind::Video => Some((
+                    "video",
+                    json!({"video_type": if sniffed.kind == MediaKind::Gif { "image/gif" } else { sniffed.mime }}),
+                )),
+                _ => None,
+            },
+            Phase::Uploading => None,
+        }
+    }
+
+    /// Public snapshot.
+    pub fn info(&self, now_ms: i64) -> MediaInfo {
+        let (state, size) = match &self.phase {
+            Phase::Uploading => (
+                "uploading".to_string(),
+                self.segments.values().map(|s| s.len).sum(),
+            ),
+            Phase::Finalized { size, .. } => (
+                match self.proc_state(now_ms) {
+                    ProcState::Ready => "ready".to_string(),
+                    ProcState::Pending => "pending".to_string(),
+                    ProcState::InProgress(_) => "in_progress".to_string(),
+                    ProcState::Succeeded => "succeeded".to_string(),
+                    ProcState::Failed(_) => "failed".to_string(),
+                },
+                *size,
+            ),
+        };
+        MediaInfo {
+            id: self.id.clone(),
+            media_key: self.key.clone(),
+            owner_id: self.owner.clone(),
+            route: self.route,
+            category: self.category.clone(),
+            media_type: self.media_type.clone(),
+            total_bytes: self.total_bytes,
+            received_bytes: self.segments.values().map(|s| s.len).sum::<u64>().max(size),
+            segments: self.segments.len(),
+            kind: self.kind(),
+            state,
+            alt_text: self.alt_text.clone(),
+            expired: now_ms >= self.expires_ms,
+        }
+    }
+}
+
+/// Public view of a media object (`GET /_sim/media`, [`crate::SimHandle::media`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MediaInfo {
+    /// Media id.
+    pub id: String,
+    /// Media key.
+    pub media_key: String,
+    /// Owning account id.
+    pub owner_id: String,
+    /// Route that created it.
+    pub route: UploadRoute,
+    /// `media_category`.
+    pub category: Option<String>,
+    /// Declared `media_type`.
+    pub media_type: Option<String>,
+    /// Declared `total_bytes`.
+    pub total_bytes: Option<u64>,
+    /// Bytes received.
+    pub received_bytes: u64,
+    /// Number of segments.
+    pub segments: usize,
+    /// Kind after FINALIZE.
+    pub kind: Option<MediaKind>,
+    /// `uploading`, `ready`, `pending`, `in_progress`, `succeeded` or `failed`.
+    pub state: String,
+    /// Alt text.
+    pub alt_text: Option<String>,
+    /// Past its expiry.
+    pub expired: bool,
+}
+
+/// Seconds to milliseconds, saturating.
+pub fn secs_to_ms(secs: u64) -> i64 {
+    i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn png() -> Vec<u8> {
+        let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        v.extend(640u32.to_be_bytes());
+        v.extend(480u32.to_be_bytes());
+        v
+    }
+
+    #[test]
+    fn sniffs() {
+        let s = sniff(&png()).unwrap();
+        assert_eq!((s.mime, s.w, s.h), ("image/png", 640, 480));
+        assert_eq!(
+            sniff(b"GIF89a\x10\x00\x20\x00").unwrap().kind,
+            MediaKind::Gif
+        );
+        assert_eq!(sniff(b"\0\0\0\x18ftypmp42xxxx").unwrap().mime, "video/mp4");
+        assert_eq!(sniff(b"WEBVTT\n\n").unwrap().kind, MediaKind::Subtitles);
+        assert!(sniff(b"hello").is_none());
+        assert!(sniff(b"").is_none());
+    }
+
+    #[test]
+    fn segments_any_order_and_total_checked() {
+        let mut m = Media::new(
+            "1".into(),
+            "a".into(),
+            Some("tweet_video".into()),
+            Some("video/mp4".into()),
+            Some(30),
+            UploadRoute::V2,
+            0,
+            100,
+        );
+        let head = b"\0\0\0\x18ftypmp42xxxx".to_vec();
+        m.put_segment(
+            2,
+            Segment {
+                len: 10,
+                head: vec![],
+            },
+        )
+        .unwrap();
+        m.put_segment(
+            0,
+            Segment {
+                len: 10,
+                head: head.clone(),
+            },
+        )
+        .unwrap();
+        assert!(m.finalize(0, 0, 1000, false, 100).is_err());
+        m.put_segment(
+            1,
+            Segment {
+                len: 5,
+                head: vec![],
+            },
+        )
+        .unwrap();
+        m.put_segment(
+            1,
+            Segment {
+                len: 10,
+                head: vec![],
+            },
+        )
+        .unwrap(); // overwrite
+        m.finalize(0, 0, 1000, false, 100).unwrap();
+        assert_eq!(m.proc_state(0), ProcState::Pending);
+        assert_eq!(m.proc_state(500), ProcState::InProgress(50));
+        assert_eq!(m.proc_state(1000), ProcState::Succeeded);
+        assert!(m.usable_by("a", 1000));
+        assert!(!m.usable_by("b", 1000));
+        assert!(!m.usable_by("a", 999));
+    }
+}

@@ -1,0 +1,235 @@
+//! X-shaped response builders: v2 problems, v1.1 `errors` envelopes, v1.1 media errors and
+//! the exact bodies B1–B16 of x-api-notes §5.2.
+//!
+//! Contract: every function returns a complete `Response` with the status and content type X
+//! uses; none of them can fail or panic.
+
+use axum::body::Body;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use crate::config::Modes;
+
+/// Builds a response with a status, content type and body.
+pub fn raw(status: u16, content_type: &'static str, body: impl Into<Body>) -> Response {
+    let mut r = Response::new(body.into());
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+/// A JSON response (`application/json; charset=utf-8`).
+pub fn json(status: u16, v: &Value) -> Response {
+    raw(status, "application/json; charset=utf-8", v.to_string())
+}
+
+/// A v2 problem with the content type selected in the modes.
+pub fn problem(m: &Modes, status: u16, v: &Value) -> Response {
+    if m.problem_json_content_type {
+        raw(status, "application/problem+json", v.to_string())
+    } else {
+        json(status, v)
+    }
+}
+
+/// `"{problem_host}/2/problems/{name}"`.
+pub fn ptype(m: &Modes, name: &str) -> String {
+    format!(
+        "{}/2/problems/{}",
+        m.problem_host.trim_end_matches('/'),
+        name
+    )
+}
+
+/// A v1.1 `{"errors":[{"code","message"}]}` envelope.
+pub fn v1(status: u16, code: u32, message: &str) -> Response {
+    json(status, &json!({"errors":[{"code":code,"message":message}]}))
+}
+
+/// A v1.1 media error (B16).
+pub fn v1_media(status: u16, request: &str, error: &str) -> Response {
+    json(status, &json!({"request": request, "error": error}))
+}
+
+/// B1: 453 (HTTP 403).
+pub fn b1_453() -> Response {
+    json(
+        403,
+        &json!({"errors":[{"message":"You currently have access to a subset of Twitter API v2 endpoints and limited v1.1 endpoints (e.g. media post, oauth) only. If you need access to this endpoint, you may need a different access level. You can learn more here: https://developer.twitter.com/en/portal/product","code":453}]}),
+    )
+}
+
+/// B2/B3: client-not-enrolled.
+pub fn client_not_enrolled(m: &Modes) -> Response {
+    let v = if m.not_enrolled_body == "b3" {
+        json!({"client_id":"101010101","detail":"When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project. You can create a project via the developer portal.","registration_url":"https://developer.twitter.com/en/docs/projects/overview","title":"Client Forbidden","required_enrollment":"Appropriate Level of API Access","reason":"client-not-enrolled","type":"https://api.twitter.com/2/problems/client-forbidden"})
+    } else {
+        json!({"client_id":"101010101","required_enrollment":"Standard Basic","registration_url":"https://developer.twitter.com/en/account","title":"Client Forbidden","detail":"This request must be made using an approved developer account that is enrolled in the requested endpoint. Learn more by visiting our documentation.","reason":"client-not-enrolled","type":"https://api.x.com/2/problems/client-forbidden"})
+    };
+    problem(m, 403, &v)
+}
+
+/// B4: token lacks write permission.
+pub fn b4(m: &Modes) -> Response {
+    problem(
+        m,
+        403,
+        &json!({"title":"Forbidden","status":403,"detail":"Your client app is not configured with the appropriate oauth1 app permissions for this endpoint.","type":ptype(m, "oauth1-permissions")}),
+    )
+}
+
+/// B5: v2 401.
+pub fn b5(m: &Modes) -> Response {
+    problem(
+        m,
+        401,
+        &json!({"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}),
+    )
+}
+
+/// 403 unsupported-authentication (app-only Bearer on a user-context endpoint).
+pub fn unsupported_auth(m: &Modes) -> Response {
+    problem(
+        m,
+        403,
+        &json!({"title":"Unsupported Authentication","detail":"Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].","type":ptype(m, "unsupported-authentication"),"status":403}),
+    )
+}
+
+/// B8: 402 credits depleted.
+pub fn b8(m: &Modes) -> Response {
+    problem(
+        m,
+        402,
+        &json!({"title":"CreditsDepleted","detail":"Your enrolled account [2059529979700846592] does not have any credits to fulfill this request.","type":ptype(m, "credits")}),
+    )
+}
+
+/// B9 or B10: 429.
+pub fn rate_limited(m: &Modes) -> Response {
+    if m.rate_limit_body == "v1" {
+        v1(429, 88, "Rate limit exceeded")
+    } else {
+        problem(
+            m,
+            429,
+            &json!({"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429}),
+        )
+    }
+}
+
+/// B11: usage cap.
+pub fn b11(m: &Modes) -> Response {
+    problem(
+        m,
+        429,
+        &json!({"title":"UsageCapped","detail":"Usage cap exceeded: Monthly product cap","type":"https://api.x.com/2/problems/usage-capped","period":"Monthly","scope":"Product"}),
+    )
+}
+
+/// B12: duplicate content.
+pub fn b12(m: &Modes) -> Response {
+    problem(
+        m,
+        403,
+        &json!({"detail":"You are not allowed to create a Tweet with duplicate content.","type":"about:blank","title":"Forbidden","status":403}),
+    )
+}
+
+/// B13: invalid request with one parameter.
+pub fn b13(m: &Modes, param: &str, values: &[String], message: &str) -> Response {
+    let mut params = serde_json::Map::new();
+    params.insert(param.to_string(), json!(values));
+    problem(
+        m,
+        400,
+        &json!({"errors":[{"parameters":params,"message":message}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":ptype(m, "invalid-request")}),
+    )
+}
+
+/// B13 variant without parameters (schema problems, bad JSON …).
+pub fn invalid_request(m: &Modes, message: &str) -> Response {
+    problem(
+        m,
+        400,
+        &json!({"errors":[{"parameters":{},"message":message}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":ptype(m, "invalid-request")}),
+    )
+}
+
+/// B14: reply (or quote) not allowed.
+pub fn b14(m: &Modes, quote: bool) -> Response {
+    let detail = if quote {
+        "Quoting this post is not allowed"
+    } else {
+        "Reply to this conversation is not allowed because you have not been mentioned or otherwise engaged by the author of the post you are replying to."
+    };
+    problem(
+        m,
+        403,
+        &json!({"title":"Forbidden","type":"about:blank","status":403,"detail":detail}),
+    )
+}
+
+/// B15: generic forbidden (v2 upload refused, spending limit).
+pub fn b15(m: &Modes, detail: &str) -> Response {
+    problem(
+        m,
+        403,
+        &json!({"title":"Forbidden","type":"about:blank","status":403,"detail":detail}),
+    )
+}
+
+/// v2 404 resource-not-found.
+pub fn not_found_v2(m: &Modes, param: &str, value: &str, kind: &str) -> Response {
+    problem(
+        m,
+        404,
+        &json!({"errors":[{"value":value,"detail":format!("Could not find {kind} with {param}: [{value}].").replace("[", "").replace("]", ""),"title":"Not Found Error","resource_type":kind,"parameter":param,"resource_id":value,"type":ptype(m, "resource-not-found")}],"title":"Not Found Error","detail":format!("Could not find {kind} with {param}: [{value}]."),"type":ptype(m, "resource-not-found")}),
+    )
+}
+
+/// 404 for an unknown v2 path.
+pub fn no_route_v2(m: &Modes) -> Response {
+    problem(
+        m,
+        404,
+        &json!({"title":"Not Found Error","detail":"Sorry, that page does not exist.","type":"about:blank","status":404}),
+    )
+}
+
+/// 404 for an unknown v1.1 path (code 34).
+pub fn no_route_v1() -> Response {
+    v1(404, 34, "Sorry, that page does not exist")
+}
+
+/// An injected 5xx in the family's shape.
+pub fn server_error(m: &Modes, status: u16, v2: bool) -> Response {
+    let title = match status {
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        504 => "Gateway Timeout",
+        _ => "Service Unavailable",
+    };
+    if v2 {
+        problem(
+            m,
+            status,
+            &json!({"title":title,"detail":title,"type":"about:blank","status":status}),
+        )
+    } else if status == 503 {
+        v1(503, 130, "Over capacity")
+    } else {
+        v1(status, 131, "Internal error")
+    }
+}
+
+/// The HTML 403 page of the `html-403` retirement mode.
+pub fn html_403() -> Response {
+    raw(
+        403,
+        "text/html; charset=utf-8",
+        "<!DOCTYPE html><html><head><title>403 Forbidden</title></head><body><h1>Forbidden</h1><p>You don't have permission to access this resource.</p></body></html>",
+    )
+}

@@ -1,0 +1,133 @@
+//! Listeners and connections: two HTTP/1.1 accept loops (API and upload) serving
+//! [`crate::http::dispatch`], with connection resets and the "connection refused" mode.
+//!
+//! Contract: each accepted connection runs in a task owned by its listener's `JoinSet`, so
+//! shutting a listener down aborts its connections too (hung requests included). A reset
+//! requested by the dispatcher closes the socket with `SO_LINGER` 0 (an RST on the wire).
+//! In `conn-refused` mode the upload listener's socket is closed (so connecting is refused)
+//! and re-bound on the same address when the mode changes back.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
+
+use crate::config::V1Retired;
+use crate::http::{dispatch, ConnInfo, ListenerKind, Shared};
+
+async fn serve_conn(stream: TcpStream, peer: SocketAddr, kind: ListenerKind, shared: Arc<Shared>) {
+    let local = stream.local_addr().unwrap_or(peer);
+    let _ = stream.set_nodelay(true);
+    // A duplicate of the socket lets us set SO_LINGER=0 after hyper owns the stream.
+    let (stream, dup) = match stream.into_std().and_then(|s| {
+        let dup = s.try_clone()?;
+        Ok((TcpStream::from_std(s)?, dup))
+    }) {
+        Ok(x) => x,
+        Err(_) => return,
+    };
+    let kill = Arc::new(Notify::new());
+    let info = ConnInfo {
+        peer,
+        local,
+        listener: kind,
+        kill: kill.clone(),
+    };
+    let svc = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        let shared = shared.clone();
+        let info = info.clone();
+        async move { Ok::<_, Infallible>(dispatch(shared, info, req.map(Body::new)).await) }
+    });
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), svc);
+    tokio::select! {
+        _ = conn => {}
+        _ = kill.notified() => {
+            let _ = socket2::SockRef::from(&dup).set_linger(Some(Duration::ZERO));
+        }
+    }
+    drop(dup);
+}
+
+/// Runs the API accept loop until shutdown.
+pub async fn run_api(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            r = listener.accept() => {
+                if let Ok((stream, peer)) = r {
+                    conns.spawn(serve_conn(stream, peer, ListenerKind::Api, shared.clone()));
+                }
+            }
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+}
+
+fn refused(shared: &Shared) -> bool {
+    shared.world().modes.v1_retired == V1Retired::ConnRefused
+}
+
+/// Runs the upload accept loop until shutdown, closing and re-binding the socket for the
+/// `conn-refused` mode.
+pub async fn run_upload(
+    listener: TcpListener,
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut conns = JoinSet::new();
+    let mut modes_rx = shared.mode_changed.subscribe();
+    let mut listener = Some(listener);
+    loop {
+        if refused(&shared) {
+            listener = None;
+            conns.abort_all();
+        } else if listener.is_none() {
+            match TcpListener::bind(addr).await {
+                Ok(l) => listener = Some(l),
+                Err(_) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_millis(50)) => continue,
+                        _ = shutdown.changed() => break,
+                    }
+                }
+            }
+        }
+        match &listener {
+            Some(l) => {
+                tokio::select! {
+                    r = l.accept() => {
+                        if let Ok((stream, peer)) = r {
+                            conns.spawn(serve_conn(stream, peer, ListenerKind::Upload, shared.clone()));
+                        }
+                    }
+                    Some(_) = conns.join_next(), if !conns.is_empty() => {}
+                    r = modes_rx.changed() => { if r.is_err() { break; } }
+                    _ = shutdown.changed() => break,
+                }
+            }
+            None => {
+                tokio::select! {
+                    r = modes_rx.changed() => { if r.is_err() { break; } }
+                    _ = shutdown.changed() => break,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,552 @@
+//! The simulator's mutable world: apps, accounts, tokens, posts, media, nonces, rate-limit
+//! buckets, the credit ledger and the request log.
+//!
+//! Contract: a [`World`] is only touched under one `std::sync::Mutex` and never across an
+//! `.await`; all ids, secrets and PINs come from its seeded ChaCha RNG, so a given seed and
+//! request sequence gives the same ids. Time is the virtual clock ([`World::now_ms`]): the
+//! real clock plus `Modes::clock_offset_secs`.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{AccessLevel, Faults, Modes, Plan};
+use crate::media::Media;
+
+/// Maximum number of request log entries kept.
+const LOG_CAP: usize = 5000;
+
+/// A developer app (consumer key pair).
+#[derive(Debug, Clone, Serialize)]
+pub struct App {
+    /// Display name.
+    pub name: String,
+    /// API key.
+    pub consumer_key: String,
+    /// API secret.
+    #[serde(skip)]
+    pub consumer_secret: String,
+    /// Current app permissions (applies to tokens issued from now on).
+    pub permissions: AccessLevel,
+    /// `native` apps only accept the `oob` callback (417 otherwise).
+    pub native: bool,
+    /// Allowed callback URLs (web apps).
+    pub callback_urls: Vec<String>,
+    /// Suspended apps get 416 on request_token.
+    pub suspended: bool,
+}
+
+/// A user account.
+#[derive(Debug, Clone, Serialize)]
+pub struct Account {
+    /// Numeric id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Handle without `@`.
+    pub username: String,
+}
+
+/// An access token.
+#[derive(Debug, Clone, Serialize)]
+pub struct Token {
+    /// Token.
+    pub token: String,
+    /// Secret.
+    #[serde(skip)]
+    pub secret: String,
+    /// App it belongs to.
+    pub consumer_key: String,
+    /// Account it acts for.
+    pub account_id: String,
+    /// Level fixed at issue.
+    pub access_level: AccessLevel,
+    /// Revoked (regenerated or invalidated).
+    pub revoked: bool,
+}
+
+/// A PIN-flow request token.
+#[derive(Debug, Clone)]
+pub struct RequestToken {
+    /// Secret.
+    pub secret: String,
+    /// App.
+    pub consumer_key: String,
+    /// Requested `x_auth_access_type`.
+    pub requested: Option<AccessLevel>,
+    /// Set when approved: (account id, PIN).
+    pub approved: Option<(String, String)>,
+    /// Consumed by access_token.
+    pub used: bool,
+}
+
+/// Credentials for one app + one access token (the demo pair, or one issued by the
+/// control API).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoCredentials {
+    /// API key.
+    pub consumer_key: String,
+    /// API secret.
+    pub consumer_secret: String,
+    /// Access token.
+    pub access_token: String,
+    /// Access token secret.
+    pub access_token_secret: String,
+    /// Account id.
+    pub user_id: String,
+    /// Account handle.
+    pub username: String,
+    /// Access level of the token.
+    pub access_level: AccessLevel,
+}
+
+/// A post.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Post {
+    /// Id.
+    pub id: String,
+    /// Text as sent.
+    pub text: String,
+    /// Author account id.
+    pub author_id: String,
+    /// Creation time (ms since the epoch, virtual clock).
+    pub created_at_ms: i64,
+    /// Attached media ids.
+    pub media_ids: Vec<String>,
+    /// Replied-to post id.
+    pub in_reply_to_tweet_id: Option<String>,
+    /// Quoted post id.
+    pub quote_tweet_id: Option<String>,
+    /// Poll options, if any.
+    pub poll_options: Vec<String>,
+    /// Deleted via DELETE.
+    pub deleted: bool,
+}
+
+/// One request seen by the simulator.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestLogEntry {
+    /// Sequence number.
+    pub seq: u64,
+    /// Time (ms since the epoch, virtual clock).
+    pub at_ms: i64,
+    /// `api` or `upload` listener.
+    pub listener: String,
+    /// Method.
+    pub method: String,
+    /// Path and query as received.
+    pub target: String,
+    /// Endpoint key (`POST /2/tweets` …).
+    pub endpoint: String,
+    /// Consumer key from the Authorization header.
+    pub consumer_key: Option<String>,
+    /// Token from the Authorization header.
+    pub token: Option<String>,
+    /// The OAuth base string computed for the request as received.
+    pub base_string: Option<String>,
+    /// Outcome of authentication (`ok`, `bad_signature`, `missing`, …).
+    pub auth: String,
+    /// Response status (0 if the connection was reset or hung).
+    pub status: u16,
+}
+
+/// One credit ledger line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LedgerEntry {
+    /// Time (ms).
+    pub at_ms: i64,
+    /// Endpoint billed.
+    pub endpoint: String,
+    /// Cost in USD.
+    pub cost_usd: f64,
+    /// Balance after.
+    pub balance_usd: f64,
+}
+
+#[derive(Debug, Clone)]
+struct Bucket {
+    window_start_ms: i64,
+    count: u64,
+}
+
+/// `(limit, window seconds)`.
+type Limit = (u64, i64);
+
+/// Rate-limit state returned to the route layer.
+#[derive(Debug, Clone, Default)]
+pub struct RateInfo {
+    /// `(limit, remaining, reset epoch secs)` of the per-user window.
+    pub user: Option<(u64, u64, i64)>,
+    /// The 24-hour app window, if the plan has one.
+    pub app24: Option<(u64, u64, i64)>,
+    /// The 24-hour user window, if the plan has one.
+    pub user24: Option<(u64, u64, i64)>,
+    /// Exceeded.
+    pub exceeded: bool,
+}
+
+/// The whole mutable state.
+#[derive(Debug)]
+pub struct World {
+    /// Current modes.
+    pub modes: Modes,
+    /// Faults per endpoint key.
+    pub faults: HashMap<String, Faults>,
+    /// Apps.
+    pub apps: Vec<App>,
+    /// Accounts.
+    pub accounts: Vec<Account>,
+    /// Access tokens by token string.
+    pub tokens: HashMap<String, Token>,
+    /// Request tokens by token string.
+    pub request_tokens: HashMap<String, RequestToken>,
+    /// Posts in creation order.
+    pub posts: Vec<Post>,
+    /// Media by id.
+    pub media: HashMap<String, Media>,
+    /// Seen nonces: (consumer key, nonce) → timestamp.
+    pub nonces: HashMap<(String, String), i64>,
+    buckets: HashMap<(String, String), Bucket>,
+    /// Credit ledger.
+    pub ledger: Vec<LedgerEntry>,
+    /// Posts created this month (usage cap).
+    pub month_posts: u64,
+    /// Request log.
+    pub log: VecDeque<RequestLogEntry>,
+    log_seq: u64,
+    rng: ChaCha8Rng,
+    id_counter: u64,
+    /// The demo credentials.
+    pub demo: DemoCredentials,
+}
+
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+impl World {
+    /// A fresh world with the demo app, the demo account and its read-write token.
+    pub fn new(seed: u64, modes: Modes) -> Self {
+        let demo = DemoCredentials {
+            consumer_key: "simDemoConsumerKey000000".into(),
+            consumer_secret: "simDemoConsumerSecret00000000000000000000000000".into(),
+            access_token: "1700000000000000001-simDemoAccessToken0000000000000".into(),
+            access_token_secret: "simDemoAccessTokenSecret000000000000000000000".into(),
+            user_id: "1700000000000000001".into(),
+            username: "postbridge_demo".into(),
+            access_level: AccessLevel::ReadWrite,
+        };
+        let mut w = Self {
+            modes,
+            faults: HashMap::new(),
+            apps: vec![App {
+                name: "Postbridge Sim Demo".into(),
+                consumer_key: demo.consumer_key.clone(),
+                consumer_secret: demo.consumer_secret.clone(),
+                permissions: AccessLevel::ReadWrite,
+                native: true,
+                callback_urls: vec!["http://127.0.0.1/callback".into()],
+                suspended: false,
+            }],
+            accounts: vec![
+                Account {
+                    id: demo.user_id.clone(),
+                    name: "Postbridge Demo".into(),
+                    username: demo.username.clone(),
+                },
+                Account {
+                    id: "1700000000000000002".into(),
+                    name: "Other Person".into(),
+                    username: "other_person".into(),
+                },
+            ],
+            tokens: HashMap::new(),
+            request_tokens: HashMap::new(),
+            posts: Vec::new(),
+            media: HashMap::new(),
+            nonces: HashMap::new(),
+            buckets: HashMap::new(),
+            ledger: Vec::new(),
+            month_posts: 0,
+            log: VecDeque::new(),
+            log_seq: 0,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            id_counter: 0,
+            demo: demo.clone(),
+        };
+        w.tokens.insert(
+            demo.access_token.clone(),
+            Token {
+                token: demo.access_token.clone(),
+                secret: demo.access_token_secret.clone(),
+                consumer_key: demo.consumer_key.clone(),
+                account_id: demo.user_id.clone(),
+                access_level: AccessLevel::ReadWrite,
+                revoked: false,
+            },
+        );
+        w
+    }
+
+    /// Virtual clock, ms since the epoch.
+    pub fn now_ms(&self) -> i64 {
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        real.saturating_add(self.modes.clock_offset_secs.saturating_mul(1000))
+    }
+
+    /// Uniform random `u64`.
+    pub fn rand_u64(&mut self) -> u64 {
+        self.rng.next_u64()
+    }
+
+    /// Uniform random in `[0, 1)`.
+    pub fn rand_f64(&mut self) -> f64 {
+        (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A random alphanumeric string.
+    pub fn rand_string(&mut self, len: usize) -> String {
+        (0..len)
+            .map(|_| ALNUM[(self.rng.next_u64() % ALNUM.len() as u64) as usize] as char)
+            .collect()
+    }
+
+    /// A new snowflake-like 19-digit id.
+    pub fn new_id(&mut self) -> String {
+        self.id_counter += 1;
+        let ms = self.now_ms().saturating_sub(1_288_834_974_657).max(0) as u64;
+        let low = (self.id_counter + (self.rng.next_u64() & 0x3FF) * 4096) & 0x3F_FFFF;
+        let id = (ms << 22) | low;
+        // Keep 19 digits.
+        format!("{}", id.max(1_000_000_000_000_000_000))
+    }
+
+    /// Looks up an app.
+    pub fn app(&self, consumer_key: &str) -> Option<&App> {
+        self.apps.iter().find(|a| a.consumer_key == consumer_key)
+    }
+
+    /// Looks up an account by id.
+    pub fn account(&self, id: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.id == id)
+    }
+
+    /// Finds an account by id or username (`demo` = the demo account).
+    pub fn find_account(&self, who: &str) -> Option<&Account> {
+        if who == "demo" {
+            return self.account(&self.demo.user_id);
+        }
+        let who = who.trim_start_matches('@');
+        self.accounts
+            .iter()
+            .find(|a| a.id == who || a.username.eq_ignore_ascii_case(who))
+    }
+
+    /// Issues an access token pair with a fixed level.
+    pub fn issue_token(
+        &mut self,
+        consumer_key: &str,
+        account_id: &str,
+        level: AccessLevel,
+    ) -> Option<DemoCredentials> {
+        let app = self.app(consumer_key)?.clone();
+        let account = self.account(account_id)?.clone();
+        let token = format!("{}-{}", account.id, self.rand_string(30));
+        let secret = self.rand_string(45);
+        self.tokens.insert(
+            token.clone(),
+            Token {
+                token: token.clone(),
+                secret: secret.clone(),
+                consumer_key: app.consumer_key.clone(),
+                account_id: account.id.clone(),
+                access_level: level,
+                revoked: false,
+            },
+        );
+        Some(DemoCredentials {
+            consumer_key: app.consumer_key,
+            consumer_secret: app.consumer_secret,
+            access_token: token,
+            access_token_secret: secret,
+            user_id: account.id,
+            username: account.username,
+            access_level: level,
+        })
+    }
+
+    /// Revokes every token of `(consumer_key, account_id)` and issues a new one at the
+    /// app's current permission level (what "Regenerate" in the console does).
+    pub fn regenerate(&mut self, consumer_key: &str, account_id: &str) -> Option<DemoCredentials> {
+        let level = self.app(consumer_key)?.permissions;
+        for t in self.tokens.values_mut() {
+            if t.consumer_key == consumer_key && t.account_id == account_id {
+                t.revoked = true;
+            }
+        }
+        self.issue_token(consumer_key, account_id, level)
+    }
+
+    /// Appends a request log entry; returns its sequence number.
+    pub fn log_request(&mut self, mut entry: RequestLogEntry) -> u64 {
+        self.log_seq += 1;
+        entry.seq = self.log_seq;
+        if self.log.len() >= LOG_CAP {
+            self.log.pop_front();
+        }
+        self.log.push_back(entry);
+        self.log_seq
+    }
+
+    /// Sets the status of a logged request.
+    pub fn log_status(&mut self, seq: u64, status: u16) {
+        if let Some(e) = self.log.iter_mut().rev().find(|e| e.seq == seq) {
+            e.status = status;
+        }
+    }
+
+    /// Records a nonce; `false` if it was seen before (replay). Prunes old ones.
+    pub fn check_nonce(
+        &mut self,
+        consumer_key: &str,
+        nonce: &str,
+        ts: i64,
+        window_secs: i64,
+    ) -> bool {
+        let now = self.now_ms() / 1000;
+        if self.nonces.len() > 100_000 {
+            self.nonces.retain(|_, t| (now - *t).abs() <= window_secs);
+        }
+        let key = (consumer_key.to_string(), nonce.to_string());
+        if self.nonces.contains_key(&key) {
+            return false;
+        }
+        self.nonces.insert(key, ts);
+        true
+    }
+
+    /// Per-user and per-app limits `(limit, window secs)` for `endpoint` under the plan.
+    fn limits(&self, endpoint: &str) -> (Option<Limit>, Option<Limit>) {
+        const M15: i64 = 900;
+        const H24: i64 = 86_400;
+        use Plan::*;
+        let plan = self.modes.plan;
+        let u = |l, w| Some((l, w));
+        match (plan, endpoint) {
+            (Unlimited, _) => (None, None),
+            (Free, "POST /2/tweets") => (u(17, H24), u(17, H24)),
+            (Basic, "POST /2/tweets") => (u(100, H24), u(1667, H24)),
+            (Pro | PayPerUse, "POST /2/tweets") => (u(100, M15), u(10_000, H24)),
+            (Free, "DELETE /2/tweets/:id") => (u(17, H24), u(17, H24)),
+            (Basic, "DELETE /2/tweets/:id") => (u(5, M15), None),
+            (_, "DELETE /2/tweets/:id") => (u(50, M15), None),
+            (Free, "GET /2/users/me") => (u(25, H24), None),
+            (Basic, "GET /2/users/me") => (u(250, H24), None),
+            (_, "GET /2/users/me") => (u(75, M15), None),
+            (_, "POST /2/media/upload") => (u(500, M15), u(50_000, H24)),
+            (_, "GET /2/media/upload") => (u(1000, M15), u(100_000, H24)),
+            (
+                _,
+                "POST /2/media/upload/initialize"
+                | "POST /2/media/upload/:id/append"
+                | "POST /2/media/upload/:id/finalize",
+            ) => (u(1875, M15), u(180_000, H24)),
+            (_, "POST /2/media/metadata") => (u(500, M15), u(50_000, H24)),
+            (_, "POST /1.1/media/upload.json") => (u(1875, M15), None),
+            (_, "GET /1.1/media/upload.json") => (u(1000, M15), None),
+            _ => (None, None),
+        }
+    }
+
+    fn bump(
+        &mut self,
+        key: (String, String),
+        limit: u64,
+        window: i64,
+        now: i64,
+    ) -> ((u64, u64, i64), bool) {
+        let b = self.buckets.entry(key).or_insert(Bucket {
+            window_start_ms: now,
+            count: 0,
+        });
+        if now >= b.window_start_ms + window * 1000 {
+            b.window_start_ms = now;
+            b.count = 0;
+        }
+        let exceeded = b.count >= limit;
+        if !exceeded {
+            b.count += 1;
+        }
+        let reset = (b.window_start_ms + window * 1000) / 1000;
+        ((limit, limit.saturating_sub(b.count), reset), exceeded)
+    }
+
+    /// Counts one request of `user` (account id) through app `app` at `endpoint`.
+    pub fn rate_limit(&mut self, endpoint: &str, user: &str, app: &str) -> RateInfo {
+        let now = self.now_ms();
+        let (per_user, per_app) = self.limits(endpoint);
+        let mut info = RateInfo::default();
+        if let Some((l, w)) = per_user {
+            let (hdr, ex) = self.bump((format!("u:{user}"), endpoint.to_string()), l, w, now);
+            info.exceeded |= ex;
+            if w == 86_400 {
+                info.user24 = Some(hdr);
+            }
+            info.user = Some(hdr);
+        }
+        if let Some((l, w)) = per_app {
+            let (hdr, ex) = self.bump((format!("a:{app}"), endpoint.to_string()), l, w, now);
+            info.exceeded |= ex;
+            info.app24 = Some(hdr);
+            if info.user.is_none() {
+                info.user = Some(hdr);
+            }
+        }
+        info
+    }
+
+    /// Charges `cost_usd` to the credit balance (pay-per-use only).
+    pub fn charge(&mut self, endpoint: &str, cost_usd: f64) {
+        if self.modes.plan != Plan::PayPerUse || cost_usd == 0.0 {
+            return;
+        }
+        self.modes.credits_usd -= cost_usd;
+        let at_ms = self.now_ms();
+        self.ledger.push(LedgerEntry {
+            at_ms,
+            endpoint: endpoint.to_string(),
+            cost_usd,
+            balance_usd: self.modes.credits_usd,
+        });
+    }
+
+    /// Whether billed calls are refused for lack of credits.
+    pub fn out_of_credits(&self) -> bool {
+        self.modes.plan == Plan::PayPerUse && self.modes.credits_usd <= 0.0
+    }
+
+    /// Media expiry after INIT for a route (`v2` = 1295999 s), or the override.
+    pub fn expiry_init_secs(&self, v2: bool) -> u64 {
+        self.modes
+            .media_expiry_secs
+            .unwrap_or(if v2 { 1_295_999 } else { 86_400 })
+    }
+
+    /// Media expiry after FINALIZE / one-shot, or the override.
+    pub fn expiry_final_secs(&self) -> u64 {
+        self.modes.media_expiry_secs.unwrap_or(86_400)
+    }
+
+    /// The faults for an endpoint (exact key first, then `*`).
+    pub fn faults_for(&self, endpoint: &str) -> Faults {
+        self.faults
+            .get(endpoint)
+            .or_else(|| self.faults.get("*"))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
