@@ -29,6 +29,9 @@ pub struct SimConfig {
     /// clients that sign the production URL before a proxy rewrites it. Empty by default:
     /// only the URL as received verifies.
     pub extra_signing_origins: Vec<String>,
+    /// Take the signed scheme from `X-Forwarded-Proto` (for a TLS-terminating proxy in
+    /// front of the simulator, as tweepy's forced `https://` needs). Off by default.
+    pub trust_forwarded_proto: bool,
     /// The run-time modes the simulator starts with.
     pub modes: Modes,
 }
@@ -42,6 +45,7 @@ impl Default for SimConfig {
             timestamp_window_secs: 300,
             nonce_check: true,
             extra_signing_origins: Vec::new(),
+            trust_forwarded_proto: false,
             modes: Modes::default(),
         }
     }

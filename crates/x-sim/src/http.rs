@@ -364,6 +364,25 @@ fn rate_headers(resp: &mut Response, m: &Modes, info: &crate::world::RateInfo) {
     }
 }
 
+/// The scheme the client used: `http`, or the forwarded one when trusted.
+fn request_scheme(cfg: &SimConfig, headers: &HeaderMap) -> String {
+    if !cfg.trust_forwarded_proto {
+        return "http".to_string();
+    }
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(',')
+                .next()
+                .unwrap_or("http")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .filter(|v| v == "https" || v == "http")
+        .unwrap_or_else(|| "http".to_string())
+}
+
 /// Outcome of [`verify`] for the log.
 struct AuthLog {
     consumer_key: Option<String>,
@@ -454,7 +473,8 @@ fn verify(
             None => dedup.push((k.clone(), v.clone())),
         }
     }
-    let received_url = oauth::base_url("http", host, path);
+    let scheme = request_scheme(cfg, headers);
+    let received_url = oauth::base_url(&scheme, host, path);
     let base = oauth::base_string(method.as_str(), &received_url, &dedup);
     log.base_string = Some(base.clone());
     if conflicting {
@@ -593,7 +613,11 @@ pub async fn dispatch(shared: Arc<Shared>, conn: ConnInfo, req: Request<Body>) -
         .map(str::to_string)
         .or_else(|| parts.uri.authority().map(|a| a.to_string()))
         .unwrap_or_else(|| conn.local.to_string());
-    let origin = format!("http://{}", host.to_ascii_lowercase());
+    let origin = format!(
+        "{}://{}",
+        request_scheme(&shared.cfg, &parts.headers),
+        host.to_ascii_lowercase()
+    );
     let target = parts
         .uri
         .path_and_query()
