@@ -1,12 +1,123 @@
-//! `postbridge doctor` (placeholder; filled in by its issue).
+//! `postbridge doctor`: check the credentials against the API and explain any problem.
+//!
+//! Contract (issue 4): same credential/endpoint environment as `post`. Prints `"username"`,
+//! `"access_level"` (from `x-access-level`) and `"problems"` (objects with `"kind"`, `"cause"`,
+//! `"fix"`, plus `"status"`, `"detail"`, `"wizard_step"`); exit 0 when healthy, 1 when it found
+//! problems, 2 when the environment is incomplete. Nothing is posted or uploaded (the upload
+//! probe costs money on pay-per-use, x-api-notes §11). Logic in [`execute`], which never prints.
+
+use std::collections::HashMap;
 use std::process::ExitCode;
 
+use serde_json::{json, Value};
+use x_client::{AccessLevel, Diagnosis, ErrorKind};
+
+use crate::post::{client_from_env, process_env, Outcome};
+
 /// Arguments of `postbridge doctor`.
-#[derive(Debug, clap::Args)]
-pub struct DoctorArgs {}
+#[derive(Debug, Clone, clap::Args)]
+pub struct DoctorArgs {
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn problem(d: &Diagnosis) -> Value {
+    json!({
+        "kind": d.kind,
+        "status": d.status,
+        "detail": d.detail,
+        "cause": d.cause,
+        "fix": d.fix,
+        "wizard_step": d.wizard_step,
+    })
+}
+
+/// Runs `postbridge doctor` with the given environment; never prints.
+pub async fn execute(args: &DoctorArgs, env: &HashMap<String, String>) -> Outcome {
+    let client = match client_from_env(env, args.json) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    let endpoints = client.endpoints().clone();
+    let mut problems: Vec<Diagnosis> = Vec::new();
+    let (me, rate_limit) = match client.me().await {
+        Ok(me) => {
+            if me.access_level == AccessLevel::Read {
+                problems.push(Diagnosis::new(
+                    ErrorKind::ReadOnlyToken,
+                    Some(200),
+                    "x-access-level: read — this token cannot post",
+                ));
+            }
+            let rl = me.rate_limit;
+            (Some(me), rl)
+        }
+        Err(e) => {
+            let d = e.diagnosis();
+            let rl = d.rate_limit;
+            problems.push(d);
+            (None, rl)
+        }
+    };
+    let healthy = problems.is_empty();
+    let code = if healthy { 0 } else { 1 };
+    if args.json {
+        let out = json!({
+            "healthy": healthy,
+            "username": me.as_ref().map(|m| m.username.clone()),
+            "user_id": me.as_ref().map(|m| m.id.clone()),
+            "name": me.as_ref().map(|m| m.name.clone()),
+            "access_level": me.as_ref().map(|m| m.access_level),
+            "api_base": endpoints.api_base,
+            "upload_base": endpoints.upload_base,
+            "rate_limit": rate_limit,
+            "problems": problems.iter().map(problem).collect::<Vec<_>>(),
+        });
+        return Outcome {
+            code,
+            stdout: format!("{out}\n"),
+            stderr: String::new(),
+        };
+    }
+    let mut s = String::new();
+    s.push_str(&format!(
+        "API:     {}\nUpload:  {}\n",
+        endpoints.api_base, endpoints.upload_base
+    ));
+    if let Some(me) = &me {
+        s.push_str(&format!(
+            "Account: @{} ({}), id {}\nAccess:  {}\n",
+            me.username,
+            me.name,
+            me.id,
+            me.access_level.as_str()
+        ));
+    }
+    if let Some(summary) = rate_limit.as_ref().and_then(|r| r.summary()) {
+        s.push_str(&format!("Rate limit (users/me): {summary}\n"));
+    }
+    if healthy {
+        s.push_str("✓ Credentials work and can post.\n");
+        Outcome {
+            code,
+            stdout: s,
+            stderr: String::new(),
+        }
+    } else {
+        let mut err = String::new();
+        for d in &problems {
+            err.push_str(&crate::post::render_diagnosis(d));
+        }
+        Outcome {
+            code,
+            stdout: s,
+            stderr: err,
+        }
+    }
+}
 
 /// Runs `postbridge doctor`.
-pub async fn run(_args: DoctorArgs) -> ExitCode {
-    eprintln!("postbridge doctor: not implemented yet");
-    ExitCode::from(2)
+pub async fn run(args: DoctorArgs) -> ExitCode {
+    execute(&args, &process_env()).await.emit()
 }

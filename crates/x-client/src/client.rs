@@ -331,7 +331,7 @@ impl std::fmt::Debug for XClient {
     }
 }
 
-fn path_of(url: &str) -> String {
+pub(crate) fn path_of(url: &str) -> String {
     let after = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
     let path = after.find('/').map(|i| &after[i..]).unwrap_or("/");
     path.split('?').next().unwrap_or(path).to_owned()
@@ -552,27 +552,46 @@ impl XClient {
         cancel: Option<&CancellationToken>,
         retryable: fn(&ClientError) -> bool,
     ) -> Result<Resp, ClientError> {
+        self.send_retrying_tracked(method, url, payload, cancel, retryable)
+            .await
+            .0
+    }
+
+    /// As [`Self::send_retrying`], also telling whether an earlier attempt failed in a way that
+    /// may have been processed by X (so a later 4xx may be the echo of that success).
+    pub(crate) async fn send_retrying_tracked(
+        &self,
+        method: Method,
+        url: &str,
+        payload: &Payload,
+        cancel: Option<&CancellationToken>,
+        retryable: fn(&ClientError) -> bool,
+    ) -> (Result<Resp, ClientError>, bool) {
         let mut attempt = 0u32;
+        let mut maybe_processed = false;
         loop {
             let fut = self.send_once(method.clone(), url, payload);
             let result = match cancel {
                 Some(c) => tokio::select! {
-                    _ = c.cancelled() => return Err(ClientError::Cancelled),
+                    _ = c.cancelled() => return (Err(ClientError::Cancelled), maybe_processed),
                     r = fut => r,
                 },
                 None => fut.await,
             };
             let err = match result {
-                Ok(r) => return Ok(r),
+                Ok(r) => return (Ok(r), maybe_processed),
                 Err(e) => e,
             };
             if attempt >= self.inner.config.retry.max_retries || !retryable(&err) {
-                return Err(err);
+                return (Err(err), maybe_processed);
             }
             let Some(delay) = self.backoff(attempt, &err) else {
-                return Err(err);
+                return (Err(err), maybe_processed);
             };
-            sleep_cancellable(delay, cancel).await?;
+            maybe_processed |= is_unknown_outcome(&err);
+            if let Err(e) = sleep_cancellable(delay, cancel).await {
+                return (Err(e), maybe_processed);
+            }
             attempt += 1;
         }
     }

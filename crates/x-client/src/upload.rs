@@ -492,10 +492,11 @@ impl XClient {
             )
         })
         .await?;
-        let fin = self
-            .call(
+        let v = self
+            .finalize(
                 ctx,
-                Method::POST,
+                UploadRoute::V1,
+                &media_id,
                 &url,
                 Payload::Form(vec![
                     ("command".into(), "FINALIZE".into()),
@@ -503,7 +504,6 @@ impl XClient {
                 ]),
             )
             .await?;
-        let v = fin.json(path)?;
         let key = v["media_key"].as_str().map(str::to_owned).or(media_key);
         self.wait_processing(ctx, UploadRoute::V1, &media_id, ProcessingInfo::from(&v))
             .await?;
@@ -588,10 +588,15 @@ impl XClient {
         })
         .await?;
         let fpath = format!("/2/media/upload/{media_id}/finalize");
-        let fin = self
-            .call(ctx, Method::POST, &self.api_url(&fpath), Payload::None)
+        let v = self
+            .finalize(
+                ctx,
+                UploadRoute::V2,
+                &media_id,
+                &self.api_url(&fpath),
+                Payload::None,
+            )
             .await?;
-        let v = fin.json(&fpath)?;
         let key = v["data"]["media_key"]
             .as_str()
             .map(str::to_owned)
@@ -607,6 +612,53 @@ impl XClient {
             media_id,
             media_key: key,
         })
+    }
+
+    /// FINALIZE with retries. When a retry gets a 4xx after an attempt that may have been
+    /// processed (reset or 5xx after X committed), STATUS decides: a finalized media id is used.
+    async fn finalize(
+        &self,
+        ctx: &Ctx<'_>,
+        route: UploadRoute,
+        media_id: &str,
+        url: &str,
+        payload: Payload,
+    ) -> Result<Value, ClientError> {
+        let path = crate::client::path_of(url);
+        let (r, maybe_processed) = self
+            .send_retrying_tracked(Method::POST, url, &payload, ctx.cancel(), ctx.retryable)
+            .await;
+        let err = match r {
+            Ok(resp) => return resp.json(&path),
+            Err(e) => e,
+        };
+        let echo = maybe_processed && err.api().is_some_and(|a| matches!(a.status, 400 | 409));
+        if !echo {
+            return Err(err);
+        }
+        // STATUS answers only for a finalized id; its body has FINALIZE's shape.
+        let (surl, spath) = self.status_url(route, media_id);
+        match self.call(ctx, Method::GET, &surl, Payload::None).await {
+            Ok(resp) => resp.json(spath),
+            Err(_) => Err(err),
+        }
+    }
+
+    fn status_url(&self, route: UploadRoute, media_id: &str) -> (String, &'static str) {
+        match route {
+            UploadRoute::V1 => (
+                self.upload_url(&format!(
+                    "/1.1/media/upload.json?command=STATUS&media_id={media_id}"
+                )),
+                "/1.1/media/upload.json",
+            ),
+            _ => (
+                self.api_url(&format!(
+                    "/2/media/upload?command=STATUS&media_id={media_id}"
+                )),
+                "/2/media/upload",
+            ),
+        }
     }
 
     /// Sends every segment, `append_concurrency` at a time; each is retried alone.
@@ -655,20 +707,7 @@ impl XClient {
     ) -> Result<(), ClientError> {
         let started = Instant::now();
         let deadline = self.config().processing_deadline;
-        let (url, path) = match route {
-            UploadRoute::V1 => (
-                self.upload_url(&format!(
-                    "/1.1/media/upload.json?command=STATUS&media_id={media_id}"
-                )),
-                "/1.1/media/upload.json",
-            ),
-            _ => (
-                self.api_url(&format!(
-                    "/2/media/upload?command=STATUS&media_id={media_id}"
-                )),
-                "/2/media/upload",
-            ),
-        };
+        let (url, path) = self.status_url(route, media_id);
         loop {
             let Some(p) = state.take() else {
                 return Ok(());
