@@ -49,6 +49,7 @@ async fn serve_conn(stream: TcpStream, peer: SocketAddr, kind: ListenerKind, sha
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
         .keep_alive(true)
+        .half_close(true)
         .serve_connection(TokioIo::new(stream), svc);
     tokio::select! {
         _ = conn => {}
