@@ -10,14 +10,35 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub struct SimArgs {
     /// Address of the API base (`/2/…`, `/oauth/…`, `/_sim/…`).
-    #[arg(long, default_value = "127.0.0.1:8787", env = "POSTBRIDGE_SIM_API_ADDR")]
+    #[arg(
+        long,
+        default_value = "127.0.0.1:8787",
+        env = "POSTBRIDGE_SIM_API_ADDR"
+    )]
     pub api_addr: SocketAddr,
     /// Address of the legacy upload base (`/1.1/media/…`).
-    #[arg(long, default_value = "127.0.0.1:8788", env = "POSTBRIDGE_SIM_UPLOAD_ADDR")]
+    #[arg(
+        long,
+        default_value = "127.0.0.1:8788",
+        env = "POSTBRIDGE_SIM_UPLOAD_ADDR"
+    )]
     pub upload_addr: SocketAddr,
     /// Seed of the simulator's RNG (ids, tokens, PINs, faults).
     #[arg(long, default_value_t = 0x5eed)]
     pub seed: u64,
+    /// Serve HTTPS with this PEM certificate chain (needs `--tls-key`).
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// PEM private key for `--tls-cert`.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+    /// Also accept signatures over this origin (e.g. `https://api.twitter.com`), for
+    /// clients that sign the production URL before a proxy rewrites it. Repeatable.
+    #[arg(long = "signing-origin")]
+    pub signing_origins: Vec<String>,
+    /// Take the signed scheme from `X-Forwarded-Proto` (behind a TLS-terminating proxy).
+    #[arg(long)]
+    pub trust_forwarded_proto: bool,
 }
 
 /// Waits for Ctrl-C or (on Unix) SIGTERM.
@@ -45,10 +66,23 @@ async fn stop_signal() {
 
 /// Runs `postbridge sim`.
 pub async fn run(args: SimArgs) -> ExitCode {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => match (std::fs::read(cert), std::fs::read(key)) {
+            (Ok(cert_pem), Ok(key_pem)) => Some(x_sim::TlsPem { cert_pem, key_pem }),
+            (Err(err), _) | (_, Err(err)) => {
+                eprintln!("postbridge sim: cannot read the TLS certificate or key: {err}");
+                return ExitCode::from(1);
+            }
+        },
+        _ => None,
+    };
     let config = x_sim::SimConfig {
         api_addr: args.api_addr,
         upload_addr: Some(args.upload_addr),
         seed: args.seed,
+        tls,
+        extra_signing_origins: args.signing_origins.clone(),
+        trust_forwarded_proto: args.trust_forwarded_proto,
         ..x_sim::SimConfig::default()
     };
     let sim = match x_sim::start(config).await {
@@ -66,11 +100,17 @@ pub async fn run(args: SimArgs) -> ExitCode {
     println!("  API base:     {}", sim.api_base());
     println!("  Upload base:  {}", sim.upload_base());
     println!("  Control API:  {}/_sim/state", sim.api_base());
-    println!("Demo app and account (@{}, id {}):", demo.username, demo.user_id);
+    println!(
+        "Demo app and account (@{}, id {}):",
+        demo.username, demo.user_id
+    );
     println!("  API key (consumer key):        {}", demo.consumer_key);
     println!("  API secret (consumer secret):  {}", demo.consumer_secret);
     println!("  Access token:                  {}", demo.access_token);
-    println!("  Access token secret:           {}", demo.access_token_secret);
+    println!(
+        "  Access token secret:           {}",
+        demo.access_token_secret
+    );
     stop_signal().await;
     println!("postbridge sim: stopping");
     sim.shutdown().await;

@@ -32,8 +32,29 @@ pub struct SimConfig {
     /// Take the signed scheme from `X-Forwarded-Proto` (for a TLS-terminating proxy in
     /// front of the simulator, as tweepy's forced `https://` needs). Off by default.
     pub trust_forwarded_proto: bool,
+    /// Serve HTTPS instead of HTTP on both listeners (for clients that insist on
+    /// `https://`, e.g. tweepy). `None` = plain HTTP.
+    pub tls: Option<TlsPem>,
     /// The run-time modes the simulator starts with.
     pub modes: Modes,
+}
+
+/// A PEM certificate chain and private key for [`SimConfig::tls`].
+#[derive(Clone)]
+pub struct TlsPem {
+    /// PEM certificate chain (leaf first).
+    pub cert_pem: Vec<u8>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_pem: Vec<u8>,
+}
+
+impl std::fmt::Debug for TlsPem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsPem")
+            .field("cert_pem", &self.cert_pem.len())
+            .field("key_pem", &"<redacted>")
+            .finish()
+    }
 }
 
 impl Default for SimConfig {
@@ -46,6 +67,7 @@ impl Default for SimConfig {
             nonce_check: true,
             extra_signing_origins: Vec::new(),
             trust_forwarded_proto: false,
+            tls: None,
             modes: Modes::default(),
         }
     }

@@ -67,6 +67,8 @@ pub struct ConnInfo {
     pub listener: ListenerKind,
     /// Notified to reset the connection.
     pub kill: Arc<Notify>,
+    /// The connection is TLS (the signed scheme is `https`).
+    pub tls: bool,
 }
 
 /// The family of a route, which decides error shapes.
@@ -365,7 +367,10 @@ fn rate_headers(resp: &mut Response, m: &Modes, info: &crate::world::RateInfo) {
 }
 
 /// The scheme the client used: `http`, or the forwarded one when trusted.
-fn request_scheme(cfg: &SimConfig, headers: &HeaderMap) -> String {
+fn request_scheme(cfg: &SimConfig, headers: &HeaderMap, tls: bool) -> String {
+    if tls {
+        return "https".to_string();
+    }
     if !cfg.trust_forwarded_proto {
         return "http".to_string();
     }
@@ -410,6 +415,7 @@ fn verify(
     query: &[(String, String)],
     form: &[(String, String)],
     route: &Route,
+    tls: bool,
     log: &mut AuthLog,
 ) -> Result<Auth, Response> {
     let m = w.modes.clone();
@@ -473,7 +479,7 @@ fn verify(
             None => dedup.push((k.clone(), v.clone())),
         }
     }
-    let scheme = request_scheme(cfg, headers);
+    let scheme = request_scheme(cfg, headers, tls);
     let received_url = oauth::base_url(&scheme, host, path);
     let base = oauth::base_string(method.as_str(), &received_url, &dedup);
     log.base_string = Some(base.clone());
@@ -615,7 +621,7 @@ pub async fn dispatch(shared: Arc<Shared>, conn: ConnInfo, req: Request<Body>) -
         .unwrap_or_else(|| conn.local.to_string());
     let origin = format!(
         "{}://{}",
-        request_scheme(&shared.cfg, &parts.headers),
+        request_scheme(&shared.cfg, &parts.headers, conn.tls),
         host.to_ascii_lowercase()
     );
     let target = parts
@@ -772,6 +778,7 @@ pub async fn dispatch(shared: Arc<Shared>, conn: ConnInfo, req: Request<Body>) -
                 &query,
                 &form,
                 &route,
+                conn.tls,
                 &mut alog,
             );
             if let Some(e) = w.log.iter_mut().rev().find(|e| e.seq == seq) {

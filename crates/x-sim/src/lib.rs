@@ -75,7 +75,7 @@ pub mod text;
 mod upload;
 pub mod world;
 
-pub use config::{AccessLevel, Faults, Modes, Plan, SimConfig, V1Retired};
+pub use config::{AccessLevel, Faults, Modes, Plan, SimConfig, TlsPem, V1Retired};
 pub use media::MediaInfo;
 pub use world::{DemoCredentials, LedgerEntry, Post, RequestLogEntry};
 
@@ -95,6 +95,9 @@ pub enum SimError {
     /// Other I/O failure.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// The TLS certificate or key could not be used.
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
     /// Malformed protocol input (Authorization header, form data …).
     #[error("malformed input: {0}")]
     Malformed(String),
@@ -118,6 +121,11 @@ async fn bind(addr: SocketAddr) -> Result<TcpListener, SimError> {
 
 /// Starts a simulator on the configured addresses.
 pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
+    let tls = match &config.tls {
+        Some(pem) => Some(server::tls_acceptor(pem)?),
+        None => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let api = bind(config.api_addr).await?;
     let api_addr = api.local_addr()?;
     let upload_req = config
@@ -129,16 +137,22 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     let shared = Arc::new(http::Shared {
         world: Mutex::new(world::World::new(config.seed, config.modes.clone())),
         cfg: config,
-        api_base: format!("http://{api_addr}"),
-        upload_base: format!("http://{upload_addr}"),
+        api_base: format!("{scheme}://{api_addr}"),
+        upload_base: format!("{scheme}://{upload_addr}"),
         mode_changed: mode_tx,
     });
     let (shutdown, _) = watch::channel(false);
-    let t1 = tokio::spawn(server::run_api(api, shared.clone(), shutdown.subscribe()));
+    let t1 = tokio::spawn(server::run_api(
+        api,
+        shared.clone(),
+        tls.clone(),
+        shutdown.subscribe(),
+    ));
     let t2 = tokio::spawn(server::run_upload(
         upload,
         upload_addr,
         shared.clone(),
+        tls,
         shutdown.subscribe(),
     ));
     tracing::info!(api = %api_addr, upload = %upload_addr, "x-sim listening");

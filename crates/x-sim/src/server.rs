@@ -22,8 +22,66 @@ use tokio::task::JoinSet;
 
 use crate::config::V1Retired;
 use crate::http::{dispatch, ConnInfo, ListenerKind, Shared};
+use crate::SimError;
 
-async fn serve_conn(stream: TcpStream, peer: SocketAddr, kind: ListenerKind, shared: Arc<Shared>) {
+/// TLS acceptor, when HTTPS is configured.
+pub type Tls = Option<tokio_rustls::TlsAcceptor>;
+
+/// Builds the TLS acceptor from PEM files.
+pub fn tls_acceptor(pem: &crate::config::TlsPem) -> Result<tokio_rustls::TlsAcceptor, SimError> {
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pem.cert_pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| SimError::Tls(format!("certificate: {e}")))?;
+    let key = PrivateKeyDer::from_pem_slice(&pem.key_pem)
+        .map_err(|e| SimError::Tls(format!("private key: {e}")))?;
+    let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| SimError::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| SimError::Tls(e.to_string()))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+async fn serve_io<I>(
+    io: I,
+    info: ConnInfo,
+    shared: Arc<Shared>,
+    kill: Arc<Notify>,
+    dup: std::net::TcpStream,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        let shared = shared.clone();
+        let info = info.clone();
+        async move { Ok::<_, Infallible>(dispatch(shared, info, req.map(Body::new)).await) }
+    });
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .keep_alive(true)
+        .half_close(true)
+        .serve_connection(TokioIo::new(io), svc);
+    tokio::select! {
+        _ = conn => {}
+        _ = kill.notified() => {
+            let _ = socket2::SockRef::from(&dup).set_linger(Some(Duration::ZERO));
+        }
+    }
+    drop(dup);
+}
+
+async fn serve_conn(
+    stream: TcpStream,
+    peer: SocketAddr,
+    kind: ListenerKind,
+    shared: Arc<Shared>,
+    tls: Tls,
+) {
     let local = stream.local_addr().unwrap_or(peer);
     let _ = stream.set_nodelay(true);
     // A duplicate of the socket lets us set SO_LINGER=0 after hyper owns the stream.
@@ -40,30 +98,24 @@ async fn serve_conn(stream: TcpStream, peer: SocketAddr, kind: ListenerKind, sha
         local,
         listener: kind,
         kill: kill.clone(),
+        tls: tls.is_some(),
     };
-    let svc = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-        let shared = shared.clone();
-        let info = info.clone();
-        async move { Ok::<_, Infallible>(dispatch(shared, info, req.map(Body::new)).await) }
-    });
-    let conn = http1::Builder::new()
-        .timer(TokioTimer::new())
-        .keep_alive(true)
-        .half_close(true)
-        .serve_connection(TokioIo::new(stream), svc);
-    tokio::select! {
-        _ = conn => {}
-        _ = kill.notified() => {
-            let _ = socket2::SockRef::from(&dup).set_linger(Some(Duration::ZERO));
+    match tls {
+        Some(acceptor) => {
+            match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
+                Ok(Ok(tls_stream)) => serve_io(tls_stream, info, shared, kill, dup).await,
+                _ => drop(dup),
+            }
         }
+        None => serve_io(stream, info, shared, kill, dup).await,
     }
-    drop(dup);
 }
 
 /// Runs the API accept loop until shutdown.
 pub async fn run_api(
     listener: TcpListener,
     shared: Arc<Shared>,
+    tls: Tls,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut conns = JoinSet::new();
@@ -71,7 +123,7 @@ pub async fn run_api(
         tokio::select! {
             r = listener.accept() => {
                 if let Ok((stream, peer)) = r {
-                    conns.spawn(serve_conn(stream, peer, ListenerKind::Api, shared.clone()));
+                    conns.spawn(serve_conn(stream, peer, ListenerKind::Api, shared.clone(), tls.clone()));
                 }
             }
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
@@ -90,6 +142,7 @@ pub async fn run_upload(
     listener: TcpListener,
     addr: SocketAddr,
     shared: Arc<Shared>,
+    tls: Tls,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut conns = JoinSet::new();
@@ -115,7 +168,7 @@ pub async fn run_upload(
                 tokio::select! {
                     r = l.accept() => {
                         if let Ok((stream, peer)) = r {
-                            conns.spawn(serve_conn(stream, peer, ListenerKind::Upload, shared.clone()));
+                            conns.spawn(serve_conn(stream, peer, ListenerKind::Upload, shared.clone(), tls.clone()));
                         }
                     }
                     Some(_) = conns.join_next(), if !conns.is_empty() => {}
