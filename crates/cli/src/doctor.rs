@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 use serde_json::{json, Value};
+use x_client::error::CLOCK_SKEW_SECS;
 use x_client::{AccessLevel, Diagnosis, ErrorKind};
 
 use crate::post::{client_from_env, process_env, Outcome};
@@ -48,6 +49,16 @@ pub async fn execute(args: &DoctorArgs, env: &HashMap<String, String>) -> Outcom
                     ErrorKind::ReadOnlyToken,
                     Some(200),
                     "x-access-level: read — this token cannot post",
+                ));
+            }
+            if let Some(skew) = me
+                .clock_skew_secs
+                .filter(|s| s.unsigned_abs() > CLOCK_SKEW_SECS)
+            {
+                problems.push(Diagnosis::new(
+                    ErrorKind::ClockSkew,
+                    Some(200),
+                    format!("this clock differs from X's by {skew} s; signed requests may start failing"),
                 ));
             }
             let rl = me.rate_limit;

@@ -181,6 +181,13 @@ pub struct Uploaded {
     pub warnings: Vec<String>,
 }
 
+/// Smallest APPEND segment.
+const MIN_CHUNK: u64 = 64 * 1024;
+/// Largest APPEND segment (§8: 4 MiB worked, 5 MiB got 431).
+const MAX_CHUNK: u64 = 4 * 1024 * 1024;
+/// `segment_index` is 0–999.
+const MAX_SEGMENTS: u64 = 1000;
+
 /// How a v1.1 failure steers Auto.
 #[derive(Debug)]
 enum V1Verdict {
@@ -476,7 +483,8 @@ impl XClient {
             media_key,
         } = v1_result(&v, path)?;
         let id = media_id.clone();
-        self.append_all(ctx, |index, bytes| {
+        let chunk = self.chunk_for(info.size);
+        self.append_all(ctx, chunk, |index, bytes| {
             (
                 url.clone(),
                 Payload::Multipart(vec![
@@ -552,41 +560,57 @@ impl XClient {
             return Ok(res);
         }
         let path = "/2/media/upload/initialize";
-        let init = self
-            .call(
-                ctx,
-                Method::POST,
-                &self.api_url(path),
-                Payload::Json(
-                    json!({
-                        "media_type": info.mime,
-                        "total_bytes": info.size,
-                        "media_category": info.category(),
-                    }),
-                    false,
-                ),
-            )
-            .await?;
-        let v = init.json(path)?;
-        let RouteResult {
-            media_id,
-            media_key,
-        } = v2_result(&v, path)?;
-        let append_url = self.api_url(&format!("/2/media/upload/{media_id}/append"));
-        self.append_all(ctx, |index, bytes| {
-            (
-                append_url.clone(),
-                Payload::Multipart(vec![
-                    Field::Text("segment_index", index.to_string()),
-                    Field::Bytes {
-                        name: "media",
-                        bytes,
-                        mime: "application/octet-stream".into(),
-                    },
-                ]),
-            )
-        })
-        .await?;
+        let mut chunk = self.chunk_for(info.size);
+        let (media_id, media_key) = loop {
+            let init = self
+                .call(
+                    ctx,
+                    Method::POST,
+                    &self.api_url(path),
+                    Payload::Json(
+                        json!({
+                            "media_type": info.mime,
+                            "total_bytes": info.size,
+                            "media_category": info.category(),
+                        }),
+                        false,
+                    ),
+                )
+                .await?;
+            let v = init.json(path)?;
+            let RouteResult {
+                media_id,
+                media_key,
+            } = v2_result(&v, path)?;
+            let append_url = self.api_url(&format!("/2/media/upload/{media_id}/append"));
+            let sent = self
+                .append_all(ctx, chunk, |index, bytes| {
+                    (
+                        append_url.clone(),
+                        Payload::Multipart(vec![
+                            Field::Text("segment_index", index.to_string()),
+                            Field::Bytes {
+                                name: "media",
+                                bytes,
+                                mime: "application/octet-stream".into(),
+                            },
+                        ]),
+                    )
+                })
+                .await;
+            match sent {
+                Ok(()) => break (media_id, media_key),
+                // Segment too large for this server (431/413, §8): restart with half the size.
+                Err(e)
+                    if e.api().is_some_and(|a| matches!(a.status, 413 | 431))
+                        && chunk / 2 >= MIN_CHUNK
+                        && info.size.div_ceil(chunk / 2) <= MAX_SEGMENTS =>
+                {
+                    chunk /= 2;
+                }
+                Err(e) => return Err(e),
+            }
+        };
         let fpath = format!("/2/media/upload/{media_id}/finalize");
         let v = self
             .finalize(
@@ -662,18 +686,25 @@ impl XClient {
     }
 
     /// Sends every segment, `append_concurrency` at a time; each is retried alone.
-    async fn append_all<F>(&self, ctx: &Ctx<'_>, make: F) -> Result<(), ClientError>
+    /// The segment size for a file: the configured size (64 KiB–4 MiB), raised when the file
+    /// would need more than 1000 segments.
+    fn chunk_for(&self, total: u64) -> u64 {
+        let configured = u64::try_from(self.config().chunk_size)
+            .unwrap_or(MAX_CHUNK)
+            .clamp(MIN_CHUNK, MAX_CHUNK);
+        configured.max(total.div_ceil(MAX_SEGMENTS))
+    }
+
+    async fn append_all<F>(&self, ctx: &Ctx<'_>, chunk: u64, make: F) -> Result<(), ClientError>
     where
         F: Fn(u64, Bytes) -> (String, Payload),
     {
         let cfg = self.config();
-        let chunk =
-            u64::try_from(cfg.chunk_size.clamp(64 * 1024, 4 * 1024 * 1024)).unwrap_or(1 << 20);
         let total = ctx.info.size;
         let segments = total.div_ceil(chunk).max(1);
-        if segments > 1000 {
+        if segments > MAX_SEGMENTS {
             return Err(ClientError::MediaRefused(format!(
-                "{} needs {segments} segments; the limit is 1000 segments (raise the chunk size)",
+                "{} needs {segments} segments; the limit is {MAX_SEGMENTS} segments",
                 ctx.info.path.display()
             )));
         }

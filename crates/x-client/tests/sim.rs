@@ -228,8 +228,9 @@ async fn auto_route_falls_back_on_every_refusal_shape() {
         V1Retired::NotFound,
         V1Retired::Gone,
         V1Retired::Html403,
-        V1Retired::ConnRefused,
         V1Retired::RefuseAfterInit,
+        // Last: the simulator closes the upload port in this mode.
+        V1Retired::ConnRefused,
     ] {
         s.set_v1_retired(mode);
         for file in [&img, &vid] {
@@ -567,10 +568,10 @@ async fn error_kinds_against_the_simulator() {
     s.update_modes(|m| m.v2_upload_forbidden = false);
 
     // clock-skew: the simulator's clock is an hour ahead.
-    s.advance_clock(3600);
+    s.update_modes(|m| m.auth_clock_skew_secs = 3600);
     let e = c.me().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ClockSkew, "{e}");
-    s.advance_clock(-3600);
+    s.update_modes(|m| m.auth_clock_skew_secs = 0);
 
     // network: nothing listens.
     let dead = XClient::with_config(
@@ -681,5 +682,62 @@ async fn fault_injection_many_chunked_uploads_no_double_posts() {
     }
     assert_eq!(posted + unknown, n);
     assert!(posts.len() >= posted);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn segment_too_large_restarts_with_smaller_chunks() {
+    let s = sim().await;
+    s.update_modes(|m| m.v2_chunk_cap = 1024 * 1024);
+    let mut cfg = fast_config();
+    cfg.chunk_size = 2 * 1024 * 1024;
+    let c = client_with(&s, creds_of(&s.demo()), cfg);
+    let u = c
+        .upload(&video("big.mp4", 5 * 1024 * 1024), opts(UploadRoute::V2))
+        .await
+        .unwrap();
+    let m = sim_media(&s, &u.media_id);
+    assert_eq!(m.state, "succeeded");
+    assert_eq!(m.segments, 5);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn auto_route_v1_rate_limit_and_timeout_fall_back_for_this_upload_only() {
+    let s = sim().await;
+    s.set_faults(
+        "POST /1.1/media/upload.json",
+        Faults {
+            error_rate: 1.0,
+            error_status: 429,
+            ..Faults::default()
+        },
+    );
+    let c = client(&s);
+    let u = c
+        .upload(&png("rl.png"), opts(UploadRoute::Auto))
+        .await
+        .unwrap();
+    assert_eq!(u.route_used, UploadRoute::V2);
+    assert!(u.fallback.unwrap().reason.contains("rate"));
+    assert!(u.remember.is_none());
+
+    s.set_faults(
+        "POST /1.1/media/upload.json",
+        Faults {
+            hang_rate: 1.0,
+            ..Faults::default()
+        },
+    );
+    let mut cfg = fast_config();
+    cfg.read_timeout = Duration::from_millis(400);
+    cfg.retry.max_retries = 1;
+    let c = client_with(&s, creds_of(&s.demo()), cfg);
+    let u = c
+        .upload(&png("hang.png"), opts(UploadRoute::Auto))
+        .await
+        .unwrap();
+    assert_eq!(u.route_used, UploadRoute::V2);
+    assert!(u.remember.is_none());
     s.shutdown().await;
 }
