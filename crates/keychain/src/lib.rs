@@ -227,10 +227,13 @@ fn translate(err: keyring::Error) -> KeychainError {
 
 /// Classifies a platform failure by the text the D-Bus/Secret Service layer gives.
 fn classify_platform(text: &str, service: String) -> KeychainError {
-    if text.contains("autolaunch") || text.contains("DBUS_SESSION_BUS_ADDRESS") {
+    if text.contains("autolaunch")
+        || text.contains("DBUS_SESSION_BUS_ADDRESS")
+        || text.contains("Failed to connect to socket")
+    {
         KeychainError::Unavailable {
             service,
-            reason: "No D-Bus session bus is running, so the Secret Service cannot be reached.".into(),
+            reason: "No D-Bus session bus is reachable, so the Secret Service cannot be asked.".into(),
             fix: "Run Postbridge inside a desktop session (or start one with `dbus-run-session`), with gnome-keyring or KeePassXC providing the Secret Service.".into(),
         }
     } else if text.contains("org.freedesktop.secrets") || text.contains("ServiceUnknown") {
@@ -294,6 +297,11 @@ mod tests {
         let cases = [
             (
                 "Unable to autolaunch a dbus-daemon without a $DISPLAY for X11",
+                "No D-Bus session bus",
+                "dbus-run-session",
+            ),
+            (
+                "DBus error: Failed to connect to socket /run/user/1000/bus: No such file or directory",
                 "No D-Bus session bus",
                 "dbus-run-session",
             ),

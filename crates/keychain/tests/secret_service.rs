@@ -8,7 +8,10 @@
 use keychain::{probe, Availability, OsKeychain, SecretStore};
 
 fn secret_tool(args: &[&str]) -> Option<String> {
-    let out = std::process::Command::new("secret-tool").args(args).output().ok()?;
+    let out = std::process::Command::new("secret-tool")
+        .args(args)
+        .output()
+        .ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
@@ -32,14 +35,26 @@ fn store_read_delete_in_the_real_keychain() {
     );
     // Seen from outside the process, as a person's keychain app would see it.
     if cfg!(target_os = "linux") {
-        let seen = secret_tool(&["lookup", "service", &service, "username", "demo/access_secret"]);
+        let seen = secret_tool(&[
+            "lookup",
+            "service",
+            &service,
+            "username",
+            "demo/access_secret",
+        ]);
         assert_eq!(seen.as_deref(), Some("s3cret-value"));
     }
 
     assert!(store.delete("demo/access_secret").unwrap());
     assert_eq!(store.get("demo/access_secret").unwrap(), None);
     if cfg!(target_os = "linux") {
-        let seen = secret_tool(&["lookup", "service", &service, "username", "demo/access_secret"]);
+        let seen = secret_tool(&[
+            "lookup",
+            "service",
+            &service,
+            "username",
+            "demo/access_secret",
+        ]);
         assert_eq!(seen, None, "the entry is still in the Secret Service");
     }
 }

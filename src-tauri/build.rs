@@ -1,0 +1,28 @@
+//! Build script: with the `gui` feature, runs tauri-build with the app's command manifest
+//! (every app command must be listed here and granted in `src-tauri/capabilities/`).
+
+fn main() {
+    #[cfg(feature = "gui")]
+    gui();
+}
+
+/// The app commands the page may call; `build.rs` turns each into an `allow-…` permission.
+#[cfg(feature = "gui")]
+const COMMANDS: &[&str] = &["app_info"];
+
+#[cfg(feature = "gui")]
+fn gui() {
+    // tauri-build does not emit this for a custom capabilities path: without it a capability
+    // edit is silently ignored until something else triggers a rebuild.
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(err) = tauri_build::try_build(attributes) {
+        // A build script reports failure by panicking; this is the only way to stop cargo.
+        #[allow(clippy::panic)]
+        {
+            panic!("tauri-build failed: {err:#}");
+        }
+    }
+}
