@@ -213,8 +213,12 @@ pub struct Modes {
     pub duplicate_window_secs: u64,
     /// Override of every media expiry (seconds); `None` = X's values (86400 / 1295999).
     pub media_expiry_secs: Option<u64>,
-    /// Virtual clock offset in seconds added to the real clock.
+    /// Virtual clock offset in seconds added to the real clock for media expiry,
+    /// processing, duplicate and rate-limit windows (not for `oauth_timestamp`).
     pub clock_offset_secs: i64,
+    /// Offset of the clock that `oauth_timestamp` is checked against (simulates a client
+    /// whose clock is off by this much: beyond the window → 401 code 135).
+    pub auth_clock_skew_secs: i64,
 }
 
 impl Default for Modes {
@@ -252,6 +256,7 @@ impl Default for Modes {
             duplicate_window_secs: 86_400,
             media_expiry_secs: None,
             clock_offset_secs: 0,
+            auth_clock_skew_secs: 0,
         }
     }
 }

@@ -572,9 +572,9 @@ fn verify(
         log.outcome = "bad_signature".into();
         return Err(fam_401(&m, family, 32));
     }
-    let now = w.now_ms() / 1000;
+    let now = w.auth_now_secs();
     let window = i64::try_from(cfg.timestamp_window_secs).unwrap_or(i64::MAX);
-    if (now - ts).abs() > window {
+    if now.saturating_sub(ts).saturating_abs() > window {
         log.outcome = "timestamp_out_of_window".into();
         return Err(reply::v1(401, 135, "Could not authenticate you."));
     }
@@ -654,14 +654,17 @@ pub async fn dispatch(shared: Arc<Shared>, conn: ConnInfo, req: Request<Body>) -
         let h = f.hang_rate > 0.0 && w.rand_f64() < f.hang_rate;
         let r = f.reset_rate > 0.0 && w.rand_f64() < f.reset_rate;
         let j = if f.jitter_ms > 0 {
-            w.rand_u64() % (f.jitter_ms + 1)
+            w.rand_u64() % f.jitter_ms.saturating_add(1).max(1)
         } else {
             0
         };
         (f, w.modes.clone(), seq, e, h, r, j)
     };
-    if faults.latency_ms + jitter > 0 {
-        tokio::time::sleep(Duration::from_millis(faults.latency_ms + jitter)).await;
+    if faults.latency_ms.saturating_add(jitter) > 0 {
+        tokio::time::sleep(Duration::from_millis(
+            faults.latency_ms.saturating_add(jitter),
+        ))
+        .await;
     }
     if roll_hang {
         return hang().await;

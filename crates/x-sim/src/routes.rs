@@ -377,7 +377,10 @@ fn create_post(ctx: &Ctx, body: ReqBody) -> HResult {
     let window = crate::media::secs_to_ms(m.duplicate_window_secs);
     if !text.trim().is_empty()
         && w.posts.iter().any(|p| {
-            p.author_id == account && !p.deleted && p.text == text && now - p.created_at_ms < window
+            p.author_id == account
+                && !p.deleted
+                && p.text == text
+                && now.saturating_sub(p.created_at_ms) < window
         })
     {
         return Err(reply::b12(&m));

@@ -379,7 +379,7 @@ pub async fn v1(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
                 ));
             };
             let base = m.segment_index_base;
-            if index < base || index > base + 999 {
+            if index < base || index > base.saturating_add(999) {
                 return Err(reply::v1_media(
                     400,
                     V1_UPLOAD,
@@ -783,7 +783,7 @@ pub async fn v2(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
             let base = m.segment_index_base;
             let Some(index) = index
                 .and_then(|s| s.trim().parse::<u32>().ok())
-                .filter(|i| *i >= base && *i <= base + 999)
+                .filter(|i| *i >= base && *i <= base.saturating_add(999))
             else {
                 return Err(reply::b13(
                     &m,

@@ -4,7 +4,7 @@
 //! Contract: a [`World`] is only touched under one `std::sync::Mutex` and never across an
 //! `.await`; all ids, secrets and PINs come from its seeded ChaCha RNG, so a given seed and
 //! request sequence gives the same ids. Time is the virtual clock ([`World::now_ms`]): the
-//! real clock plus `Modes::clock_offset_secs`.
+//! real clock plus `Modes::clock_offset_secs` (OAuth timestamps use [`World::auth_now_secs`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -298,6 +298,16 @@ impl World {
         real.saturating_add(self.modes.clock_offset_secs.saturating_mul(1000))
     }
 
+    /// The clock `oauth_timestamp` is checked against: real time plus
+    /// `Modes::auth_clock_skew_secs`, in seconds.
+    pub fn auth_now_secs(&self) -> i64 {
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        real.saturating_add(self.modes.auth_clock_skew_secs)
+    }
+
     /// Uniform random `u64`.
     pub fn rand_u64(&mut self) -> u64 {
         self.rng.next_u64()
@@ -417,9 +427,10 @@ impl World {
         ts: i64,
         window_secs: i64,
     ) -> bool {
-        let now = self.now_ms() / 1000;
+        let now = self.auth_now_secs();
         if self.nonces.len() > 100_000 {
-            self.nonces.retain(|_, t| (now - *t).abs() <= window_secs);
+            self.nonces
+                .retain(|_, t| now.saturating_sub(*t).saturating_abs() <= window_secs);
         }
         let key = (consumer_key.to_string(), nonce.to_string());
         if self.nonces.contains_key(&key) {
@@ -473,7 +484,7 @@ impl World {
             window_start_ms: now,
             count: 0,
         });
-        if now >= b.window_start_ms + window * 1000 {
+        if now >= b.window_start_ms.saturating_add(window * 1000) {
             b.window_start_ms = now;
             b.count = 0;
         }
@@ -481,7 +492,7 @@ impl World {
         if !exceeded {
             b.count += 1;
         }
-        let reset = (b.window_start_ms + window * 1000) / 1000;
+        let reset = b.window_start_ms.saturating_add(window * 1000) / 1000;
         ((limit, limit.saturating_sub(b.count), reset), exceeded)
     }
 

@@ -172,6 +172,17 @@ async fn auth_failures_have_family_shapes() {
     let (st, v) = json(s.get(&v2).await).await;
     assert_eq!((st, v["errors"][0]["code"].as_u64()), (401, Some(135)));
     s.timestamp = None;
+    // a server clock skew has the same effect
+    sim.update_modes(|m| m.auth_clock_skew_secs = 400);
+    let (st, v) = json(s.get(&v2).await).await;
+    assert_eq!((st, v["errors"][0]["code"].as_u64()), (401, Some(135)));
+    sim.update_modes(|m| m.auth_clock_skew_secs = 0);
+    // code 89 with HTTP 403 switch
+    sim.update_modes(|m| m.code89_status = 403);
+    s.token = Some("123-nope".into());
+    let (st, v) = json(s.get(&v2).await).await;
+    assert_eq!((st, v["errors"][0]["code"].as_u64()), (403, Some(89)));
+    sim.update_modes(|m| m.code89_status = 401);
 
     // unknown token → 89
     s.token = Some("123-nope".into());

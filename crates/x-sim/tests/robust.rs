@@ -216,3 +216,56 @@ async fn large_upload_is_streamed() {
     assert_eq!(v["size"], total);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn extreme_values_do_not_panic() {
+    let sim = sim().await;
+    let mut s = Signer::new(&sim.demo());
+    let me = format!("{}/2/users/me", sim.api_base());
+    for ts in [i64::MIN, i64::MAX, -1] {
+        s.timestamp = Some(ts);
+        let (st, v) = json(s.get(&me).await).await;
+        assert_eq!((st, v["errors"][0]["code"].as_u64()), (401, Some(135)));
+    }
+    s.timestamp = None;
+    // extreme modes set over the control API
+    control(&sim, "mode", serde_json::json!({"segment_index_base": u32::MAX, "duplicate_window_secs": u64::MAX, "code89_status": 1000})).await;
+    control(&sim, "clock", serde_json::json!({"advance_secs": i64::MAX})).await;
+    let url = format!("{}/2/tweets", sim.api_base());
+    assert_eq!(
+        s.post_json(&url, &serde_json::json!({"text":"far future"}))
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        s.post_json(&url, &serde_json::json!({"text":"far future"}))
+            .await
+            .status(),
+        403
+    );
+    let (_, v) = json(
+        s.post_json(
+            &format!("{}/2/media/upload/initialize", sim.api_base()),
+            &serde_json::json!({"media_type":"image/png","total_bytes":10}),
+        )
+        .await,
+    )
+    .await;
+    let id = v["data"]["id"].as_str().unwrap().to_string();
+    let f = reqwest::multipart::Form::new()
+        .text("segment_index", "4294967295")
+        .part("media", reqwest::multipart::Part::bytes(png(1, 1, 10)));
+    let st = s
+        .post_multipart(&format!("{}/2/media/upload/{id}/append", sim.api_base()), f)
+        .await
+        .status();
+    assert!(st.is_success() || st.is_client_error());
+    s.token = Some("1-unknown".into());
+    let st = s.get(&me).await.status();
+    assert_eq!(st, 500); // an out-of-range configured status falls back to 500, without panicking
+    control(&sim, "clock", serde_json::json!({"advance_secs": i64::MIN})).await;
+    s.token = Some(sim.demo().access_token);
+    assert_eq!(s.get(&me).await.status(), 200);
+    sim.shutdown().await;
+}
