@@ -1,8 +1,10 @@
 //! Measures chunked upload wall time against the in-process simulator for several APPEND
 //! concurrencies and chunk sizes (used to choose `ClientConfig`'s defaults).
 //!
-//! `cargo run --release -p x-client --example upload_bench -- [MB] [LATENCY_MS] [ROUTE]`
-//! (defaults: 64 MB, 0 and 50 ms, v2). Prints a Markdown table.
+//! `cargo run --release -p x-client --example upload_bench -- [MB] [LATENCY_MS] [ROUTE] [CHUNK_MIB] [CONCURRENCY]`
+//! (defaults: 64 MB, 0 and 50 ms, v2, 1/2/4 MiB × 1/2/4/6/8). Prints a Markdown table.
+//! With `PB_BENCH_API` and `PB_BENCH_UPLOAD` set (e.g. from `examples/sim_server.rs`), the
+//! simulator in that other process is used, so this process's peak memory is the client's.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
@@ -23,49 +25,49 @@ async fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(UploadRoute::V2);
 
-    let sim = x_sim::start(SimConfig::default()).await.unwrap();
-    sim.update_modes(|m| {
-        m.processing_ms = 0;
-        m.plan = x_sim::Plan::Unlimited;
-    });
-    let d = sim.demo();
+    let chunks: Vec<usize> = match args.get(3).and_then(|s| s.parse().ok()) {
+        Some(c) => vec![c],
+        None => vec![1, 2, 4],
+    };
+    let concs: Vec<usize> = match args.get(4).and_then(|s| s.parse().ok()) {
+        Some(c) => vec![c],
+        None => vec![1, 2, 4, 6, 8],
+    };
+    let target = Target::new().await;
     let path = std::env::temp_dir().join(format!("pb-bench-{mb}.mp4"));
-    std::fs::write(&path, x_client::media::samples::mp4(mb * 1024 * 1024)).unwrap();
+    {
+        // Streamed so the generator does not count in the process's peak memory.
+        use std::io::Write;
+        let total = mb * 1024 * 1024;
+        let head = x_client::media::samples::mp4(4096);
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        f.write_all(&head[..32]).unwrap();
+        f.write_all(&u32::try_from(total - 32).unwrap().to_be_bytes())
+            .unwrap();
+        f.write_all(b"mdat").unwrap();
+        let block = vec![7u8; 1 << 20];
+        let mut left = total - 40;
+        while left > 0 {
+            let n = left.min(block.len());
+            f.write_all(&block[..n]).unwrap();
+            left -= n;
+        }
+        f.flush().unwrap();
+    }
 
     println!("| route | latency | chunk | concurrency | wall time | MB/s |");
     println!("|---|---|---|---|---|---|");
     for latency in latencies {
-        sim.clear_faults();
-        if latency > 0 {
-            sim.set_faults(
-                "*",
-                Faults {
-                    latency_ms: latency,
-                    ..Faults::default()
-                },
-            );
-        }
-        for chunk_mib in [1usize, 2, 4] {
-            for conc in [1usize, 2, 4, 6, 8] {
+        target.set_latency(latency).await;
+        for &chunk_mib in &chunks {
+            for &conc in &concs {
                 let cfg = ClientConfig {
                     chunk_size: chunk_mib * 1024 * 1024,
                     append_concurrency: conc,
                     ..ClientConfig::default()
                 };
-                let c = XClient::with_config(
-                    Endpoints {
-                        api_base: sim.api_base(),
-                        upload_base: sim.upload_base(),
-                    },
-                    Credentials {
-                        consumer_key: d.consumer_key.clone(),
-                        consumer_secret: d.consumer_secret.clone(),
-                        access_token: d.access_token.clone(),
-                        access_secret: d.access_token_secret.clone(),
-                    },
-                    cfg,
-                )
-                .unwrap();
+                let c =
+                    XClient::with_config(target.endpoints(), target.creds.clone(), cfg).unwrap();
                 let t = Instant::now();
                 c.upload(
                     &path,
@@ -87,5 +89,101 @@ async fn main() {
             }
         }
     }
-    sim.shutdown().await;
+    if let Some(sim) = target.sim {
+        sim.shutdown().await;
+    }
+}
+
+/// The simulator: in process, or another process's over its control API.
+struct Target {
+    sim: Option<x_sim::SimHandle>,
+    api: String,
+    upload: String,
+    creds: Credentials,
+}
+
+impl Target {
+    async fn new() -> Target {
+        if let (Ok(api), Ok(upload)) = (
+            std::env::var("PB_BENCH_API"),
+            std::env::var("PB_BENCH_UPLOAD"),
+        ) {
+            let state: serde_json::Value = reqwest::get(format!("{api}/_sim/state"))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let d = &state["demo"];
+            let s = |k: &str| d[k].as_str().unwrap().to_owned();
+            return Target {
+                sim: None,
+                api,
+                upload,
+                creds: Credentials {
+                    consumer_key: s("consumer_key"),
+                    consumer_secret: s("consumer_secret"),
+                    access_token: s("access_token"),
+                    access_secret: s("access_token_secret"),
+                },
+            };
+        }
+        let sim = x_sim::start(SimConfig::default()).await.unwrap();
+        sim.update_modes(|m| {
+            m.processing_ms = 0;
+            m.plan = x_sim::Plan::Unlimited;
+        });
+        let d = sim.demo();
+        Target {
+            api: sim.api_base(),
+            upload: sim.upload_base(),
+            creds: Credentials {
+                consumer_key: d.consumer_key.clone(),
+                consumer_secret: d.consumer_secret.clone(),
+                access_token: d.access_token.clone(),
+                access_secret: d.access_token_secret.clone(),
+            },
+            sim: Some(sim),
+        }
+    }
+
+    fn endpoints(&self) -> Endpoints {
+        Endpoints {
+            api_base: self.api.clone(),
+            upload_base: self.upload.clone(),
+        }
+    }
+
+    async fn set_latency(&self, latency: u64) {
+        match &self.sim {
+            Some(sim) => {
+                sim.clear_faults();
+                if latency > 0 {
+                    sim.set_faults(
+                        "*",
+                        Faults {
+                            latency_ms: latency,
+                            ..Faults::default()
+                        },
+                    );
+                }
+            }
+            None => {
+                let http = reqwest::Client::new();
+                let url = format!("{}/_sim/faults", self.api);
+                http.post(&url)
+                    .json(&serde_json::json!({"clear": true}))
+                    .send()
+                    .await
+                    .unwrap();
+                if latency > 0 {
+                    http.post(&url)
+                        .json(&serde_json::json!({"endpoint": "*", "faults": {"latency_ms": latency}}))
+                        .send()
+                        .await
+                        .unwrap();
+                }
+            }
+        }
+    }
 }

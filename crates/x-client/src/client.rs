@@ -289,14 +289,11 @@ impl Resp {
 #[derive(Debug, Clone)]
 pub(crate) enum Field {
     Text(&'static str, String),
-    Bytes {
-        name: &'static str,
-        bytes: Bytes,
-        mime: String,
-    },
+    /// `len` bytes of a file from `offset`, streamed from disk (re-read on each attempt).
     File {
         name: &'static str,
         path: std::path::PathBuf,
+        offset: u64,
         len: u64,
         mime: String,
     },
@@ -468,32 +465,28 @@ impl XClient {
                 for field in fields {
                     form = match field {
                         Field::Text(k, v) => form.text(*k, v.clone()),
-                        Field::Bytes { name, bytes, mime } => {
-                            let len = bytes.len() as u64;
-                            let part = reqwest::multipart::Part::stream_with_length(
-                                reqwest::Body::from(bytes.clone()),
-                                len,
-                            )
-                            .file_name("blob")
-                            .mime_str(mime)
-                            .map_err(|e| ClientError::Config(format!("bad MIME type: {e}")))?;
-                            form.part(*name, part)
-                        }
                         Field::File {
                             name,
                             path,
+                            offset,
                             len,
                             mime,
                         } => {
-                            let file =
-                                tokio::fs::File::open(path)
+                            use tokio::io::{AsyncReadExt, AsyncSeekExt};
+                            let io = |e: std::io::Error| ClientError::Io {
+                                path: path.display().to_string(),
+                                message: e.to_string(),
+                            };
+                            let mut file = tokio::fs::File::open(path).await.map_err(io)?;
+                            if *offset > 0 {
+                                file.seek(std::io::SeekFrom::Start(*offset))
                                     .await
-                                    .map_err(|e| ClientError::Io {
-                                        path: path.display().to_string(),
-                                        message: e.to_string(),
-                                    })?;
-                            let stream =
-                                tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024);
+                                    .map_err(io)?;
+                            }
+                            let stream = tokio_util::io::ReaderStream::with_capacity(
+                                file.take(*len),
+                                64 * 1024,
+                            );
                             let part = reqwest::multipart::Part::stream_with_length(
                                 reqwest::Body::wrap_stream(stream),
                                 *len,

@@ -23,12 +23,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::sync::CancellationToken;
 
 use crate::client::{sleep_cancellable, Field, Payload, Resp, XClient};
@@ -451,6 +449,7 @@ impl XClient {
                         Field::File {
                             name: "media",
                             path: info.path.clone(),
+                            offset: 0,
                             len: info.size,
                             mime: info.mime.clone(),
                         },
@@ -484,16 +483,18 @@ impl XClient {
         } = v1_result(&v, path)?;
         let id = media_id.clone();
         let chunk = self.chunk_for(info.size);
-        self.append_all(ctx, chunk, |index, bytes| {
+        self.append_all(ctx, chunk, |index, offset, len| {
             (
                 url.clone(),
                 Payload::Multipart(vec![
                     Field::Text("command", "APPEND".into()),
                     Field::Text("media_id", id.clone()),
                     Field::Text("segment_index", index.to_string()),
-                    Field::Bytes {
+                    Field::File {
                         name: "media",
-                        bytes,
+                        path: info.path.clone(),
+                        offset,
+                        len,
                         mime: "application/octet-stream".into(),
                     },
                 ]),
@@ -538,6 +539,7 @@ impl XClient {
                         Field::File {
                             name: "media",
                             path: info.path.clone(),
+                            offset: 0,
                             len: info.size,
                             mime: info.mime.clone(),
                         },
@@ -584,14 +586,16 @@ impl XClient {
             } = v2_result(&v, path)?;
             let append_url = self.api_url(&format!("/2/media/upload/{media_id}/append"));
             let sent = self
-                .append_all(ctx, chunk, |index, bytes| {
+                .append_all(ctx, chunk, |index, offset, len| {
                     (
                         append_url.clone(),
                         Payload::Multipart(vec![
                             Field::Text("segment_index", index.to_string()),
-                            Field::Bytes {
+                            Field::File {
                                 name: "media",
-                                bytes,
+                                path: info.path.clone(),
+                                offset,
+                                len,
                                 mime: "application/octet-stream".into(),
                             },
                         ]),
@@ -697,7 +701,7 @@ impl XClient {
 
     async fn append_all<F>(&self, ctx: &Ctx<'_>, chunk: u64, make: F) -> Result<(), ClientError>
     where
-        F: Fn(u64, Bytes) -> (String, Payload),
+        F: Fn(u64, u64, u64) -> (String, Payload),
     {
         let cfg = self.config();
         let total = ctx.info.size;
@@ -709,15 +713,13 @@ impl XClient {
             )));
         }
         let sent = AtomicU64::new(0);
-        let path = &ctx.info.path;
         let make = &make;
         let sent_ref = &sent;
         futures_util::stream::iter(0..segments)
             .map(|index| async move {
                 let offset = index * chunk;
                 let len = chunk.min(total - offset);
-                let bytes = read_segment(path, offset, len).await?;
-                let (url, payload) = make(index, bytes);
+                let (url, payload) = make(index, offset, len);
                 self.call(ctx, Method::POST, &url, payload).await?;
                 let now = sent_ref.fetch_add(len, Ordering::Relaxed) + len;
                 ctx.report(Progress::Sent { sent: now, total });
@@ -781,18 +783,6 @@ impl XClient {
             }));
         }
     }
-}
-
-async fn read_segment(path: &Path, offset: u64, len: u64) -> Result<Bytes, ClientError> {
-    let io = |e: std::io::Error| ClientError::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    };
-    let mut f = tokio::fs::File::open(path).await.map_err(io)?;
-    f.seek(std::io::SeekFrom::Start(offset)).await.map_err(io)?;
-    let mut buf = vec![0u8; usize::try_from(len).unwrap_or(0)];
-    f.read_exact(&mut buf).await.map_err(io)?;
-    Ok(Bytes::from(buf))
 }
 
 fn v1_result(v: &Value, path: &str) -> Result<RouteResult, ClientError> {
