@@ -1,0 +1,203 @@
+//! The non-secret half of the accounts: `profiles.json` in the config directory.
+//!
+//! Contract: [`Book`] is the whole file — the profiles and the default profile's name. It is
+//! written atomically (a temporary file renamed over the old one) and never holds a secret.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::AccountsError;
+
+/// The X plan a profile's app is on (for limit and cost hints; X does not report it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Plan {
+    /// Legacy Free (17 posts a day).
+    Free,
+    /// Legacy Basic.
+    Basic,
+    /// Legacy Pro.
+    Pro,
+    /// Pay-per-use credits (2026).
+    PayPerUse,
+    /// Not known.
+    Unknown,
+}
+
+/// The upload route remembered for an account, with why and when it was decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RememberedRoute {
+    /// `v1` or `v2`.
+    pub route: String,
+    /// Why (e.g. "v1.1 answered 403 code 453").
+    pub reason: String,
+    /// Unix seconds.
+    pub decided_at: u64,
+}
+
+/// One account as Postbridge knows it, without its secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// The name a person gave it ("Personal", "Work", "Sandbox").
+    pub name: String,
+    /// `@` handle without the `@`, once verified.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// X user id, once verified.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// `read`, `read-write` or `read-write-directmessages`, from `x-access-level`.
+    #[serde(default)]
+    pub access_level: Option<String>,
+    /// The app's plan, as the person said.
+    #[serde(default)]
+    pub plan: Option<Plan>,
+    /// The remembered upload route.
+    #[serde(default)]
+    pub upload_route: Option<RememberedRoute>,
+    /// The built-in simulator's demo account: nothing leaves the computer.
+    #[serde(default)]
+    pub sandbox: bool,
+    /// API base when not X's (a simulator, a proxy).
+    #[serde(default)]
+    pub api_base: Option<String>,
+    /// Legacy upload base when not X's.
+    #[serde(default)]
+    pub upload_base: Option<String>,
+}
+
+impl Profile {
+    /// A new, not yet verified profile.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            username: None,
+            user_id: None,
+            access_level: None,
+            plan: None,
+            upload_route: None,
+            sandbox: false,
+            api_base: None,
+            upload_base: None,
+        }
+    }
+
+    /// The endpoints this profile talks to.
+    pub fn endpoints(&self) -> x_client::Endpoints {
+        let default = x_client::Endpoints::default();
+        x_client::Endpoints {
+            api_base: self.api_base.clone().unwrap_or(default.api_base),
+            upload_base: self.upload_base.clone().unwrap_or(default.upload_base),
+        }
+        .normalised()
+    }
+}
+
+/// All profiles: the content of `profiles.json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Book {
+    /// The default profile's name.
+    #[serde(default)]
+    pub default: Option<String>,
+    /// The profiles, in the order they were added.
+    #[serde(default)]
+    pub profiles: Vec<Profile>,
+}
+
+const FILE: &str = "profiles.json";
+
+impl Book {
+    /// Reads `profiles.json` in `dir`; an absent file is an empty book.
+    pub fn load(dir: &Path) -> Result<Self, AccountsError> {
+        let path = dir.join(FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| AccountsError::Io {
+                action: "read",
+                path: path.display().to_string(),
+                reason: format!("it is not valid profile data ({e})"),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(AccountsError::Io {
+                action: "read",
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Writes the book atomically into `dir`.
+    pub fn save(&self, dir: &Path) -> Result<(), AccountsError> {
+        let path = dir.join(FILE);
+        let io = |e: std::io::Error| AccountsError::Io {
+            action: "write",
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let json = serde_json::to_string_pretty(self).map_err(|e| AccountsError::Io {
+            action: "write",
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let tmp = dir.join(format!(".{FILE}.tmp"));
+        std::fs::write(&tmp, json).map_err(io)?;
+        std::fs::rename(&tmp, &path).map_err(io)
+    }
+
+    /// A profile by name.
+    pub fn get(&self, name: &str) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.name == name)
+    }
+
+    /// A profile by name, to change.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Profile> {
+        self.profiles.iter_mut().find(|p| p.name == name)
+    }
+
+    /// The default profile, else the first one.
+    pub fn default_profile(&self) -> Option<&Profile> {
+        self.default
+            .as_deref()
+            .and_then(|d| self.get(d))
+            .or_else(|| self.profiles.first())
+    }
+
+    /// Adds or replaces a profile; the first profile becomes the default.
+    pub fn upsert(&mut self, profile: Profile) {
+        if self.default.is_none() {
+            self.default = Some(profile.name.clone());
+        }
+        match self.get_mut(&profile.name) {
+            Some(existing) => *existing = profile,
+            None => self.profiles.push(profile),
+        }
+    }
+
+    /// Renames a profile (and the default pointer).
+    pub fn rename(&mut self, old: &str, new: &str) {
+        if let Some(p) = self.get_mut(old) {
+            p.name = new.to_owned();
+        }
+        if self.default.as_deref() == Some(old) {
+            self.default = Some(new.to_owned());
+        }
+    }
+
+    /// Removes a profile; the default moves to the first remaining one.
+    pub fn remove(&mut self, name: &str) {
+        self.profiles.retain(|p| p.name != name);
+        if self.default.as_deref() == Some(name) {
+            self.default = self.profiles.first().map(|p| p.name.clone());
+        }
+    }
+}
+
+/// A profile name: 1–40 characters, no control characters.
+pub fn check_name(name: &str) -> Result<(), AccountsError> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > 40 || n != name || name.chars().any(char::is_control) {
+        return Err(AccountsError::BadName);
+    }
+    Ok(())
+}

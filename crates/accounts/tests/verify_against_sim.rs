@@ -1,0 +1,72 @@
+//! Verification against the simulator: read-write, read-only, revoked and mixed-up keys.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use accounts::{verify, Verification};
+use x_client::{Credentials, Endpoints, ErrorKind, WizardStep};
+
+fn creds(d: &x_sim::DemoCredentials) -> Credentials {
+    Credentials {
+        consumer_key: d.consumer_key.clone(),
+        consumer_secret: d.consumer_secret.clone(),
+        access_token: d.access_token.clone(),
+        access_secret: d.access_token_secret.clone(),
+    }
+}
+
+#[tokio::test]
+async fn verification_outcomes() {
+    let sim = x_sim::start(x_sim::SimConfig::default()).await.unwrap();
+    let endpoints = Endpoints {
+        api_base: sim.api_base(),
+        upload_base: sim.upload_base(),
+    };
+    let demo = sim.demo();
+
+    match verify(endpoints.clone(), creds(&demo)).await {
+        Verification::Verified {
+            username,
+            access_level,
+            ..
+        } => {
+            assert_eq!(username, demo.username);
+            assert_eq!(access_level, "read-write");
+        }
+        other => panic!("expected verified, got {other:?}"),
+    }
+
+    // A token issued while the app was read-only stays read-only.
+    let read = sim.issue_token("demo", x_sim::AccessLevel::Read).unwrap();
+    match verify(endpoints.clone(), creds(&read)).await {
+        Verification::ReadOnly { wizard_step, .. } => {
+            assert_eq!(wizard_step, WizardStep::Permissions)
+        }
+        other => panic!("expected read-only, got {other:?}"),
+    }
+
+    // Regenerating revokes the old pair; the new one has the app's permissions.
+    sim.set_app_permissions(x_sim::AccessLevel::ReadWrite);
+    let fresh = sim.regenerate_tokens("demo").unwrap();
+    assert!(matches!(
+        verify(endpoints.clone(), creds(&fresh)).await,
+        Verification::Verified { .. }
+    ));
+    match verify(endpoints.clone(), creds(&read)).await {
+        Verification::Failed { diagnosis } => {
+            assert_eq!(diagnosis.status, Some(401), "{diagnosis:?}");
+            assert!(diagnosis.wizard_step.is_some(), "{diagnosis:?}");
+        }
+        other => panic!("expected a revoked token to fail, got {other:?}"),
+    }
+
+    // Keys of one app with a secret of another: invalid credentials, back to Paste.
+    let mut mixed = creds(&fresh);
+    mixed.consumer_secret = "not-the-right-secret-000000000000000000000000000".into();
+    match verify(endpoints, mixed).await {
+        Verification::Failed { diagnosis } => {
+            assert_eq!(diagnosis.kind, ErrorKind::InvalidCredentials);
+            assert_eq!(diagnosis.wizard_step, Some(WizardStep::Paste));
+        }
+        other => panic!("expected invalid credentials, got {other:?}"),
+    }
+    sim.shutdown().await;
+}
