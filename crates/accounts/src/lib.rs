@@ -12,6 +12,7 @@
 //!   fixes it.
 
 pub mod paste;
+pub mod pin;
 pub mod profile;
 pub mod verify;
 

@@ -70,3 +70,36 @@ async fn verification_outcomes() {
     }
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn pin_sign_in_gives_working_keys() {
+    let sim = x_sim::start(x_sim::SimConfig::default()).await.unwrap();
+    let endpoints = Endpoints {
+        api_base: sim.api_base(),
+        upload_base: sim.upload_base(),
+    };
+    let demo = sim.demo();
+    let session =
+        accounts::pin::start(endpoints.clone(), &demo.consumer_key, &demo.consumer_secret)
+            .await
+            .unwrap();
+    assert!(session
+        .authorize_url
+        .starts_with(&format!("{}/oauth/authorize?oauth_token=", sim.api_base())));
+    let pin = sim.approve_pin(session.request_token()).unwrap();
+    // A PIN that is not the one X showed is refused with a diagnosis.
+    let wrong = if pin == "1234567" {
+        "7654321"
+    } else {
+        "1234567"
+    };
+    let refused = accounts::pin::finish(&session, wrong).await.unwrap_err();
+    assert_eq!(refused.status, Some(401), "{refused:?}");
+    let result = accounts::pin::finish(&session, &pin).await.unwrap();
+    assert_eq!(result.screen_name.as_deref(), Some(demo.username.as_str()));
+    assert!(matches!(
+        verify(endpoints, result.credentials).await,
+        Verification::Verified { .. }
+    ));
+    sim.shutdown().await;
+}
