@@ -47,7 +47,7 @@ pub async fn execute(args: &DoctorArgs, env: &HashMap<String, String>) -> Outcom
             if me.access_level == AccessLevel::Read {
                 problems.push(Diagnosis::new(
                     ErrorKind::ReadOnlyToken,
-                    Some(200),
+                    None,
                     "x-access-level: read — this token cannot post",
                 ));
             }
@@ -57,7 +57,7 @@ pub async fn execute(args: &DoctorArgs, env: &HashMap<String, String>) -> Outcom
             {
                 problems.push(Diagnosis::new(
                     ErrorKind::ClockSkew,
-                    Some(200),
+                    None,
                     format!("this clock differs from X's by {skew} s; signed requests may start failing"),
                 ));
             }

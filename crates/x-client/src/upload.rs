@@ -32,6 +32,7 @@ use tokio_util::sync::CancellationToken;
 use crate::client::{sleep_cancellable, Field, Payload, Resp, XClient};
 use crate::error::{now_secs, ClientError, NetworkFailure};
 use crate::media::{self, MediaInfo};
+use crate::ratelimit::RateLimit;
 
 /// Which upload route to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -177,6 +178,8 @@ pub struct Uploaded {
     pub info: MediaInfo,
     /// Non-blocking remarks (alt text length …).
     pub warnings: Vec<String>,
+    /// Rate-limit headers of the last upload call.
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// Smallest APPEND segment.
@@ -256,6 +259,8 @@ struct Ctx<'a> {
     info: &'a MediaInfo,
     opts: &'a UploadOptions,
     retryable: fn(&ClientError) -> bool,
+    /// Rate-limit headers of the latest answer.
+    rate_limit: std::sync::Mutex<Option<RateLimit>>,
 }
 
 impl Ctx<'_> {
@@ -293,6 +298,7 @@ impl XClient {
             info: &info,
             opts: &opts,
             retryable: ClientError::is_transient,
+            rate_limit: std::sync::Mutex::new(None),
         };
         ctx.report(Progress::Checked {
             mime: info.mime.clone(),
@@ -368,6 +374,7 @@ impl XClient {
         ctx.report(Progress::Done {
             media_id: result.media_id.clone(),
         });
+        let rate_limit = ctx.rate_limit.lock().ok().and_then(|g| *g);
         Ok(Uploaded {
             media_id: result.media_id,
             media_key: result.media_key,
@@ -376,6 +383,7 @@ impl XClient {
             remember,
             info,
             warnings,
+            rate_limit,
         })
     }
 
@@ -427,8 +435,15 @@ impl XClient {
         url: &str,
         payload: Payload,
     ) -> Result<Resp, ClientError> {
-        self.send_retrying(method, url, &payload, ctx.cancel(), ctx.retryable)
-            .await
+        let r = self
+            .send_retrying(method, url, &payload, ctx.cancel(), ctx.retryable)
+            .await?;
+        if let Some(rl) = r.rate_limit() {
+            if let Ok(mut slot) = ctx.rate_limit.lock() {
+                *slot = Some(rl);
+            }
+        }
+        Ok(r)
     }
 
     async fn upload_v1(&self, ctx: &Ctx<'_>) -> Result<RouteResult, ClientError> {

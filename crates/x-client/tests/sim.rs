@@ -135,6 +135,7 @@ async fn me_post_delete_and_rate_limits() {
 #[tokio::test]
 async fn image_via_v1_and_v2_with_alt_text_then_post() {
     let s = sim().await;
+    s.update_modes(|m| m.plan = x_sim::Plan::PayPerUse);
     let c = client(&s);
     let p = png("a.png");
     let mut ids = Vec::new();
@@ -143,6 +144,12 @@ async fn image_via_v1_and_v2_with_alt_text_then_post() {
         o.alt_text = Some(format!("alt via {}", route.as_str()));
         let u = c.upload(&p, o).await.unwrap();
         assert_eq!(u.route_used, route);
+        if route == UploadRoute::V2 {
+            assert!(
+                u.rate_limit.is_some(),
+                "v2 upload answers carry rate limits"
+            );
+        }
         assert!(u.fallback.is_none());
         let m = sim_media(&s, &u.media_id);
         assert_eq!(
@@ -739,5 +746,49 @@ async fn auto_route_v1_rate_limit_and_timeout_fall_back_for_this_upload_only() {
         .unwrap();
     assert_eq!(u.route_used, UploadRoute::V2);
     assert!(u.remember.is_none());
+    s.shutdown().await;
+}
+
+/// Kinds the client itself never provokes (it posts only through v2 and signs with OAuth 1.0a),
+/// checked on the simulator's real answers to hand-made requests.
+#[tokio::test]
+async fn answers_to_foreign_requests_map_to_their_kinds() {
+    let s = sim().await;
+    let http = reqwest::Client::new();
+    let headers_and_body = |r: reqwest::Response| async move {
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let body = r.bytes().await.unwrap();
+        (status, headers, body)
+    };
+
+    // tier-endpoint-mismatch: v1.1 statuses/update (453), correctly signed form body.
+    let url = format!("{}/1.1/statuses/update.json", s.api_base());
+    let form = vec![("status".to_string(), "legacy".to_string())];
+    let mut input = x_client::sign::SignInput::new("POST", &url);
+    input.form = &form;
+    let signed = x_client::sign::sign(&creds_of(&s.demo()), &input).unwrap();
+    let r = http
+        .post(&url)
+        .header("authorization", signed.authorization)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(x_client::sign::encode_form(&form))
+        .send()
+        .await
+        .unwrap();
+    let (status, h, body) = headers_and_body(r).await;
+    let e = x_client::ApiError::parse("POST", "/1.1/statuses/update.json", status, &h, &body);
+    assert_eq!(e.kind(), ErrorKind::TierEndpointMismatch, "{e:?}");
+
+    // unsupported-authentication: an app-only Bearer token on a v2 endpoint.
+    let r = http
+        .get(format!("{}/2/users/me", s.api_base()))
+        .header("authorization", "Bearer AAAAAAAAAAAAAAAAAAAAAAbearer")
+        .send()
+        .await
+        .unwrap();
+    let (status, h, body) = headers_and_body(r).await;
+    let e = x_client::ApiError::parse("GET", "/2/users/me", status, &h, &body);
+    assert_eq!(e.kind(), ErrorKind::UnsupportedAuthentication, "{e:?}");
     s.shutdown().await;
 }
