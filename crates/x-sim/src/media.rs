@@ -37,6 +37,24 @@ pub const CATEGORIES: &[&str] = &[
     "subtitles",
 ];
 
+/// Normalises a v1.1 `media_category`: X's snake_case names, or the PascalCase forms
+/// (`TweetImage`, `TweetVideo`, `DmGif`, `AmplifyVideo`, `Subtitles` …) that node
+/// twitter-api-v2 has sent to production v1.1 for years. `None` if unknown.
+pub fn normalize_v1_category(raw: &str) -> Option<String> {
+    let mut out = String::new();
+    for (i, c) in raw.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    CATEGORIES.contains(&out.as_str()).then_some(out)
+}
+
 /// Media types accepted by v2 INIT.
 pub const MEDIA_TYPES: &[&str] = &[
     "video/mp4",
@@ -650,6 +668,28 @@ mod tests {
         v.extend(640u32.to_be_bytes());
         v.extend(480u32.to_be_bytes());
         v
+    }
+
+    #[test]
+    fn v1_categories() {
+        assert_eq!(
+            normalize_v1_category("tweet_image").as_deref(),
+            Some("tweet_image")
+        );
+        assert_eq!(
+            normalize_v1_category("TweetVideo").as_deref(),
+            Some("tweet_video")
+        );
+        assert_eq!(
+            normalize_v1_category("AmplifyVideo").as_deref(),
+            Some("amplify_video")
+        );
+        assert_eq!(
+            normalize_v1_category("Subtitles").as_deref(),
+            Some("subtitles")
+        );
+        assert_eq!(normalize_v1_category("tweetimage"), None);
+        assert_eq!(normalize_v1_category(""), None);
     }
 
     #[test]

@@ -289,8 +289,14 @@ pub async fn v1(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
                     "media parameter is missing.",
                 ));
             };
+            let category = match get("media_category") {
+                None => None,
+                Some(c) => match media::normalize_v1_category(&c) {
+                    Some(c) => Some(c),
+                    None => return Err(reply::v1_media(400, V1_UPLOAD, "Invalid media_category.")),
+                },
+            };
             let id = w.new_id();
-            let category = get("media_category");
             let mut md = Media::new(
                 id.clone(),
                 account,
@@ -332,13 +338,13 @@ pub async fn v1(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
                     "media_type parameter is missing.",
                 ));
             };
-            let category = get("media_category");
-            if category
-                .as_deref()
-                .is_some_and(|c| !media::CATEGORIES.contains(&c))
-            {
-                return Err(reply::v1_media(400, V1_UPLOAD, "Invalid media_category."));
-            }
+            let category = match get("media_category") {
+                None => None,
+                Some(c) => match media::normalize_v1_category(&c) {
+                    Some(c) => Some(c),
+                    None => return Err(reply::v1_media(400, V1_UPLOAD, "Invalid media_category.")),
+                },
+            };
             if let Some(err) = total_cap_error(&media_type, category.as_deref(), total) {
                 return Err(reply::v1_media(400, V1_UPLOAD, &err));
             }

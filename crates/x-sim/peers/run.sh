@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Real third-party clients against the X API simulator, strict signatures, over HTTPS.
+#
+#   bash crates/x-sim/peers/run.sh            (from the workspace root; needs cargo, openssl,
+#                                              python3 with venv, node + npm, registry access)
+#
+# Pinned clients: tweepy (PyPI) and twitter-api-v2 (npm), installed into a temp dir. The
+# simulator runs as the `serve` example of x-sim with a throwaway certificate whose SANs
+# cover 127.0.0.1 and X's host names. Exit status 0 only if every flow of both clients passed.
+set -euo pipefail
+
+TWEEPY_VERSION="${TWEEPY_VERSION:-4.17.0}"
+TWITTER_API_V2_VERSION="${TWITTER_API_V2_VERSION:-1.29.1}"
+
+here="$(cd "$(dirname "$0")" && pwd)"
+work="$(mktemp -d)"
+sim_pid=""
+cleanup() {
+  if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cargo build -q -p x-sim --example serve
+serve_bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/examples/serve"
+
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+  -addext "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:api.x.com,DNS:upload.x.com,DNS:api.twitter.com,DNS:upload.twitter.com" \
+  -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install -q "tweepy==$TWEEPY_VERSION"
+(cd "$work" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund "twitter-api-v2@$TWITTER_API_V2_VERSION" >/dev/null)
+
+X_SIM_TLS_CERT="$work/cert.pem" X_SIM_TLS_KEY="$work/key.pem" \
+X_SIM_SIGNING_ORIGINS="https://api.twitter.com" X_SIM_PROCESSING_MS=300 \
+  "$serve_bin" 127.0.0.1:0 > "$work/serve.out" 2>&1 &
+sim_pid=$!
+for _ in $(seq 1 100); do
+  grep -q '^api ' "$work/serve.out" 2>/dev/null && break
+  sleep 0.1
+done
+read -r _ api _ upload _ _ < "$work/serve.out"
+echo "simulator: api $api upload $upload"
+
+export SIM_API="$api" SIM_UPLOAD="$upload"
+export SIM_CK=simDemoConsumerKey000000
+export SIM_CS=simDemoConsumerSecret00000000000000000000000000
+export SIM_AT=1700000000000000001-simDemoAccessToken0000000000000
+export SIM_ATS=simDemoAccessTokenSecret000000000000000000000
+
+# Every request a client made must have verified under the strict verifier.
+check_log() {
+  python3 - "$api" "$work/cert.pem" "$1" <<'PY'
+import json, ssl, sys, urllib.request
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+log = json.load(urllib.request.urlopen(sys.argv[1] + "/_sim/requests", context=ctx))
+bad = [e for e in log if e["auth"] != "ok"]
+for e in bad:
+    print("unverified request:", e["method"], e["target"], e["auth"], e["status"])
+print(f"{sys.argv[3]}: {len(log)} requests, {len(bad)} failed verification")
+sys.exit(1 if bad or not log else 0)
+PY
+}
+
+REQUESTS_CA_BUNDLE="$work/cert.pem" "$work/venv/bin/python" "$here/tweepy_flows.py"
+check_log tweepy
+NODE_EXTRA_CA_CERTS="$work/cert.pem" NODE_PATH="$work/node_modules" node "$here/twitter_api_v2_flows.js"
+check_log twitter-api-v2
+echo "peers: tweepy $TWEEPY_VERSION and twitter-api-v2 $TWITTER_API_V2_VERSION passed"
