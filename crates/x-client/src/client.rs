@@ -651,6 +651,20 @@ impl XClient {
         Ok(())
     }
 
+    /// `POST /1.1/oauth/invalidate_token`: revokes this access token (disconnecting the account).
+    pub async fn invalidate_token(&self) -> Result<(), ClientError> {
+        let url = self.api_url("/1.1/oauth/invalidate_token");
+        self.send_retrying(
+            Method::POST,
+            &url,
+            &Payload::Form(Vec::new()),
+            None,
+            ClientError::is_transient,
+        )
+        .await?;
+        Ok(())
+    }
+
     /// `POST /2/tweets`, never creating a post twice (module docs, §6.5).
     pub async fn post(&self, req: &PostRequest) -> Result<Posted, ClientError> {
         text::check_length(&text::normalize(&req.text))?;

@@ -792,3 +792,29 @@ async fn answers_to_foreign_requests_map_to_their_kinds() {
     assert_eq!(e.kind(), ErrorKind::UnsupportedAuthentication, "{e:?}");
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn pin_flow_then_invalidate() {
+    let s = sim().await;
+    let d = s.demo();
+    let endpoints = Endpoints {
+        api_base: s.api_base(),
+        upload_base: s.upload_base(),
+    };
+    let flow =
+        x_client::PinFlow::new(endpoints.clone(), &d.consumer_key, &d.consumer_secret).unwrap();
+    let rt = flow.request_token().await.unwrap();
+    assert!(rt.authorize_url.contains(&rt.token));
+    let pin = s.approve_pin(&rt.token).unwrap();
+    let grant = flow.access_token(&rt, &pin).await.unwrap();
+    assert_eq!(grant.screen_name.as_deref(), Some(d.username.as_str()));
+    let c = client_with(&s, grant.credentials.clone(), fast_config());
+    assert_eq!(c.me().await.unwrap().username, d.username);
+    // A wrong PIN is refused.
+    let rt2 = flow.request_token().await.unwrap();
+    assert!(flow.access_token(&rt2, "0000000").await.is_err());
+    // Disconnect: the token is revoked.
+    c.invalidate_token().await.unwrap();
+    assert_eq!(c.me().await.unwrap_err().kind(), ErrorKind::TokenRevoked);
+    s.shutdown().await;
+}
