@@ -87,6 +87,29 @@ struct ApproveBody {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct AccountUpdate {
+    #[serde(default)]
+    account: Option<String>,
+    #[serde(default, with = "double_option")]
+    premium: Option<Option<bool>>,
+    #[serde(default, with = "double_option")]
+    locked: Option<Option<bool>>,
+    #[serde(default, with = "double_option")]
+    v1_retired: Option<Option<crate::config::V1Retired>>,
+}
+
+/// `Some(None)` for an explicit `null` (clear the override), `None` when absent.
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct AccountBody {
     username: String,
     #[serde(default)]
@@ -310,13 +333,39 @@ pub async fn handle(
                 return err(409, "username taken");
             }
             let id = w.new_id();
-            let acc = crate::world::Account {
+            let acc = crate::world::Account::new(
                 id,
-                name: b.name.unwrap_or_else(|| b.username.clone()),
-                username: b.username,
-            };
+                b.name.unwrap_or_else(|| b.username.clone()),
+                b.username,
+            );
             w.accounts.push(acc.clone());
             ok(json!(acc))
+        }
+        ("POST", "accounts/update") => {
+            let b = parse!(AccountUpdate);
+            let mut w = shared.world();
+            let Some(id) = w
+                .find_account(b.account.as_deref().unwrap_or("demo"))
+                .map(|a| a.id.clone())
+            else {
+                return err(404, "unknown account");
+            };
+            let Some(acc) = w.accounts.iter_mut().find(|a| a.id == id) else {
+                return err(404, "unknown account");
+            };
+            if let Some(p) = b.premium {
+                acc.premium = p;
+            }
+            if let Some(l) = b.locked {
+                acc.locked = l;
+            }
+            if let Some(v) = b.v1_retired {
+                acc.v1_retired = v;
+            }
+            let v = json!(acc);
+            drop(w);
+            shared.mode_changed.send_modify(|v| *v += 1);
+            ok(v)
         }
         _ => err(404, "unknown control route"),
     }

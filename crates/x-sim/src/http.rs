@@ -277,9 +277,9 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Current modes (cloned).
+    /// Current modes with the caller's per-account overrides applied.
     pub fn modes(&self) -> Modes {
-        self.shared.world().modes.clone()
+        self.shared.world().effective_modes(&self.account())
     }
     /// First value of a signed/query parameter.
     pub fn param(&self, key: &str) -> Option<String> {
@@ -682,31 +682,12 @@ pub async fn dispatch(shared: Arc<Shared>, conn: ConnInfo, req: Request<Body>) -
         return finish(&shared, seq, r, started, family);
     }
 
-    // v1.1 retirement switch.
+    // v1.1 retirement switch (global; per-account overrides apply after authentication).
     if route.is_v1_media() {
-        match modes.v1_retired {
-            V1Retired::Off | V1Retired::RefuseAfterInit => {}
-            V1Retired::Forbidden453 => {
-                return finish(&shared, seq, reply::b1_453(), started, family)
-            }
-            V1Retired::NotFound => {
-                return finish(&shared, seq, reply::no_route_v1(), started, family)
-            }
-            V1Retired::Gone => {
-                return finish(
-                    &shared,
-                    seq,
-                    reply::v1(
-                        410,
-                        251,
-                        "This endpoint has been retired and should not be used.",
-                    ),
-                    started,
-                    family,
-                )
-            }
-            V1Retired::Html403 => return finish(&shared, seq, reply::html_403(), started, family),
-            V1Retired::ConnRefused => return reset(&conn).await,
+        match v1_refusal(modes.v1_retired) {
+            Some(Refusal::Reply(r)) => return finish(&shared, seq, r, started, family),
+            Some(Refusal::Reset) => return reset(&conn).await,
+            None => {}
         }
     }
 
@@ -795,6 +776,18 @@ pub async fn dispatch(shared: Arc<Shared>, conn: ConnInfo, req: Request<Body>) -
         match res {
             Ok(a) => auth = Some(a),
             Err(r) => return finish(&shared, seq, r, started, family),
+        }
+        if route.is_v1_media() {
+            let account = auth
+                .as_ref()
+                .and_then(|a| a.account_id.clone())
+                .unwrap_or_default();
+            let mode = shared.world().effective_modes(&account).v1_retired;
+            match v1_refusal(mode) {
+                Some(Refusal::Reply(r)) => return finish(&shared, seq, r, started, family),
+                Some(Refusal::Reset) => return reset(&conn).await,
+                None => {}
+            }
         }
     }
 
@@ -925,6 +918,28 @@ pub async fn dispatch(shared: Arc<Shared>, conn: ConnInfo, req: Request<Body>) -
         }
     }
     finish(&shared, seq, resp, started, family)
+}
+
+enum Refusal {
+    Reply(Response),
+    Reset,
+}
+
+/// The refusal of a v1.1 media request under a retirement mode (`None` = serve it;
+/// `refuse-after-init` is applied per command by the upload routes).
+fn v1_refusal(mode: V1Retired) -> Option<Refusal> {
+    match mode {
+        V1Retired::Off | V1Retired::RefuseAfterInit => None,
+        V1Retired::Forbidden453 => Some(Refusal::Reply(reply::b1_453())),
+        V1Retired::NotFound => Some(Refusal::Reply(reply::no_route_v1())),
+        V1Retired::Gone => Some(Refusal::Reply(reply::v1(
+            410,
+            251,
+            "This endpoint has been retired and should not be used.",
+        ))),
+        V1Retired::Html403 => Some(Refusal::Reply(reply::html_403())),
+        V1Retired::ConnRefused => Some(Refusal::Reset),
+    }
 }
 
 /// Routes whose caller is a user (access token): rate limits apply.

@@ -47,6 +47,7 @@
 //! | `POST /_sim/oauth/approve` | `{"oauth_token":"<request token>","account":"demo"}` → `{"pin":"1234567","oauth_verifier":"1234567"}` |
 //! | `POST /_sim/clock` | `{"advance_secs":3600}` moves the virtual clock (expiry, windows, processing, timestamps) |
 //! | `POST /_sim/accounts` | `{"username":"alice","name":"Alice"}` → new account |
+//! | `POST /_sim/accounts/update` | `{"account":"demo","premium":true,"locked":false,"v1_retired":"404"}` per-account overrides (`null` clears one) |
 //!
 //! `v1_retired` values: `off`, `403-453`, `404`, `410`, `html-403`, `conn-refused`,
 //! `refuse-after-init`. Plans: `free`, `basic`, `pro`, `pay-per-use`, `unlimited`.
@@ -77,7 +78,7 @@ pub mod world;
 
 pub use config::{AccessLevel, Faults, Modes, Plan, SimConfig, TlsPem, V1Retired};
 pub use media::MediaInfo;
-pub use world::{DemoCredentials, LedgerEntry, Post, RequestLogEntry};
+pub use world::{Account, DemoCredentials, LedgerEntry, Post, RequestLogEntry};
 
 /// Errors of the simulator itself (HTTP errors are responses, not these).
 #[derive(Debug, thiserror::Error)]
@@ -266,6 +267,25 @@ impl SimHandle {
         let ck = w.demo.consumer_key.clone();
         let acc = w.find_account(account)?.id.clone();
         w.issue_token(&ck, &acc, access_level)
+    }
+
+    /// Changes one account (`"demo"`, an id or a username): e.g. its per-account
+    /// `premium`, `locked` or `v1_retired` overrides. Returns `false` if unknown.
+    pub fn update_account(&self, account: &str, f: impl FnOnce(&mut world::Account)) -> bool {
+        let mut w = self.shared.world();
+        let Some(id) = w.find_account(account).map(|a| a.id.clone()) else {
+            return false;
+        };
+        let found = match w.accounts.iter_mut().find(|a| a.id == id) {
+            Some(a) => {
+                f(a);
+                true
+            }
+            None => false,
+        };
+        drop(w);
+        self.bump_modes();
+        found
     }
 
     /// Changes the demo app's permissions (existing tokens keep their level).

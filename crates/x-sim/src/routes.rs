@@ -40,7 +40,7 @@ pub async fn route(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
 
 fn users_me(ctx: &Ctx) -> HResult {
     let w = ctx.shared.world();
-    let m = w.modes.clone();
+    let m = w.effective_modes(&ctx.account());
     let Some(acc) = w.account(&ctx.account()).cloned() else {
         return Err(reply::b5(&m));
     };

@@ -13,7 +13,7 @@ use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{AccessLevel, Faults, Modes, Plan};
+use crate::config::{AccessLevel, Faults, Modes, Plan, V1Retired};
 use crate::media::Media;
 
 /// Maximum number of request log entries kept.
@@ -48,6 +48,33 @@ pub struct Account {
     pub name: String,
     /// Handle without `@`.
     pub username: String,
+    /// Per-account Premium override (`None` = the global mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub premium: Option<bool>,
+    /// Per-account locked override (`None` = the global mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked: Option<bool>,
+    /// Per-account v1.1 retirement override (`None` = the global mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v1_retired: Option<V1Retired>,
+}
+
+impl Account {
+    /// A plain account without overrides.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        username: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            username: username.into(),
+            premium: None,
+            locked: None,
+            v1_retired: None,
+        }
+    }
 }
 
 /// An access token.
@@ -250,16 +277,12 @@ impl World {
                 suspended: false,
             }],
             accounts: vec![
-                Account {
-                    id: demo.user_id.clone(),
-                    name: "Postbridge Demo".into(),
-                    username: demo.username.clone(),
-                },
-                Account {
-                    id: "1700000000000000002".into(),
-                    name: "Other Person".into(),
-                    username: "other_person".into(),
-                },
+                Account::new(
+                    demo.user_id.clone(),
+                    "Postbridge Demo",
+                    demo.username.clone(),
+                ),
+                Account::new("1700000000000000002", "Other Person", "other_person"),
             ],
             tokens: HashMap::new(),
             request_tokens: HashMap::new(),
@@ -343,6 +366,23 @@ impl World {
     /// Looks up an account by id.
     pub fn account(&self, id: &str) -> Option<&Account> {
         self.accounts.iter().find(|a| a.id == id)
+    }
+
+    /// The modes as they apply to `account_id` (its overrides applied).
+    pub fn effective_modes(&self, account_id: &str) -> Modes {
+        let mut m = self.modes.clone();
+        if let Some(a) = self.account(account_id) {
+            if let Some(p) = a.premium {
+                m.premium = p;
+            }
+            if let Some(l) = a.locked {
+                m.locked = l;
+            }
+            if let Some(v) = a.v1_retired {
+                m.v1_retired = v;
+            }
+        }
+        m
     }
 
     /// Finds an account by id or username (`demo` = the demo account).

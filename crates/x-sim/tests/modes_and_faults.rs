@@ -876,3 +876,105 @@ async fn seeded_rng_is_deterministic() {
     }
     assert_eq!(outcomes[0], outcomes[1]);
 }
+
+#[tokio::test]
+async fn per_account_overrides() {
+    let sim = sim().await;
+    let demo = Signer::new(&sim.demo());
+    let other = Signer::new(
+        &sim.issue_token("other_person", x_sim::AccessLevel::ReadWrite)
+            .unwrap(),
+    );
+    let url = format!("{}/2/tweets", sim.api_base());
+    control(
+        &sim,
+        "accounts/update",
+        json!({"account": "other_person", "premium": true}),
+    )
+    .await;
+    assert_eq!(
+        other
+            .post_json(&url, &json!({"text": "p".repeat(300)}))
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        demo.post_json(&url, &json!({"text": "p".repeat(300)}))
+            .await
+            .status(),
+        400
+    );
+    // v1.1 retired for the demo account only
+    assert!(sim.update_account("demo", |a| a.v1_retired = Some(V1Retired::Forbidden453)));
+    let (st, _, _) = v1_init(&demo, &sim.upload_base()).await;
+    assert_eq!(st, 403);
+    let (st, _, _) = v1_init(&other, &sim.upload_base()).await;
+    assert_eq!(st, 202);
+    // null clears the override
+    let v = control(
+        &sim,
+        "accounts/update",
+        json!({"account": "demo", "v1_retired": null, "locked": true}),
+    )
+    .await;
+    assert!(v.get("v1_retired").is_none());
+    assert_eq!(v1_init(&demo, &sim.upload_base()).await.0, 202);
+    assert_eq!(
+        demo.post_json(&url, &json!({"text": "locked"}))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        other
+            .post_json(&url, &json!({"text": "not locked"}))
+            .await
+            .status(),
+        201
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn reply_format_switches() {
+    let sim = sim().await;
+    let s = Signer::new(&sim.demo());
+    let url = format!("{}/2/tweets", sim.api_base());
+    sim.update_modes(|m| {
+        m.edit_history = "post_ids".into();
+        m.location_origin = Some("https://api.twitter.com".into());
+        m.problem_host = "https://api.x.com".into();
+        m.problem_json_content_type = true;
+    });
+    let r = s.post_json(&url, &json!({"text": "switches"})).await;
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("https://api.twitter.com/2/tweets/"));
+    let (_, v) = json(r).await;
+    assert!(v["data"]["edit_history_post_ids"].is_array());
+    let r = s.post_json(&url, &json!({"text": "x".repeat(300)})).await;
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let (_, v) = json(r).await;
+    assert_eq!(v["type"], "https://api.x.com/2/problems/invalid-request");
+    sim.update_modes(|m| m.edit_history = "none".into());
+    let (_, v) = json(s.post_json(&url, &json!({"text": "no history"})).await).await;
+    assert_eq!(v["data"].as_object().unwrap().len(), 2);
+    // token replies as JSON
+    sim.update_modes(|m| m.token_reply_format = "json".into());
+    let mut app = Signer::new(&sim.demo());
+    app.token = None;
+    app.ts = String::new();
+    let (st, v) = json(
+        app.post_form(
+            &format!("{}/oauth/request_token", sim.api_base()),
+            &[("oauth_callback", "oob")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert_eq!(v["oauth_callback_confirmed"], "true");
+    sim.shutdown().await;
+}
