@@ -199,6 +199,10 @@ pub struct Modes {
     pub alt_text_limit: usize,
     /// Name of the edit-history field in post replies: `"tweet_ids"`, `"post_ids"` or `"none"`.
     pub edit_history: String,
+    /// Echo URLs in created posts as `https://t.co/…` links.
+    pub tco_links: bool,
+    /// Pay-per-use cost of one completed upload (FINALIZE, one-shot, simple), USD.
+    pub upload_cost_usd: f64,
     /// Scheme+host used in `Location` (`None` = the API base as requested).
     pub location_origin: Option<String>,
     /// Largest accepted v2 APPEND segment in bytes; larger → 431.
@@ -248,6 +252,8 @@ impl Default for Modes {
             segment_index_base: 0,
             alt_text_limit: 1000,
             edit_history: "tweet_ids".into(),
+            tco_links: false,
+            upload_cost_usd: 0.0,
             location_origin: None,
             v2_chunk_cap: 4 * 1024 * 1024,
             v1_chunk_cap: 5 * 1024 * 1024,

@@ -406,8 +406,13 @@ fn create_post(ctx: &Ctx, body: ReqBody) -> HResult {
         0.015
     };
     w.charge("POST /2/tweets", cost);
+    let echoed = if m.tco_links {
+        text::replace_urls(&text, |_| format!("https://t.co/{}", w.rand_string(10)))
+    } else {
+        text.clone()
+    };
     drop(w);
-    let mut data = json!({"id": id, "text": text});
+    let mut data = json!({"id": id, "text": echoed});
     match m.edit_history.as_str() {
         "none" => {}
         "post_ids" => data["edit_history_post_ids"] = json!([id]),

@@ -190,6 +190,24 @@ fn url_at(s: &[char], i: usize) -> Option<usize> {
     Some(j)
 }
 
+/// Replaces every URL in `text` (NFC-normalised) with `replacement(url)`, e.g. a t.co link.
+pub fn replace_urls(text: &str, mut replacement: impl FnMut(&str) -> String) -> String {
+    let chars: Vec<char> = text.nfc().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if let Some(end) = url_at(&chars, i) {
+            let url: String = chars[i..end].iter().collect();
+            out.push_str(&replacement(&url));
+            i = end;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 /// Whether `text` contains a URL (pay-per-use bills such posts higher).
 pub fn contains_url(text: &str) -> bool {
     let chars: Vec<char> = text.nfc().collect();
@@ -225,6 +243,14 @@ mod tests {
         assert_eq!(weighted_length("1️⃣"), 2);
         assert_eq!(weighted_length("❤️"), 2);
         assert_eq!(weighted_length("a😀b"), 4);
+    }
+
+    #[test]
+    fn url_replacement() {
+        let out = replace_urls("a https://example.com/x b www.rust-lang.org", |_| {
+            "https://t.co/abc".into()
+        });
+        assert_eq!(out, "a https://t.co/abc b https://t.co/abc");
     }
 
     #[test]

@@ -316,8 +316,12 @@ pub async fn v1(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
             let exp = w.expiry_final_secs();
             md.finalize(now, 0, m.processing_ms, ctx.faults.force_invalid_media, exp)
                 .map_err(|f| v1_fail(V1_UPLOAD, f))?;
+            if m.upload_cost_usd > 0.0 && w.out_of_credits() {
+                return Err(reply::b8(&m));
+            }
             let v = v1_media_json(&md, now, check_after, true);
             w.media.insert(id, md);
+            w.charge("POST /1.1/media/upload.json", m.upload_cost_usd);
             Ok(reply::json(200, &v))
         }
         Some("INIT") => {
@@ -409,6 +413,9 @@ pub async fn v1(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
             let id = get("media_id").unwrap_or_default();
             let processing_ms = processing_ms(ctx, m.processing_ms);
             let exp = w.expiry_final_secs();
+            if m.upload_cost_usd > 0.0 && w.out_of_credits() {
+                return Err(reply::b8(&m));
+            }
             let md = owned_media(&mut w, &id, &account, now)
                 .ok_or_else(|| reply::v1_media(400, V1_UPLOAD, "Invalid mediaId."))?;
             md.finalize(
@@ -420,6 +427,7 @@ pub async fn v1(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
             )
             .map_err(|f| v1_fail(V1_UPLOAD, f))?;
             let v = v1_media_json(md, now, check_after, true);
+            w.charge("POST /1.1/media/upload.json", m.upload_cost_usd);
             Ok(reply::json(201, &v))
         }
         Some("STATUS") => {
@@ -633,8 +641,12 @@ pub async fn v2(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
                 exp,
             )
             .map_err(|f| b13m(&m, &f.message))?;
+            if m.upload_cost_usd > 0.0 && w.out_of_credits() {
+                return Err(reply::b8(&m));
+            }
             let v = v2_media_json(&md, now, check_after);
             w.media.insert(id, md);
+            w.charge("POST /2/media/upload", m.upload_cost_usd);
             Ok(reply::json(200, &json!({ "data": v })))
         }
         Route::V2Init => {
@@ -817,6 +829,9 @@ pub async fn v2(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
             let mut w = ctx.shared.world();
             let now = w.now_ms();
             let exp = w.expiry_final_secs();
+            if m.upload_cost_usd > 0.0 && w.out_of_credits() {
+                return Err(reply::b8(&m));
+            }
             let md = owned_media(&mut w, id, &account, now)
                 .ok_or_else(|| reply::not_found_v2(&m, "id", id, "media"))?;
             md.finalize(
@@ -827,10 +842,9 @@ pub async fn v2(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
                 exp,
             )
             .map_err(|f| b13m(&m, &f.message))?;
-            Ok(reply::json(
-                200,
-                &json!({"data": v2_media_json(md, now, check_after)}),
-            ))
+            let v = v2_media_json(md, now, check_after);
+            w.charge("POST /2/media/upload/:id/finalize", m.upload_cost_usd);
+            Ok(reply::json(200, &json!({ "data": v })))
         }
         Route::V2Status => {
             let command = ctx

@@ -978,3 +978,53 @@ async fn reply_format_switches() {
     assert_eq!(v["oauth_callback_confirmed"], "true");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn tco_links_and_upload_billing() {
+    let sim = sim().await;
+    let s = Signer::new(&sim.demo());
+    sim.update_modes(|m| {
+        m.tco_links = true;
+        m.upload_cost_usd = 0.05;
+    });
+    let (st, v) = json(
+        s.post_json(
+            &format!("{}/2/tweets", sim.api_base()),
+            &json!({"text": "read https://example.com/a/long/path now"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, 201);
+    let t = v["data"]["text"].as_str().unwrap();
+    assert!(
+        t.starts_with("read https://t.co/") && t.ends_with(" now"),
+        "{t}"
+    );
+    assert_eq!(
+        sim.posts()[0].text,
+        "read https://example.com/a/long/path now"
+    );
+    let before = sim.credits();
+    let f = Form::new()
+        .text("media_category", "tweet_image")
+        .part("media", Part::bytes(png(2, 2, 100)));
+    assert_eq!(
+        s.post_multipart(&format!("{}/2/media/upload", sim.api_base()), f)
+            .await
+            .status(),
+        200
+    );
+    assert!((before - sim.credits() - 0.05).abs() < 1e-9);
+    sim.set_credits(0.0);
+    let f = Form::new()
+        .text("media_category", "tweet_image")
+        .part("media", Part::bytes(png(2, 2, 100)));
+    assert_eq!(
+        s.post_multipart(&format!("{}/2/media/upload", sim.api_base()), f)
+            .await
+            .status(),
+        402
+    );
+    sim.shutdown().await;
+}
