@@ -385,6 +385,16 @@ impl Media {
         if received.saturating_add(seg.len) > cap {
             return Err(MediaFail::bad("Segments exceed the declared total_bytes."));
         }
+        // Only the lowest segment's leading bytes are ever sniffed: keep one head at most.
+        let mut seg = seg;
+        match self.segments.keys().next() {
+            Some(lowest) if *lowest < index => seg.head = Vec::new(),
+            _ => {
+                for s in self.segments.values_mut() {
+                    s.head = Vec::new();
+                }
+            }
+        }
         self.segments.insert(index, seg);
         Ok(())
     }
@@ -474,6 +484,9 @@ impl Media {
         } else {
             None
         };
+        for s in self.segments.values_mut() {
+            s.head = Vec::new();
+        }
         self.phase = Phase::Finalized {
             at_ms: now_ms,
             size,

@@ -221,8 +221,8 @@ pub fn signature_eq(received: &str, expected: &str) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Builds a complete `Authorization: OAuth …` header value (used by the demo/test helpers
-/// and by [`crate::sign_request`]). `extra` holds signed non-oauth parameters (query and
+/// Builds a complete `Authorization: OAuth …` header value (used by the test helpers and
+/// the benchmark; handy for any client test). `extra` holds signed non-oauth parameters (query and
 /// form fields); `oauth` holds the `oauth_*` protocol parameters without the signature.
 pub fn authorization_header(
     method: &str,

@@ -592,6 +592,16 @@ impl World {
         self.modes.media_expiry_secs.unwrap_or(86_400)
     }
 
+    /// Drops media objects that expired more than an hour ago (bounded memory for a
+    /// long-running `postbridge sim`); called when media are created.
+    pub fn prune_media(&mut self) {
+        if self.media.len() < 256 {
+            return;
+        }
+        let cutoff = self.now_ms().saturating_sub(3_600_000);
+        self.media.retain(|_, m| m.expires_ms > cutoff);
+    }
+
     /// The faults for an endpoint (exact key first, then `*`).
     pub fn faults_for(&self, endpoint: &str) -> Faults {
         self.faults
