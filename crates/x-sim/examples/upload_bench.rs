@@ -23,7 +23,10 @@ fn header(
         .as_secs();
     let o = vec![
         ("oauth_consumer_key".to_string(), c.consumer_key.clone()),
-        ("oauth_nonce".to_string(), format!("bench{n}t{ts}")),
+        (
+            "oauth_nonce".to_string(),
+            format!("bench{n}p{}t{}", std::process::id(), nanos()),
+        ),
         (
             "oauth_signature_method".to_string(),
             "HMAC-SHA1".to_string(),
@@ -40,6 +43,13 @@ fn header(
         &c.consumer_secret,
         &c.access_token_secret,
     )
+}
+
+fn nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
 }
 
 #[tokio::main]

@@ -55,8 +55,8 @@
 //! post, v1.1 image + alt text, v1.1 chunked video with STATUS polling, v2 image and video
 //! upload, v2 alt text, posts with either route's media, delete, PIN sign-in.
 //! `examples/upload_bench.rs` measures loopback upload throughput (v1.1 APPEND, 4 MiB
-//! segments): about 2.3 GB/s on the 2-core dev machine in release mode; the `serve` process
-//! idles at ~4.4 MB RSS and peaks at ~19 MB while receiving a 512 MB upload.
+//! segments): about 2.4 GB/s on the 2-core dev machine in release mode; the `serve` process
+//! idles at ~4.3 MB RSS and peaks at ~11 MB (VmHWM) while receiving 512 MB uploads.
 //!
 //! ## Deliberate leniencies (each matches production behaviour)
 //! - A repeated parameter with an identical value (node twitter-api-v2 sends `oauth_token`
@@ -138,6 +138,20 @@ async fn bind(addr: SocketAddr) -> Result<TcpListener, SimError> {
         .map_err(|source| SimError::Bind { addr, source })
 }
 
+/// The address a local client should use: an unspecified bind address (`0.0.0.0`, `::`)
+/// becomes loopback.
+fn connectable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, addr.port()))
+        }
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port()))
+        }
+        _ => addr,
+    }
+}
+
 /// Starts a simulator on the configured addresses.
 pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     let tls = match &config.tls {
@@ -149,15 +163,15 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     let api_addr = api.local_addr()?;
     let upload_req = config
         .upload_addr
-        .unwrap_or_else(|| SocketAddr::new(api_addr.ip(), 0));
+        .unwrap_or_else(|| SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)));
     let upload = bind(upload_req).await?;
     let upload_addr = upload.local_addr()?;
     let (mode_tx, _) = watch::channel(0u64);
     let shared = Arc::new(http::Shared {
         world: Mutex::new(world::World::new(config.seed, config.modes.clone())),
         cfg: config,
-        api_base: format!("{scheme}://{api_addr}"),
-        upload_base: format!("{scheme}://{upload_addr}"),
+        api_base: format!("{scheme}://{}", connectable(api_addr)),
+        upload_base: format!("{scheme}://{}", connectable(upload_addr)),
         mode_changed: mode_tx,
     });
     let (shutdown, _) = watch::channel(false);

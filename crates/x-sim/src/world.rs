@@ -611,3 +611,67 @@ impl World {
             .unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn limit_of(plan: Plan, endpoint: &str) -> Option<u64> {
+        let mut w = World::new(
+            1,
+            Modes {
+                plan,
+                ..Modes::default()
+            },
+        );
+        w.rate_limit(endpoint, "u", "a").user.map(|(l, _, _)| l)
+    }
+
+    #[test]
+    fn plan_limits_follow_the_notes() {
+        assert_eq!(limit_of(Plan::Free, "POST /2/tweets"), Some(17));
+        assert_eq!(limit_of(Plan::Basic, "POST /2/tweets"), Some(100));
+        assert_eq!(limit_of(Plan::Pro, "POST /2/tweets"), Some(100));
+        assert_eq!(limit_of(Plan::Basic, "DELETE /2/tweets/:id"), Some(5));
+        assert_eq!(limit_of(Plan::Pro, "DELETE /2/tweets/:id"), Some(50));
+        assert_eq!(limit_of(Plan::Free, "GET /2/users/me"), Some(25));
+        assert_eq!(limit_of(Plan::Basic, "GET /2/users/me"), Some(250));
+        assert_eq!(limit_of(Plan::Pro, "GET /2/users/me"), Some(75));
+        assert_eq!(
+            limit_of(Plan::PayPerUse, "POST /2/media/upload/:id/append"),
+            Some(1875)
+        );
+        assert_eq!(limit_of(Plan::Unlimited, "POST /2/tweets"), None);
+    }
+
+    #[test]
+    fn basic_delete_window_exhausts_and_app_window_is_24h() {
+        let mut w = World::new(
+            1,
+            Modes {
+                plan: Plan::Basic,
+                ..Modes::default()
+            },
+        );
+        for _ in 0..5 {
+            assert!(!w.rate_limit("DELETE /2/tweets/:id", "u", "a").exceeded);
+        }
+        assert!(w.rate_limit("DELETE /2/tweets/:id", "u", "a").exceeded);
+        // another user has its own bucket
+        assert!(!w.rate_limit("DELETE /2/tweets/:id", "v", "a").exceeded);
+        let info = w.rate_limit("POST /2/tweets", "u", "a");
+        assert_eq!(info.app24.map(|(l, _, _)| l), Some(1667));
+        assert_eq!(info.user24.map(|(l, _, _)| l), Some(100));
+    }
+
+    #[test]
+    fn ids_are_19_digits_and_deterministic_per_seed() {
+        let mut a = World::new(7, Modes::default());
+        let mut b = World::new(7, Modes::default());
+        assert_eq!(a.rand_string(12), b.rand_string(12));
+        let id = a.new_id();
+        assert_eq!(id.len(), 19);
+        assert!(id.bytes().all(|c| c.is_ascii_digit()));
+    }
+}
