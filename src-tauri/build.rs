@@ -8,7 +8,24 @@ fn main() {
 
 /// The app commands the page may call; `build.rs` turns each into an `allow-…` permission.
 #[cfg(feature = "gui")]
-const COMMANDS: &[&str] = &["app_info"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "list_accounts",
+    "set_default_account",
+    "rename_account",
+    "remove_account",
+    "recheck_account",
+    "wizard_paste",
+    "wizard_verify",
+    "wizard_save",
+    "wizard_cancel",
+    "pin_start",
+    "pin_finish",
+    "sandbox_start",
+    "sandbox_status",
+    "sandbox_set_scenario",
+    "sandbox_regenerate",
+];
 
 #[cfg(feature = "gui")]
 fn gui() {

@@ -29,6 +29,24 @@ pub enum AppError {
         /// What went wrong.
         message: String,
     },
+    /// An account could not be found, named, saved or read.
+    #[error("{message}")]
+    Account {
+        /// What went wrong, for people.
+        message: String,
+    },
+    /// The page sent something that cannot be used (an empty name, an unknown step…).
+    #[error("{message}")]
+    InvalidInput {
+        /// What is wrong.
+        message: String,
+    },
+    /// The built-in sandbox could not do what was asked.
+    #[error("{message}")]
+    Sandbox {
+        /// What went wrong.
+        message: String,
+    },
     /// A bug or an unexpected condition inside Postbridge.
     #[error("{message}")]
     Internal {
@@ -52,6 +70,26 @@ impl From<keychain::KeychainError> for AppError {
             other => Self::Keychain {
                 message: other.to_string(),
             },
+        }
+    }
+}
+
+impl From<accounts::AccountsError> for AppError {
+    fn from(err: accounts::AccountsError) -> Self {
+        match err {
+            accounts::AccountsError::Keychain(k) => k.into(),
+            other => Self::Account {
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+impl AppError {
+    /// An [`AppError::InvalidInput`].
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            message: message.into(),
         }
     }
 }
@@ -87,6 +125,24 @@ mod tests {
                     message: "m".into(),
                 },
                 json!({"kind": "keychain", "message": "m"}),
+            ),
+            (
+                AppError::Account {
+                    message: "m".into(),
+                },
+                json!({"kind": "account", "message": "m"}),
+            ),
+            (
+                AppError::InvalidInput {
+                    message: "m".into(),
+                },
+                json!({"kind": "invalid-input", "message": "m"}),
+            ),
+            (
+                AppError::Sandbox {
+                    message: "m".into(),
+                },
+                json!({"kind": "sandbox", "message": "m"}),
             ),
             (
                 AppError::Internal {

@@ -17,8 +17,26 @@ pub const BINDINGS_PATH: &str = "ui/src/ipc/bindings.ts";
 /// The tauri-specta builder with every command and the wire error type.
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
-        .commands(collect_commands![commands::app_info::app_info])
+        .commands(collect_commands![
+            commands::app_info::app_info,
+            commands::accounts::list_accounts,
+            commands::accounts::set_default_account,
+            commands::accounts::rename_account,
+            commands::accounts::remove_account,
+            commands::accounts::recheck_account,
+            commands::wizard::wizard_paste,
+            commands::wizard::wizard_verify,
+            commands::wizard::wizard_save,
+            commands::wizard::wizard_cancel,
+            commands::wizard::pin_start,
+            commands::wizard::pin_finish,
+            commands::sandbox::sandbox_start,
+            commands::sandbox::sandbox_status,
+            commands::sandbox::sandbox_set_scenario,
+            commands::sandbox::sandbox_regenerate,
+        ])
         .typ::<AppError>()
+        .disable_serde_phases()
 }
 
 /// Writes the TypeScript bindings to `path`.

@@ -10,15 +10,23 @@
 use std::process::ExitCode;
 
 #[cfg(feature = "gui")]
+mod browser;
+#[cfg(feature = "gui")]
 pub mod commands;
 #[cfg(feature = "gui")]
 pub mod error;
 #[cfg(feature = "gui")]
 pub mod ipc;
 #[cfg(feature = "gui")]
+pub mod sandbox;
+#[cfg(feature = "gui")]
 mod shell;
 #[cfg(feature = "gui")]
 pub mod state;
+#[cfg(feature = "gui")]
+pub mod views;
+#[cfg(feature = "gui")]
+pub mod wizard;
 
 /// Runs Postbridge: a headless subcommand, or the desktop window.
 pub fn main() -> ExitCode {

@@ -11,6 +11,7 @@ use crate::{ipc, state::AppState};
 pub(crate) fn run() -> ExitCode {
     let builder = ipc::builder();
     let app = tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
         .manage(AppState::from_env())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {

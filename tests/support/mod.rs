@@ -287,3 +287,77 @@ pub fn tail(path: &Path, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
+
+impl App {
+    /// Runs a script in the page and returns its JSON result.
+    pub async fn exec(&self, script: &str) -> Result<serde_json::Value, String> {
+        self.client()
+            .execute(script, vec![])
+            .await
+            .map_err(|e| format!("script failed: {e}"))
+    }
+
+    /// Waits until an element matching `css` exists, then returns its text.
+    pub async fn wait_for(&self, css: &str) -> Result<String, String> {
+        self.text(css).await
+    }
+
+    /// The page's HTML as it is now.
+    pub async fn dom(&self) -> Result<String, String> {
+        self.client()
+            .source()
+            .await
+            .map_err(|e| format!("cannot read the page: {e}"))
+    }
+}
+
+/// A simulator for a journey, and the environment that points the app at it.
+pub struct Sim {
+    /// The running simulator.
+    pub handle: x_sim::SimHandle,
+}
+
+impl Sim {
+    /// Starts a simulator on loopback.
+    pub async fn start() -> Sim {
+        let handle = x_sim::start(x_sim::SimConfig::default())
+            .await
+            .expect("simulator starts");
+        Sim { handle }
+    }
+
+    /// `POSTBRIDGE_API_BASE`/`POSTBRIDGE_UPLOAD_BASE` for the app, plus a keychain service name
+    /// of the journey's own.
+    pub fn app_env(&self, journey: &str) -> Vec<(String, String)> {
+        vec![
+            ("POSTBRIDGE_API_BASE".into(), self.handle.api_base()),
+            ("POSTBRIDGE_UPLOAD_BASE".into(), self.handle.upload_base()),
+            keychain_env(journey),
+        ]
+    }
+}
+
+/// A keychain service name private to one journey (so journeys never see each other's keys).
+pub fn keychain_env(journey: &str) -> (String, String) {
+    (
+        "POSTBRIDGE_KEYCHAIN_SERVICE".into(),
+        keychain_service(journey),
+    )
+}
+
+/// The keychain service name of a journey.
+pub fn keychain_service(journey: &str) -> String {
+    format!("postbridge-e2e-{journey}-{}", std::process::id())
+}
+
+/// Reads an entry from the Secret Service as another program would (`secret-tool`).
+pub fn secret_tool_lookup(service: &str, key: &str) -> Option<String> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", service, "username", key])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        .filter(|s| !s.is_empty())
+}

@@ -1,14 +1,114 @@
-// Entry point of the window: ask Rust for the app info and show the first-run screen.
-import { commands } from "./ipc";
-import { renderFirstRun } from "./screens/first-run";
+// The window's shell: header and navigation, the sandbox banner, and one screen at a time —
+// first run (with the setup wizard), home, accounts, or the wizard for an existing account.
+import { commands, type AccountStatus, type AppInfo, type SandboxView } from "./ipc";
+import { h } from "./lib/dom";
+import { renderAccounts } from "./screens/accounts";
+import { renderSandboxBanner } from "./screens/banner";
+import { errorText, renderFirstRun } from "./screens/first-run";
+import { renderHome } from "./screens/home";
+import { renderWizard, type Mode, type Step } from "./screens/wizard";
+
+type View = { kind: "home" } | { kind: "accounts" } | { kind: "wizard"; mode: Mode; step: Step };
+
+const state = {
+  info: null as AppInfo | null,
+  accounts: [] as AccountStatus[],
+  sandbox: null as SandboxView | null,
+  view: { kind: "home" } as View,
+  error: null as string | null,
+};
+
+const root = document.getElementById("app");
+
+async function refresh(): Promise<void> {
+  const [accounts, sandbox] = await Promise.all([commands.listAccounts(), commands.sandboxStatus()]);
+  if (accounts.status === "ok") state.accounts = accounts.data.accounts;
+  else state.error = errorText(accounts.error);
+  if (sandbox.status === "ok") state.sandbox = sandbox.data;
+}
+
+function show(view: View): void {
+  state.view = view;
+  render();
+}
+
+function fixAccount(account: AccountStatus, step: string): void {
+  const steps: Record<string, Step> = { plan: "plan", permissions: "permissions", regenerate: "regenerate", paste: "paste", verify: "verify", clock: "verify" };
+  show({ kind: "wizard", mode: { kind: "replace", account: account.name, sandbox: account.sandbox }, step: steps[step] ?? "plan" });
+}
+
+function keychainProblem(): string | undefined {
+  const k = state.info?.keychain;
+  return k !== undefined && k.status === "unavailable" ? `${k.reason} ${k.fix}` : undefined;
+}
+
+function wizard(mode: Mode, step: Step, cancellable: boolean, onStep?: (step: Step) => void): HTMLElement {
+  const problem = keychainProblem();
+  return renderWizard({
+    mode,
+    step,
+    ...(onStep !== undefined ? { onStep } : {}),
+    ...(problem !== undefined ? { keychainProblem: problem } : {}),
+    onDone: () => void refresh().then(() => show({ kind: "home" })),
+    ...(cancellable ? { onCancel: () => show({ kind: "home" }) } : {}),
+  });
+}
+
+function render(): void {
+  if (root === null) return;
+  const active = state.accounts.find((a) => a.isDefault);
+  const header = h(
+    "header",
+    {},
+    h("span", { className: "brand" }, "Postbridge"),
+    state.accounts.length > 0
+      ? h(
+          "nav",
+          { "aria-label": "Main" },
+          h("button", { id: "nav-home", "aria-current": state.view.kind === "home" ? "page" : undefined, onclick: () => show({ kind: "home" }) }, "Home"),
+          h("button", { id: "nav-accounts", "aria-current": state.view.kind === "accounts" ? "page" : undefined, onclick: () => show({ kind: "accounts" }) }, "Accounts"),
+        )
+      : null,
+  );
+  const banner = active?.sandbox && state.sandbox ? renderSandboxBanner(state.sandbox, () => void refresh().then(renderChrome)) : null;
+
+  let screen: HTMLElement;
+  const v = state.view;
+  if (state.info === null) {
+    screen = h("p", { className: "muted" }, "Starting Postbridge…");
+  } else if (v.kind === "wizard") {
+    screen = wizard(v.mode, v.step, true);
+  } else if (v.kind === "accounts") {
+    screen = renderAccounts({
+      onChanged: () => void refresh().then(() => { if (state.accounts.length === 0) show({ kind: "home" }); else renderChrome(); }),
+      onAdd: () => show({ kind: "wizard", mode: { kind: "new" }, step: "start" }),
+      onFix: fixAccount,
+    });
+  } else if (active === undefined) {
+    const welcome = renderFirstRun(document, { ok: state.info });
+    screen = h("div", {}, welcome, wizard({ kind: "new" }, "start", false, (step) => { welcome.hidden = step !== "start"; }));
+  } else {
+    screen = renderHome(active, (step) => fixAccount(active, step), () => void refresh().then(renderChrome));
+  }
+  const main = h("main", { id: "view" }, screen);
+  const error = state.error ? h("p", { className: "status error", role: "alert" }, state.error) : null;
+  root.replaceChildren(header, ...(banner ? [banner] : []), ...(error ? [error] : []), main);
+}
+
+/** Re-renders the header and banner only, keeping the current screen (and its state). */
+function renderChrome(): void {
+  if (root === null) return;
+  const main = root.querySelector("#view");
+  render();
+  if (main !== null) root.querySelector("#view")?.replaceWith(main);
+}
 
 async function start(): Promise<void> {
-  const root = document.getElementById("app");
-  if (root === null) return;
-  const result = await commands.appInfo();
-  const screen =
-    result.status === "ok" ? renderFirstRun(document, { ok: result.data }) : renderFirstRun(document, { err: result.error });
-  root.replaceChildren(screen);
+  const info = await commands.appInfo();
+  if (info.status === "ok") state.info = info.data;
+  else state.error = errorText(info.error);
+  await refresh();
+  render();
 }
 
 void start();

@@ -47,19 +47,19 @@ pub struct PinResult {
     pub screen_name: Option<String>,
 }
 
-fn http() -> Result<reqwest::Client, Diagnosis> {
+fn http() -> Result<reqwest::Client, Box<Diagnosis>> {
     reqwest::Client::builder()
         .connect_timeout(std::time::Duration::from_secs(10))
         .timeout(std::time::Duration::from_secs(30))
         .build()
-        .map_err(|e| Diagnosis::new(ErrorKind::Network, None, e.to_string()))
+        .map_err(|e| Box::new(Diagnosis::new(ErrorKind::Network, None, e.to_string())))
 }
 
 async fn call(
     url: &str,
     authorization: String,
     form: &[(String, String)],
-) -> Result<Vec<(String, String)>, Diagnosis> {
+) -> Result<Vec<(String, String)>, Box<Diagnosis>> {
     let path = url
         .split_once("://")
         .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned()))
@@ -79,10 +79,10 @@ async fn call(
     let body = resp
         .bytes()
         .await
-        .map_err(|e| Diagnosis::new(ErrorKind::Network, Some(status), e.to_string()))?;
+        .map_err(|e| Box::new(Diagnosis::new(ErrorKind::Network, Some(status), e.to_string())))?;
     if !(200..300).contains(&status) {
         let err = ApiError::parse("POST", &path, status, &headers, &body);
-        return Err(ClientError::Api(Box::new(err)).diagnosis());
+        return Err(Box::new(ClientError::Api(Box::new(err)).diagnosis()));
     }
     let text = String::from_utf8_lossy(&body);
     let pairs = parse_form(&text);
@@ -91,11 +91,11 @@ async fn call(
     }
     // Some documentation shows JSON replies.
     let json: serde_json::Value = serde_json::from_str(&text).map_err(|_| {
-        Diagnosis::new(
+        Box::new(Diagnosis::new(
             ErrorKind::ServerError,
             Some(status),
             "X's sign-in reply could not be read.",
-        )
+        ))
     })?;
     Ok(json
         .as_object()
@@ -122,20 +122,20 @@ pub async fn start(
     endpoints: Endpoints,
     consumer_key: &str,
     consumer_secret: &str,
-) -> Result<PinSession, Diagnosis> {
+) -> Result<PinSession, Box<Diagnosis>> {
     let endpoints = endpoints.normalised();
     let url = format!("{}/oauth/request_token", endpoints.api_base);
     let mut input = SignInput::new("POST", &url);
     input.callback = Some("oob");
     let signed = sign_with_secrets(consumer_key, consumer_secret, None, &input)
-        .map_err(|e| e.diagnosis())?;
+        .map_err(|e| Box::new(e.diagnosis()))?;
     let reply = call(&url, signed.authorization, &[]).await?;
     let missing = || {
-        Diagnosis::new(
+        Box::new(Diagnosis::new(
             ErrorKind::ServerError,
             Some(200),
             "X did not return a request token.",
-        )
+        ))
     };
     if field(&reply, "oauth_callback_confirmed").as_deref() != Some("true") {
         return Err(missing());
@@ -158,14 +158,14 @@ pub async fn start(
 }
 
 /// Step 3: trade the PIN for the account's Access Token and Secret.
-pub async fn finish(session: &PinSession, pin: &str) -> Result<PinResult, Diagnosis> {
+pub async fn finish(session: &PinSession, pin: &str) -> Result<PinResult, Box<Diagnosis>> {
     let pin = pin.trim();
     if pin.is_empty() || !pin.chars().all(|c| c.is_ascii_digit()) {
-        return Err(Diagnosis::new(
+        return Err(Box::new(Diagnosis::new(
             ErrorKind::InvalidCredentials,
             None,
             "The PIN is the number X shows after you authorize the app (digits only).",
-        ));
+        )));
     }
     let url = format!("{}/oauth/access_token", session.endpoints.api_base);
     let mut input = SignInput::new("POST", &url);
@@ -179,11 +179,11 @@ pub async fn finish(session: &PinSession, pin: &str) -> Result<PinResult, Diagno
     .map_err(|e| e.diagnosis())?;
     let reply = call(&url, signed.authorization, &[]).await?;
     let missing = || {
-        Diagnosis::new(
+        Box::new(Diagnosis::new(
             ErrorKind::ServerError,
             Some(200),
             "X did not return an access token.",
-        )
+        ))
     };
     Ok(PinResult {
         credentials: Credentials {

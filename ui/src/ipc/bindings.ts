@@ -7,9 +7,78 @@ import { invoke as __TAURI_INVOKE } from "@tauri-apps/api/core";
 export const commands = {
 	/**  Returns the version, platform and keychain status. */
 	appInfo: () => typedError<AppInfo, AppError>(__TAURI_INVOKE("app_info")),
+	/**  Lists the accounts. */
+	listAccounts: () => typedError<AccountsView, AppError>(__TAURI_INVOKE("list_accounts")),
+	/**  Makes `name` the account Postbridge uses. */
+	setDefaultAccount: (name: string) => typedError<AccountsView, AppError>(__TAURI_INVOKE("set_default_account", { name })),
+	/**  Renames an account (its keychain entry moves with it). */
+	renameAccount: (name: string, newName: string) => typedError<AccountsView, AppError>(__TAURI_INVOKE("rename_account", { name, newName })),
+	/**  Removes an account and deletes its keys from the keychain. */
+	removeAccount: (name: string) => typedError<AccountsView, AppError>(__TAURI_INVOKE("remove_account", { name })),
+	/**  Checks a saved account's keys again and records what X says (username, access level). */
+	recheckAccount: (name: string) => typedError<VerifyReport, AppError>(__TAURI_INVOKE("recheck_account", { name })),
+	/**
+	 *  Checks pasted keys; when they pass, keeps them (in Rust) for Verify and Save. With
+	 *  `keep_app_keys_of`, the API Key and Secret are taken from that account (only the new
+	 *  Access Token pair is pasted, after regenerating it).
+	 */
+	wizardPaste: (keys: PasteInput, keepAppKeysOf: string | null) => typedError<PasteReport, AppError>(__TAURI_INVOKE("wizard_paste", { keys, keepAppKeysOf })),
+	/**  Asks X (`GET /2/users/me`) who the pasted keys belong to and whether they can post. */
+	wizardVerify: () => typedError<VerifyReport, AppError>(__TAURI_INVOKE("wizard_verify")),
+	/**
+	 *  Saves the verified keys to the keychain as account `name` (new, or `replace` an existing
+	 *  one's tokens in place), and makes it the account in use.
+	 */
+	wizardSave: (name: string, plan: string | null, replace: boolean) => typedError<AccountStatus, AppError>(__TAURI_INVOKE("wizard_save", { name, plan, replace })),
+	/**  Forgets the keys in progress. */
+	wizardCancel: () => typedError<null, AppError>(__TAURI_INVOKE("wizard_cancel")),
+	/**
+	 *  PIN sign-in, step 1: with the app's API Key and Secret, gets a request token and opens X's
+	 *  authorize page in the system browser (only X's or the configured API host).
+	 */
+	pinStart: (apiKey: string, apiSecret: string) => typedError<PinStart, AppError>(__TAURI_INVOKE("pin_start", { apiKey, apiSecret })),
+	/**  PIN sign-in, step 3: trades the PIN for the account's token and verifies it. */
+	pinFinish: (pin: string) => typedError<VerifyReport, AppError>(__TAURI_INVOKE("pin_finish", { pin })),
+	/**  Starts the sandbox (if needed) and makes its verified demo account the one in use. */
+	sandboxStart: () => typedError<AccountStatus, AppError>(__TAURI_INVOKE("sandbox_start")),
+	/**  Whether the sandbox runs, and its scenarios. */
+	sandboxStatus: () => typedError<SandboxView, AppError>(__TAURI_INVOKE("sandbox_status")),
+	/**  Turns a scenario on or off. A read-only token replaces the sandbox account's keys. */
+	sandboxSetScenario: (scenario: Scenario, on: boolean) => typedError<SandboxView, AppError>(__TAURI_INVOKE("sandbox_set_scenario", { scenario, on })),
+	/**
+	 *  In the sandbox, does what the developer console's "Read and write" + "Regenerate" do, saves
+	 *  the new token pair to the keychain and verifies it.
+	 */
+	sandboxRegenerate: () => typedError<VerifyReport, AppError>(__TAURI_INVOKE("sandbox_regenerate")),
 };
 
 /* Types */
+/**  One account as the page shows it. */
+export type AccountStatus = {
+	/**  The account's name in Postbridge. */
+	name: string,
+	/**  Whether its keys are in the keychain. */
+	configured: boolean,
+	/**  `@` handle without `@`, once verified. */
+	username: string | null,
+	/**  `read`, `read-write`, `read-write-directmessages`, once verified. */
+	accessLevel: string | null,
+	/**  The plan the person said the app is on. */
+	plan: string | null,
+	/**  The built-in sandbox account. */
+	sandbox: boolean,
+	/**  The account Postbridge uses now. */
+	isDefault: boolean,
+	/**  The remembered upload route, with why. */
+	uploadRoute: UploadRouteView | null,
+};
+
+/**  All accounts. */
+export type AccountsView = {
+	/**  In the order they were added. */
+	accounts: AccountStatus[],
+};
+
 /**  An error as the page receives it. */
 export type AppError = 
 /**  No keychain service can be reached: nothing secret can be saved. */
@@ -22,6 +91,18 @@ reason: string;
 fix: string } | 
 /**  The keychain answered but refused the operation. */
 { kind: "keychain"; 
+/**  What went wrong. */
+message: string } | 
+/**  An account could not be found, named, saved or read. */
+{ kind: "account"; 
+/**  What went wrong, for people. */
+message: string } | 
+/**  The page sent something that cannot be used (an empty name, an unknown step…). */
+{ kind: "invalid-input"; 
+/**  What is wrong. */
+message: string } | 
+/**  The built-in sandbox could not do what was asked. */
+{ kind: "sandbox"; 
 /**  What went wrong. */
 message: string } | 
 /**  A bug or an unexpected condition inside Postbridge. */
@@ -41,6 +122,22 @@ export type AppInfo = {
 	keychain: KeychainStatus,
 };
 
+/**  A failure explained: the row of the diagnosis table plus X's own words. */
+export type DiagnosisView = {
+	/**  Stable kind, e.g. `read-only-token`. */
+	kind: string,
+	/**  HTTP status, when X answered. */
+	status: number | null,
+	/**  X's own words. */
+	detail: string,
+	/**  The cause, in plain language. */
+	cause: string,
+	/**  Steps to fix it. */
+	fix: string[],
+	/**  The wizard step that fixes it (`paste`, `permissions`, `regenerate`, `plan`, `verify`, `clock`). */
+	wizardStep: string | null,
+};
+
 /**  Whether the OS keychain can store Postbridge's credentials right now. */
 export type KeychainStatus = 
 /**  Writing, reading and deleting a probe entry worked. */
@@ -55,6 +152,108 @@ service: string;
 reason: string; 
 /**  How to fix it. */
 fix: string };
+
+/**  The four fields of the Paste step. `Debug` is redacted. */
+export type PasteInput = {
+	/**  API Key (empty when `keep_app_keys_of` names an account). */
+	apiKey: string,
+	/**  API Key Secret (likewise). */
+	apiSecret: string,
+	/**  Access Token. */
+	accessToken: string,
+	/**  Access Token Secret. */
+	accessSecret: string,
+};
+
+/**  The checks of pasted keys. */
+export type PasteReport = {
+	/**  No problem: the keys are kept for Verify. */
+	ok: boolean,
+	/**  What was cleaned automatically. */
+	notes: SlipView[],
+	/**  What must be fixed. */
+	problems: SlipView[],
+};
+
+/**  A PIN sign-in in progress. */
+export type PinStart = {
+	/**  The authorize page (also shown, in case no browser could be opened). */
+	authorizeUrl: string,
+	/**  Whether the system browser was opened. */
+	browserOpened: boolean,
+};
+
+/**  The sandbox's state. */
+export type SandboxView = {
+	/**  Whether the simulator runs. */
+	running: boolean,
+	/**  Its API address (loopback). */
+	apiBase: string | null,
+	/**  The scenario switches. */
+	scenarios: Scenarios,
+};
+
+/**  A scenario switch. */
+export type Scenario = 
+/**  The account's token is read-only (made before "Read and write"). */
+"readOnlyToken" | 
+/**  v1.1 media upload answers 403 code 453. */
+"v1Retired" | 
+/**  Pay-per-use with no credits left (402). */
+"outOfCredits" | 
+/**  Video processing takes several seconds. */
+"slowProcessing";
+
+/**  Which scenarios are on. */
+export type Scenarios = {
+	/**  See [`Scenario::ReadOnlyToken`]. */
+	readOnlyToken: boolean,
+	/**  See [`Scenario::V1Retired`]. */
+	v1Retired: boolean,
+	/**  See [`Scenario::OutOfCredits`]. */
+	outOfCredits: boolean,
+	/**  See [`Scenario::SlowProcessing`]. */
+	slowProcessing: boolean,
+};
+
+/**  A slip in a pasted key. */
+export type SlipView = {
+	/**  `apiKey`, `apiSecret`, `accessToken` or `accessSecret`. */
+	field: string,
+	/**  What is wrong or what was cleaned, without the value. */
+	message: string,
+};
+
+/**  A remembered upload route. */
+export type UploadRouteView = {
+	/**  `v1` or `v2`. */
+	route: string,
+	/**  Why it was chosen. */
+	reason: string,
+};
+
+/**  What X said about the keys being set up. */
+export type VerifyReport = 
+/**  The keys work and can post. */
+{ outcome: "verified"; 
+/**  Handle without `@`. */
+username: string; 
+/**  Display name. */
+name: string; 
+/**  `read-write` or `read-write-directmessages`. */
+accessLevel: string } | 
+/**  The token can only read. */
+{ outcome: "readOnly"; 
+/**  Handle without `@`. */
+username: string; 
+/**  Why, and what to do. */
+reason: string; 
+/**  The step to go back to. */
+wizardStep: string } | 
+/**  X refused the keys or could not be reached. */
+{ outcome: "failed"; 
+/**  Why, and how to fix it. */
+diagnosis: DiagnosisView };
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

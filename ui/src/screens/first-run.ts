@@ -86,6 +86,9 @@ export function errorText(err: AppError): string {
     case "keychain-unavailable":
       return `${err.reason} ${err.fix}`;
     case "keychain":
+    case "account":
+    case "invalid-input":
+    case "sandbox":
     case "internal":
       return err.message;
   }

@@ -1,0 +1,109 @@
+// Accounts: every profile with its status, and what can be done with it — use it, check it
+// again, rename it, remove it (its keychain entry goes too), or walk it through a plan or
+// permission change. No secret is ever shown: only the status Rust reports.
+import { commands, type AccountStatus, type VerifyReport } from "../ipc";
+import { h } from "../lib/dom";
+import { renderDiagnosis } from "./diagnosis";
+import { errorText } from "./first-run";
+
+export interface AccountsOptions {
+  /** Called after an account changed (the shell refreshes its header and banner). */
+  onChanged: () => void;
+  onAdd: () => void;
+  /** Opens the wizard for an existing account at a step ("plan", "permissions", …). */
+  onFix: (account: AccountStatus, step: string) => void;
+}
+
+export function accessText(a: AccountStatus): string {
+  if (!a.configured) return "keys missing from the keychain";
+  switch (a.accessLevel) {
+    case "read-write":
+      return "can post";
+    case "read-write-directmessages":
+      return "can post and send messages";
+    case "read":
+      return "read-only: cannot post";
+    default:
+      return "not checked yet";
+  }
+}
+
+export function renderAccounts(opts: AccountsOptions): HTMLElement {
+  const root = h("section", { id: "accounts", "aria-labelledby": "accounts-title" });
+  const results = new Map<string, VerifyReport | string>();
+  let accounts: AccountStatus[] = [];
+  let renaming: string | null = null;
+  let removing: string | null = null;
+
+  const act = async (work: () => Promise<{ status: "ok" } | { status: "error"; error: Parameters<typeof errorText>[0] }>, name: string): Promise<void> => {
+    const r = await work();
+    if (r.status === "error") results.set(name, errorText(r.error));
+    await refresh();
+    opts.onChanged();
+  };
+
+  const refresh = async (): Promise<void> => {
+    const r = await commands.listAccounts();
+    if (r.status === "ok") accounts = r.data.accounts;
+    render();
+  };
+
+  function item(a: AccountStatus): HTMLElement {
+    const li = h("li", { className: "account", "data-account": a.name });
+    const title = h(
+      "div",
+      { className: "account-title" },
+      h("strong", {}, a.name),
+      a.username ? h("span", { className: "handle" }, ` @${a.username}`) : null,
+      a.isDefault ? h("span", { className: "badge" }, "in use") : null,
+      a.sandbox ? h("span", { className: "badge sandbox" }, "sandbox") : null,
+    );
+    li.append(title, h("p", { className: `access ${a.accessLevel === "read" ? "warn" : ""}` }, accessText(a)));
+    if (a.uploadRoute) li.append(h("p", { className: "muted" }, `Uploads via ${a.uploadRoute.route}: ${a.uploadRoute.reason}`));
+
+    if (renaming === a.name) {
+      const input = h("input", { type: "text", className: "rename-input", value: a.name, "aria-label": `New name for ${a.name}` });
+      li.append(
+        h("div", { className: "row" }, input,
+          h("button", { className: "primary rename-save", onclick: () => { renaming = null; void act(() => commands.renameAccount(a.name, input.value), a.name); } }, "Save name"),
+          h("button", { onclick: () => { renaming = null; render(); } }, "Cancel")),
+      );
+    } else if (removing === a.name) {
+      li.append(
+        h("div", { className: "row confirm", role: "alert" },
+          h("span", {}, `Remove “${a.name}”? Its keys are deleted from the keychain.`),
+          h("button", { className: "danger remove-confirm", onclick: () => { removing = null; void act(() => commands.removeAccount(a.name), a.name); } }, "Remove"),
+          h("button", { onclick: () => { removing = null; render(); } }, "Keep")),
+      );
+    } else {
+      li.append(
+        h("div", { className: "row actions" },
+          a.isDefault ? null : h("button", { className: "use", onclick: () => void act(() => commands.setDefaultAccount(a.name), a.name) }, "Use this account"),
+          h("button", { className: "recheck", onclick: () => void commands.recheckAccount(a.name).then(async (r) => { results.set(a.name, r.status === "ok" ? r.data : errorText(r.error)); await refresh(); opts.onChanged(); }) }, "Check again"),
+          h("button", { className: "changed", onclick: () => opts.onFix(a, "plan") }, "I changed my plan or permissions"),
+          h("button", { className: "rename", onclick: () => { renaming = a.name; render(); } }, "Rename"),
+          h("button", { className: "remove danger", onclick: () => { removing = a.name; render(); } }, "Remove")),
+      );
+    }
+    const result = results.get(a.name);
+    if (typeof result === "string") li.append(h("p", { className: "status error", role: "alert" }, result));
+    else if (result !== undefined) {
+      if (result.outcome === "verified") li.append(h("p", { className: "status ok check-result", role: "status" }, `@${result.username} can post (${result.accessLevel}).`));
+      else if (result.outcome === "readOnly")
+        li.append(h("div", { className: "status error check-result", role: "alert" }, h("p", {}, result.reason), h("button", { className: "primary diagnosis-action", "data-step": "permissions", onclick: () => opts.onFix(a, "permissions") }, "Fix the app's permissions")));
+      else li.append(renderDiagnosis(result.diagnosis, (step) => opts.onFix(a, step)));
+    }
+    return li;
+  }
+
+  function render(): void {
+    root.replaceChildren(
+      h("h2", { id: "accounts-title" }, "Accounts"),
+      accounts.length === 0 ? h("p", { className: "muted" }, "No account yet.") : h("ul", { className: "account-list" }, ...accounts.map(item)),
+      h("button", { id: "add-account", className: "primary", onclick: opts.onAdd }, "Add an account"),
+    );
+  }
+  render();
+  void refresh();
+  return root;
+}

@@ -1,0 +1,442 @@
+// The setup wizard: Start → Plan → Permissions → Regenerate → Paste → Verify → Save, the PIN
+// sign-in, and the sandbox. It sends each secret to Rust once and only ever reads back
+// outcomes (slips, verification, the saved account's status). The same wizard, in "replace"
+// mode, walks an existing account through a plan or permission change and replaces its
+// tokens in place.
+import { commands, type AccountStatus, type PasteReport, type VerifyReport } from "../ipc";
+import { h } from "../lib/dom";
+import { renderDiagnosis } from "./diagnosis";
+import { errorText } from "./first-run";
+
+export type Step = "start" | "plan" | "permissions" | "regenerate" | "paste" | "verify" | "pin" | "done";
+
+export type Mode = { kind: "new" } | { kind: "replace"; account: string; sandbox: boolean };
+
+export interface WizardOptions {
+  mode: Mode;
+  step: Step;
+  /** Keychain unusable: nothing can be saved, so say so instead of offering the paths. */
+  keychainProblem?: string;
+  onDone: (saved: AccountStatus) => void;
+  onCancel?: () => void;
+  /** Told of every step change (the first-run screen hides its welcome after Start). */
+  onStep?: (step: Step) => void;
+}
+
+const PLANS: { id: string; name: string; text: string }[] = [
+  { id: "free", name: "Free (legacy)", text: "17 posts a day per user and per app; media upload included." },
+  { id: "basic", name: "Basic", text: "100 posts a day per user; media upload included." },
+  { id: "pro", name: "Pro", text: "100 posts every 15 minutes per user; media upload included." },
+  { id: "pay-per-use", name: "Pay-per-use (2026)", text: "Each post costs credits (a post $0.015, with a link $0.20); failed calls are free. Needs a credit balance." },
+  { id: "unknown", name: "Not sure", text: "Postbridge works on every plan; hints about limits and costs will be general." },
+];
+
+/** Renders the wizard into a fresh element and drives it. */
+export function renderWizard(opts: WizardOptions): HTMLElement {
+  const root = h("section", { id: "wizard", "aria-labelledby": "wizard-title" });
+  const state = {
+    step: opts.step,
+    plan: null as string | null,
+    paste: null as PasteReport | null,
+    verify: null as VerifyReport | null,
+    saved: null as AccountStatus | null,
+    busy: false,
+    error: null as string | null,
+    pinUrl: null as string | null,
+    pinOpened: false,
+    sandboxKeys: opts.mode.kind === "replace" && opts.mode.sandbox,
+  };
+  const replace = opts.mode.kind === "replace" ? opts.mode : null;
+  // Forms are built once and kept across re-renders, so a slip never clears what was typed.
+  let pasteForm: HTMLFormElement | null = null;
+  let pinForm: HTMLFormElement | null = null;
+
+  const go = (step: Step): void => {
+    state.step = step;
+    state.error = null;
+    opts.onStep?.(step);
+    render();
+    if (step === "verify") void runVerify();
+  };
+
+  const guard = async (work: () => Promise<void>): Promise<void> => {
+    state.busy = true;
+    state.error = null;
+    render();
+    try {
+      await work();
+    } finally {
+      state.busy = false;
+      render();
+    }
+  };
+
+  const runVerify = (): Promise<void> =>
+    guard(async () => {
+      state.verify = null;
+      const r = await commands.wizardVerify();
+      if (r.status === "error") state.error = errorText(r.error);
+      else state.verify = r.data;
+    });
+
+  const stepFromDiagnosis = (step: string): void => {
+    const map: Record<string, Step> = {
+      paste: "paste",
+      permissions: "permissions",
+      regenerate: "regenerate",
+      plan: "plan",
+      verify: "verify",
+      clock: "verify",
+    };
+    go(map[step] ?? "paste");
+  };
+
+  function nav(back: Step | null, next: HTMLElement | null): HTMLElement {
+    return h(
+      "div",
+      { className: "nav" },
+      back !== null ? h("button", { id: "wizard-back", onclick: () => go(back) }, "Back") : null,
+      opts.onCancel !== undefined ? h("button", { id: "wizard-cancel", onclick: () => { void commands.wizardCancel(); opts.onCancel?.(); } }, "Cancel") : null,
+      next,
+    );
+  }
+
+  function stepStart(): HTMLElement[] {
+    if (opts.keychainProblem !== undefined) {
+      return [
+        h("h2", { id: "wizard-title" }, "Set up an X account"),
+        h("p", { className: "status error", role: "alert" }, `Postbridge keeps keys only in your system keychain, and it cannot be used right now: ${opts.keychainProblem}`),
+      ];
+    }
+    return [
+      h("h2", { id: "wizard-title" }, "Set up an X account"),
+      h("p", {}, "Postbridge signs your posts with your X app's keys, kept in your system keychain."),
+      h(
+        "div",
+        { className: "choices" },
+        h("button", { id: "start-keys", className: "choice", onclick: () => go("plan") }, h("strong", {}, "I have keys"), h("span", {}, "Paste the four keys from the X developer console.")),
+        h("button", { id: "start-pin", className: "choice", onclick: () => go("pin") }, h("strong", {}, "Sign in with X (PIN)"), h("span", {}, "Authorize in your browser, then type the PIN X shows.")),
+        h(
+          "button",
+          {
+            id: "start-sandbox",
+            className: "choice",
+            onclick: () =>
+              void guard(async () => {
+                const r = await commands.sandboxStart();
+                if (r.status === "error") state.error = errorText(r.error);
+                else {
+                  state.saved = r.data;
+                  state.step = "done";
+                  opts.onStep?.("done");
+                }
+              }),
+          },
+          h("strong", {}, "Try the sandbox"),
+          h("span", {}, "A built-in X simulator with a demo account. Nothing leaves this computer."),
+        ),
+      ),
+    ];
+  }
+
+  function stepPlan(): HTMLElement[] {
+    const list = h("div", { className: "plans", role: "radiogroup", "aria-label": "Your app's plan" });
+    for (const p of PLANS) {
+      const input = h("input", { type: "radio", name: "plan", id: `plan-${p.id}`, value: p.id, onchange: () => { state.plan = p.id; } });
+      if (state.plan === p.id) input.checked = true;
+      list.append(h("label", { className: "plan", for: `plan-${p.id}` }, input, h("strong", {}, p.name), h("span", { className: "muted" }, p.text)));
+    }
+    return [
+      h("h2", { id: "wizard-title" }, "Which plan is your app on?"),
+      h("p", {}, "Find it in the developer console (console.x.com) under your Project's plan or billing page."),
+      list,
+      h(
+        "p",
+        { className: "note" },
+        "Changing plan does not change your keys or tokens and does not require regenerating them. It can require attaching the app to a Project (otherwise X answers client-not-enrolled) and, for pay-per-use, choosing Pay-per-use with the Production environment and adding credits.",
+      ),
+      nav(replace ? null : "start", h("button", { id: "plan-continue", className: "primary", onclick: () => go("permissions") }, "Continue")),
+    ];
+  }
+
+  function stepPermissions(): HTMLElement[] {
+    return [
+      h("h2", { id: "wizard-title" }, "Give the app permission to post"),
+      h(
+        "ol",
+        { className: "console-path" },
+        h("li", {}, "Open your app in the developer console (console.x.com)."),
+        h("li", {}, h("strong", {}, "User authentication settings"), " → ", h("strong", {}, "App permissions"), " → choose ", h("strong", {}, "Read and write"), " → ", h("strong", {}, "Save"), "."),
+      ),
+      h("p", { className: "note" }, "Why this matters: an Access Token keeps the permissions the app had when the token was made. Tokens made before you chose “Read and write” stay read-only until you regenerate them — the next step."),
+      nav("plan", h("button", { id: "permissions-continue", className: "primary", onclick: () => go("regenerate") }, "Continue")),
+    ];
+  }
+
+  function stepRegenerate(): (HTMLElement | null)[] {
+    const sandboxButton = state.sandboxKeys
+      ? h(
+          "button",
+          {
+            id: "sandbox-regenerate",
+            className: "primary",
+            onclick: () =>
+              void guard(async () => {
+                const r = await commands.sandboxRegenerate();
+                if (r.status === "error") state.error = errorText(r.error);
+                else {
+                  state.verify = r.data;
+                  if (r.data.outcome === "verified") {
+                    const list = await commands.listAccounts();
+                    const sb = list.status === "ok" ? list.data.accounts.find((a) => a.sandbox) : undefined;
+                    if (sb !== undefined) {
+                      state.saved = sb;
+                      state.step = "done";
+                    }
+                  }
+                }
+              }),
+          },
+          "Regenerate in the sandbox",
+        )
+      : null;
+    return [
+      h("h2", { id: "wizard-title" }, "Regenerate the Access Token and Secret"),
+      h(
+        "ol",
+        { className: "console-path" },
+        h("li", {}, "In your app, open ", h("strong", {}, "Keys and tokens"), "."),
+        h("li", {}, "Under ", h("strong", {}, "Access Token and Secret"), ", click ", h("strong", {}, "Regenerate"), "."),
+        h("li", {}, "Copy both now: X shows them only once, and the old pair stops working."),
+      ),
+      state.sandboxKeys ? h("p", { className: "note" }, "In the sandbox, this button does what the console would: the app becomes Read and write and the account gets a new token pair, saved to your keychain.") : null,
+      nav("permissions", sandboxButton ?? h("button", { id: "regenerate-continue", className: "primary", onclick: () => go("paste") }, "I have the new pair")),
+    ];
+  }
+
+  function field(id: string, label: string, hint: string, key?: string): HTMLElement {
+    return h(
+      "div",
+      { className: "field", "data-field": key },
+      h("label", { for: id }, label),
+      h("input", { id, type: "password", autocomplete: "off", spellcheck: "false", autocapitalize: "off", "aria-describedby": `${id}-hint` }),
+      h("small", { id: `${id}-hint`, className: "muted" }, hint),
+    );
+  }
+
+  function slipList(id: string, title: string, report: PasteReport | null, key: "notes" | "problems"): HTMLElement | null {
+    if (report === null || report[key].length === 0) return null;
+    return h("div", { id, className: key === "problems" ? "status error" : "status ok", role: key === "problems" ? "alert" : "status" }, h("h3", {}, title), h("ul", {}, ...report[key].map((s) => h("li", { "data-field": s.field }, s.message))));
+  }
+
+  function stepPaste(): (HTMLElement | null)[] {
+    const fields = replace
+      ? [
+          field("access-token", "Access Token", "Starts with your account's number and a dash.", "accessToken"),
+          field("access-secret", "Access Token Secret", "Shown next to the Access Token.", "accessSecret"),
+        ]
+      : [
+          field("api-key", "API Key", "Keys and tokens → Consumer Keys → API Key.", "apiKey"),
+          field("api-secret", "API Key Secret", "Shown with the API Key.", "apiSecret"),
+          field("access-token", "Access Token", "Keys and tokens → Authentication Tokens → Access Token.", "accessToken"),
+          field("access-secret", "Access Token Secret", "Shown with the Access Token.", "accessSecret"),
+        ];
+    const fresh = pasteForm === null;
+    const form = (pasteForm ??= h("form", { id: "paste-form", autocomplete: "off" }, ...fields));
+    // Each problem is also shown under its own field.
+    for (const el of form.querySelectorAll(".field-problem")) el.remove();
+    for (const input of form.querySelectorAll("input")) input.removeAttribute("aria-invalid");
+    for (const slip of state.paste?.problems ?? []) {
+      const f = form.querySelector(`.field[data-field="${slip.field}"]`);
+      f?.querySelector("input")?.setAttribute("aria-invalid", "true");
+      f?.append(h("small", { className: "field-problem" }, slip.message));
+    }
+    const value = (id: string): string => (form.querySelector<HTMLInputElement>(`#${id}`)?.value ?? "");
+    const submit = (): void =>
+      void guard(async () => {
+        const keys = { apiKey: value("api-key"), apiSecret: value("api-secret"), accessToken: value("access-token"), accessSecret: value("access-secret") };
+        const r = await commands.wizardPaste(keys, replace ? replace.account : null);
+        if (r.status === "error") {
+          state.error = errorText(r.error);
+          return;
+        }
+        state.paste = r.data;
+        if (r.data.ok) {
+          form.reset();
+          pasteForm = null;
+          state.step = "verify";
+          void runVerify();
+        }
+      });
+    if (fresh) {
+      form.addEventListener("submit", (ev) => {
+        ev.preventDefault();
+        submit();
+      });
+    }
+    return [
+      h("h2", { id: "wizard-title" }, replace ? "Paste the new Access Token and Secret" : "Paste your keys"),
+      h("p", {}, "Paste each value into its field. Postbridge checks for the usual slips (spaces, line breaks, quotes, a key in the wrong field) and never shows a secret back."),
+      form,
+      slipList("paste-problems", "Please fix", state.paste, "problems"),
+      slipList("paste-notes", "Cleaned up", state.paste, "notes"),
+      nav(replace ? "regenerate" : "regenerate", h("button", { id: "paste-continue", className: "primary", onclick: submit }, "Check the keys")),
+    ];
+  }
+
+  function saveBlock(v: Extract<VerifyReport, { outcome: "verified" }>): HTMLElement {
+    const name = h("input", { id: "account-name", type: "text", value: replace ? replace.account : `@${v.username}`, disabled: replace !== null });
+    return h(
+      "div",
+      { className: "save" },
+      h("label", { for: "account-name" }, "Name for this account in Postbridge"),
+      name,
+      h(
+        "button",
+        {
+          id: "save",
+          className: "primary",
+          onclick: () =>
+            void guard(async () => {
+              const r = await commands.wizardSave(name.value, state.plan, replace !== null);
+              if (r.status === "error") state.error = errorText(r.error);
+              else {
+                state.saved = r.data;
+                state.step = "done";
+              }
+            }),
+        },
+        "Save to the keychain",
+      ),
+    );
+  }
+
+  function verifyResult(): HTMLElement | null {
+    const v = state.verify;
+    if (v === null) return state.busy ? h("p", { id: "verify-progress", className: "muted" }, "Asking X who these keys belong to…") : null;
+    switch (v.outcome) {
+      case "verified":
+        return h(
+          "div",
+          { id: "verify-result", "data-outcome": "verified" },
+          h("div", { className: "status ok", role: "status" }, h("h3", {}, `@${v.username} can post`), h("p", {}, `${v.name} · access level ${v.accessLevel}`)),
+          saveBlock(v),
+        );
+      case "readOnly":
+        return h(
+          "div",
+          { id: "verify-result", "data-outcome": "read-only" },
+          h("div", { className: "status error", role: "alert" }, h("h3", {}, `@${v.username} can only read`), h("p", {}, v.reason)),
+          h("button", { id: "fix-permissions", className: "primary", onclick: () => go("permissions") }, "Fix the app's permissions"),
+        );
+      case "failed":
+        return h("div", { id: "verify-result", "data-outcome": "failed" }, renderDiagnosis(v.diagnosis, stepFromDiagnosis));
+    }
+  }
+
+  function stepVerify(): HTMLElement[] {
+    return [
+      h("h2", { id: "wizard-title" }, "Verify"),
+      h("p", {}, "Postbridge asks X (GET /2/users/me) whose keys these are and whether they can post. Nothing is posted."),
+      verifyResult() ?? h("span", {}),
+      nav("paste", h("button", { id: "verify-again", onclick: () => void runVerify() }, "Check again")),
+    ];
+  }
+
+  function stepPin(): HTMLElement[] {
+    const fresh = pinForm === null;
+    const form = (pinForm ??= h(
+      "form",
+      { id: "pin-form", autocomplete: "off" },
+      field("pin-api-key", "API Key", "Your app's API Key (Keys and tokens → Consumer Keys)."),
+      field("pin-api-secret", "API Key Secret", "Shown with the API Key."),
+    ));
+    const value = (id: string): string => (form.querySelector<HTMLInputElement>(`#${id}`)?.value ?? "");
+    const open = (): void =>
+      void guard(async () => {
+        const r = await commands.pinStart(value("pin-api-key"), value("pin-api-secret"));
+        if (r.status === "error") state.error = errorText(r.error);
+        else {
+          state.pinUrl = r.data.authorizeUrl;
+          state.pinOpened = r.data.browserOpened;
+        }
+      });
+    if (fresh) {
+      form.addEventListener("submit", (ev) => {
+        ev.preventDefault();
+        open();
+      });
+    }
+    const parts: HTMLElement[] = [
+      h("h2", { id: "wizard-title" }, "Sign in with X (PIN)"),
+      h("p", {}, "The app's callback must allow PIN sign-in (“oob”). Postbridge opens X in your browser; after you authorize, X shows a PIN."),
+    ];
+    if (state.pinUrl === null) {
+      parts.push(form, nav("start", h("button", { id: "pin-open", className: "primary", onclick: open }, "Open X to sign in")));
+      return parts;
+    }
+    const pin = h("input", { id: "pin-code", type: "text", inputmode: "numeric", autocomplete: "one-time-code" });
+    parts.push(
+      h("p", { className: state.pinOpened ? "muted" : "status error" }, state.pinOpened ? "X's authorize page is open in your browser. If not, open this address:" : "No browser could be opened. Open this address yourself:"),
+      h("p", { className: "url" }, h("code", { id: "pin-url" }, state.pinUrl)),
+      h("div", { className: "field" }, h("label", { for: "pin-code" }, "PIN shown by X"), pin),
+      verifyResult() ?? h("span", {}),
+      nav(
+        "start",
+        h(
+          "button",
+          {
+            id: "pin-finish",
+            className: "primary",
+            onclick: () =>
+              void guard(async () => {
+                const r = await commands.pinFinish(pin.value);
+                if (r.status === "error") state.error = errorText(r.error);
+                else state.verify = r.data;
+              }),
+          },
+          "Finish sign-in",
+        ),
+      ),
+    );
+    return parts;
+  }
+
+  function stepDone(): HTMLElement[] {
+    const s = state.saved;
+    return [
+      h("h2", { id: "wizard-title" }, "All set"),
+      h(
+        "div",
+        { id: "wizard-done", className: "status ok", role: "status" },
+        h("h3", {}, s?.username ? `@${s.username} is ready` : "Saved"),
+        h("p", {}, `Saved as “${s?.name ?? ""}” in your system keychain · access level ${s?.accessLevel ?? "unknown"}${s?.sandbox ? " · sandbox" : ""}`),
+      ),
+      h("div", { className: "nav" }, h("button", { id: "wizard-finish", className: "primary", onclick: () => s && opts.onDone(s) }, "Continue")),
+    ];
+  }
+
+  function render(): void {
+    const body: (HTMLElement | null)[] = (() => {
+      switch (state.step) {
+        case "start": return stepStart();
+        case "plan": return stepPlan();
+        case "permissions": return stepPermissions();
+        case "regenerate": return stepRegenerate();
+        case "paste": return stepPaste();
+        case "verify": return stepVerify();
+        case "pin": return stepPin();
+        case "done": return stepDone();
+      }
+    })();
+    root.dataset["step"] = state.step;
+    root.setAttribute("aria-busy", state.busy ? "true" : "false");
+    const error = state.error === null ? null : h("p", { id: "wizard-error", className: "status error", role: "alert" }, state.error);
+    root.replaceChildren(...body.filter((el): el is HTMLElement => el !== null), ...(error ? [error] : []));
+    root.querySelector<HTMLElement>("h2")?.setAttribute("tabindex", "-1");
+  }
+
+  render();
+  if (state.step === "verify") void runVerify();
+  return root;
+}
