@@ -76,10 +76,13 @@ async fn call(
         })?;
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
-    let body = resp
-        .bytes()
-        .await
-        .map_err(|e| Box::new(Diagnosis::new(ErrorKind::Network, Some(status), e.to_string())))?;
+    let body = resp.bytes().await.map_err(|e| {
+        Box::new(Diagnosis::new(
+            ErrorKind::Network,
+            Some(status),
+            e.to_string(),
+        ))
+    })?;
     if !(200..300).contains(&status) {
         let err = ApiError::parse("POST", &path, status, &headers, &body);
         return Err(Box::new(ClientError::Api(Box::new(err)).diagnosis()));
