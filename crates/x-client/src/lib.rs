@@ -7,6 +7,8 @@
 //! [`diagnosis::TABLE`]. Base URLs come from [`Endpoints`]. Secrets never appear in `Debug`,
 //! `Display` or errors. Retries are documented in [`client`].
 
+#![warn(missing_docs)]
+
 pub mod client;
 pub mod credentials;
 pub mod diagnosis;

@@ -24,7 +24,7 @@ const PIECE: usize = 2048;
 
 /// The weighted length (twitter-text v3).
 ///
-/// The text is cut at whitespace into pieces of at most [`PIECE`] bytes (URLs and emoji never
+/// The text is cut at whitespace into pieces of at most 2 KiB (URLs and emoji never
 /// span whitespace, so the sum is exact); a single run longer than that is cut between
 /// characters that cannot join (not before a combining mark, ZWJ or variation selector).
 pub fn weighted_length(text: &str) -> usize {

@@ -818,3 +818,31 @@ async fn pin_flow_then_invalidate() {
     assert_eq!(c.me().await.unwrap_err().kind(), ErrorKind::TokenRevoked);
     s.shutdown().await;
 }
+
+/// APPEND concurrency is bounded: with 8 segments, 2 in flight and 100 ms per APPEND, the
+/// upload cannot take less than 4 × 100 ms; with 8 in flight it takes less than sequential.
+#[tokio::test]
+async fn append_concurrency_is_bounded() {
+    let s = sim().await;
+    s.set_faults(
+        "POST /2/media/upload/:id/append",
+        Faults {
+            latency_ms: 100,
+            ..Faults::default()
+        },
+    );
+    let file = video("conc.mp4", 8 * 64 * 1024);
+    let mut elapsed = Vec::new();
+    for conc in [2usize, 8] {
+        let mut cfg = fast_config();
+        cfg.append_concurrency = conc;
+        let c = client_with(&s, creds_of(&s.demo()), cfg);
+        let t = std::time::Instant::now();
+        let u = c.upload(&file, opts(UploadRoute::V2)).await.unwrap();
+        elapsed.push(t.elapsed());
+        assert_eq!(sim_media(&s, &u.media_id).segments, 8);
+    }
+    assert!(elapsed[0] >= Duration::from_millis(400), "{elapsed:?}");
+    assert!(elapsed[1] < Duration::from_millis(800), "{elapsed:?}");
+    s.shutdown().await;
+}
