@@ -846,3 +846,32 @@ async fn append_concurrency_is_bounded() {
     assert!(elapsed[1] < Duration::from_millis(800), "{elapsed:?}");
     s.shutdown().await;
 }
+
+/// A real plan limit (legacy Free: 17 posts / 24 h) gives rate-limited with the reset time, in
+/// both 429 bodies (B9 and B10).
+#[tokio::test]
+async fn plan_limit_is_rate_limited_with_reset() {
+    let s = sim().await;
+    s.update_modes(|m| {
+        m.plan = x_sim::Plan::Free;
+        m.rate_limit_24h_headers = true;
+    });
+    let c = client(&s);
+    let mut i = 0;
+    let err = loop {
+        match c.post(&PostRequest::text(format!("free post {i}"))).await {
+            Ok(_) => i += 1,
+            Err(e) => break e,
+        }
+        assert!(i < 100, "no limit reached");
+    };
+    assert_eq!(err.kind(), ErrorKind::RateLimited, "{err}");
+    let d = err.diagnosis();
+    assert!(d.rate_limit.is_some());
+    assert!(d.fix[0].contains("resets"), "{:?}", d.fix);
+    s.update_modes(|m| m.rate_limit_body = "v1".into());
+    let e = c.post(&PostRequest::text("one more")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::RateLimited);
+    assert_eq!(e.diagnosis().code, Some(88));
+    s.shutdown().await;
+}
