@@ -199,6 +199,66 @@ pub fn sniff(head: &[u8]) -> Option<Sniffed> {
     None
 }
 
+fn be_u32(b: &[u8], at: usize) -> Option<u32> {
+    b.get(at..at.checked_add(4)?)
+        .map(|x| u32::from_be_bytes([x[0], x[1], x[2], x[3]]))
+}
+
+fn be_u64(b: &[u8], at: usize) -> Option<u64> {
+    let hi = u64::from(be_u32(b, at)?);
+    let lo = u64::from(be_u32(b, at.checked_add(4)?)?);
+    Some((hi << 32) | lo)
+}
+
+/// The duration of an MP4/MOV in ms from its `moov/mvhd` box, when that box lies within
+/// `head` (a "fast start" file); `None` otherwise.
+pub fn mp4_duration_ms(head: &[u8]) -> Option<u64> {
+    let mut i = 0usize;
+    let mut end = head.len();
+    while i.checked_add(8)? <= end {
+        let mut size = u64::from(be_u32(head, i)?);
+        let kind = head.get(i + 4..i + 8)?;
+        let mut hdr = 8usize;
+        if size == 1 {
+            size = be_u64(head, i + 8)?;
+            hdr = 16;
+        } else if size == 0 {
+            size = (end - i) as u64;
+        }
+        if size < hdr as u64 {
+            return None;
+        }
+        match kind {
+            b"moov" => {
+                // Descend: children start after the header.
+                end = end.min(i.saturating_add(usize::try_from(size).unwrap_or(usize::MAX)));
+                i += hdr;
+                continue;
+            }
+            b"mvhd" => {
+                let v = i + hdr;
+                let version = *head.get(v)?;
+                let (timescale, duration) = if version == 1 {
+                    (u64::from(be_u32(head, v + 20)?), be_u64(head, v + 24)?)
+                } else {
+                    (
+                        u64::from(be_u32(head, v + 12)?),
+                        u64::from(be_u32(head, v + 16)?),
+                    )
+                };
+                if timescale == 0 {
+                    return None;
+                }
+                return Some(duration.saturating_mul(1000) / timescale);
+            }
+            _ => {
+                i = i.checked_add(usize::try_from(size).ok()?)?;
+            }
+        }
+    }
+    None
+}
+
 fn jpeg_dims(b: &[u8]) -> Option<(u32, u32)> {
     let mut i = 2;
     while i + 9 < b.len() {
@@ -469,6 +529,19 @@ impl Media {
         {
             fail = Some("file is invalid".to_string());
         }
+        if sniffed.kind == MediaKind::Video && fail.is_none() {
+            if let Some(ms) = mp4_duration_ms(&head) {
+                if ms > 140_000 {
+                    fail = Some(format!(
+                        "Invalid or Unsupported media, Reason: Duration too long, maximum:140000, actual:{ms}"
+                    ));
+                } else if ms < 500 {
+                    fail = Some(format!(
+                        "Invalid or Unsupported media, Reason: Duration too short, minimum:500, actual:{ms}"
+                    ));
+                }
+            }
+        }
         if force_invalid {
             fail = Some("file is invalid".to_string());
         }
@@ -681,6 +754,59 @@ mod tests {
         v.extend(640u32.to_be_bytes());
         v.extend(480u32.to_be_bytes());
         v
+    }
+
+    fn mp4_with_duration(secs: u32) -> Vec<u8> {
+        let mut v = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom".to_vec();
+        let mut mvhd = vec![0u8; 4 + 4 + 4]; // version/flags, creation, modification
+        mvhd.extend(1000u32.to_be_bytes()); // timescale
+        mvhd.extend((secs * 1000).to_be_bytes()); // duration
+        mvhd.extend([0u8; 80]);
+        let mvhd_box = [
+            ((mvhd.len() + 8) as u32).to_be_bytes().to_vec(),
+            b"mvhd".to_vec(),
+            mvhd,
+        ]
+        .concat();
+        let moov = [
+            ((mvhd_box.len() + 8) as u32).to_be_bytes().to_vec(),
+            b"moov".to_vec(),
+            mvhd_box,
+        ]
+        .concat();
+        v.extend(moov);
+        v
+    }
+
+    #[test]
+    fn mp4_duration_probe() {
+        assert_eq!(mp4_duration_ms(&mp4_with_duration(30)), Some(30_000));
+        assert_eq!(mp4_duration_ms(b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom"), None);
+        assert_eq!(mp4_duration_ms(&[0, 0, 0, 1, b'm', b'o', b'o', b'v']), None);
+        assert_eq!(mp4_duration_ms(&[]), None);
+        let mut m = Media::new(
+            "1".into(),
+            "a".into(),
+            Some("tweet_video".into()),
+            Some("video/mp4".into()),
+            None,
+            UploadRoute::V2,
+            0,
+            100,
+        );
+        let long = mp4_with_duration(200);
+        m.put_segment(
+            0,
+            Segment {
+                len: long.len() as u64,
+                head: long,
+            },
+        )
+        .unwrap();
+        m.finalize(0, 0, 10, false, 100).unwrap();
+        assert!(
+            matches!(m.proc_state(10), ProcState::Failed(msg) if msg.contains("Duration too long"))
+        );
     }
 
     #[test]

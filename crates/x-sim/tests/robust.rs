@@ -51,6 +51,7 @@ proptest! {
         let n = x_sim::text::weighted_length(&s);
         prop_assert!(n <= 2 * s.chars().count() + 23);
         let _ = x_sim::media::sniff(&b);
+        let _ = x_sim::media::mp4_duration_ms(&b);
     }
 }
 
