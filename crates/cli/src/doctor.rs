@@ -10,8 +10,7 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 use serde_json::{json, Value};
-use x_client::error::CLOCK_SKEW_SECS;
-use x_client::{AccessLevel, Diagnosis, ErrorKind};
+use x_client::Diagnosis;
 
 use crate::post::{client_from_env, process_env, Outcome};
 
@@ -41,36 +40,10 @@ pub async fn execute(args: &DoctorArgs, env: &HashMap<String, String>) -> Outcom
         Err(o) => return o,
     };
     let endpoints = client.endpoints().clone();
-    let mut problems: Vec<Diagnosis> = Vec::new();
-    let (me, rate_limit) = match client.me().await {
-        Ok(me) => {
-            if me.access_level == AccessLevel::Read {
-                problems.push(Diagnosis::new(
-                    ErrorKind::ReadOnlyToken,
-                    None,
-                    "x-access-level: read — this token cannot post",
-                ));
-            }
-            if let Some(skew) = me
-                .clock_skew_secs
-                .filter(|s| s.unsigned_abs() > CLOCK_SKEW_SECS)
-            {
-                problems.push(Diagnosis::new(
-                    ErrorKind::ClockSkew,
-                    None,
-                    format!("this clock differs from X's by {skew} s; signed requests may start failing"),
-                ));
-            }
-            let rl = me.rate_limit;
-            (Some(me), rl)
-        }
-        Err(e) => {
-            let d = e.diagnosis();
-            let rl = d.rate_limit;
-            problems.push(d);
-            (None, rl)
-        }
-    };
+    let health = client.check().await;
+    let me = health.me.clone();
+    let rate_limit = health.rate_limit;
+    let problems = health.problems;
     let healthy = problems.is_empty();
     let code = if healthy { 0 } else { 1 };
     if args.json {

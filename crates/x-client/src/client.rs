@@ -30,6 +30,7 @@ use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
 use crate::credentials::{Credentials, Endpoints};
+use crate::diagnosis::{Diagnosis, ErrorKind};
 use crate::error::{now_secs, ApiError, ClientError, NetworkFailure};
 use crate::ratelimit::RateLimit;
 use crate::sign::{encode_form, sign, SignInput};
@@ -160,6 +161,24 @@ pub struct Me {
     pub rate_limit: Option<RateLimit>,
     /// Server `Date` minus local time, in seconds, when X sent a `Date` header.
     pub clock_skew_secs: Option<i64>,
+}
+
+/// The result of [`XClient::check`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Health {
+    /// The account, when the credentials work.
+    pub me: Option<Me>,
+    /// Problems found (empty = healthy).
+    pub problems: Vec<Diagnosis>,
+    /// Rate-limit headers of the check.
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl Health {
+    /// No problems.
+    pub fn healthy(&self) -> bool {
+        self.problems.is_empty()
+    }
 }
 
 /// Who may reply (`reply_settings`).
@@ -636,6 +655,49 @@ impl XClient {
         })
     }
 
+    /// The credential check of the setup wizard and `postbridge doctor`: `GET /2/users/me`,
+    /// then what its answer reveals (read-only token, clock skew). Healthy = no problems.
+    pub async fn check(&self) -> Health {
+        match self.me().await {
+            Ok(me) => {
+                let mut problems = Vec::new();
+                if me.access_level == AccessLevel::Read {
+                    problems.push(Diagnosis::new(
+                        ErrorKind::ReadOnlyToken,
+                        None,
+                        "x-access-level: read — this token cannot post",
+                    ));
+                }
+                if let Some(skew) = me
+                    .clock_skew_secs
+                    .filter(|s| s.unsigned_abs() > crate::error::CLOCK_SKEW_SECS)
+                {
+                    problems.push(Diagnosis::new(
+                        ErrorKind::ClockSkew,
+                        None,
+                        format!(
+                            "this clock differs from X's by {skew} s; signed requests may start failing"
+                        ),
+                    ));
+                }
+                let rate_limit = me.rate_limit;
+                Health {
+                    me: Some(me),
+                    problems,
+                    rate_limit,
+                }
+            }
+            Err(e) => {
+                let d = e.diagnosis();
+                Health {
+                    me: None,
+                    rate_limit: d.rate_limit,
+                    problems: vec![d],
+                }
+            }
+        }
+    }
+
     /// `DELETE /2/tweets/:id`. Retried (deleting twice is harmless).
     pub async fn delete(&self, id: &str) -> Result<(), ClientError> {
         if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
@@ -697,7 +759,7 @@ impl XClient {
         tokio::time::sleep(self.inner.config.resend_delay).await;
         match self.send_once(Method::POST, &url, &payload).await {
             Ok(r) => parse_posted(&r, Confirmation::Resent),
-            Err(e) if e.kind() == crate::diagnosis::ErrorKind::DuplicateContent => {
+            Err(e) if e.kind() == ErrorKind::DuplicateContent => {
                 match self.find_recent_post(&req.text).await {
                     Some(id) => Ok(Posted {
                         id,

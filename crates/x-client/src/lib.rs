@@ -21,7 +21,7 @@ pub mod text;
 pub mod upload;
 
 pub use client::{
-    AccessLevel, ClientConfig, Confirmation, Me, Poll, PostRequest, Posted, ReplySettings,
+    AccessLevel, ClientConfig, Confirmation, Health, Me, Poll, PostRequest, Posted, ReplySettings,
     RetryPolicy, XClient,
 };
 pub use credentials::{Credentials, Endpoints};
