@@ -205,10 +205,19 @@ pub fn inspect(path: &Path) -> Result<MediaInfo, ClientError> {
                     format!("video is {}; the limit is 512 MB", mb(size)),
                 ));
             }
-            info.warnings.push(
-                "X accepts 0.5–140 s at up to 60 fps; codec problems show up only after upload"
-                    .into(),
-            );
+            file.seek(SeekFrom::Start(0)).map_err(|e| io_err(path, e))?;
+            match mp4_duration(BufReader::new(file), size) {
+                Some(secs) if !(MIN_VIDEO_SECS..=MAX_VIDEO_SECS).contains(&secs) => {
+                    info.warnings.push(format!(
+                        "video is {secs:.1} s; X accepts 0.5–140 s for posts (longer only for some accounts)"
+                    ));
+                }
+                Some(_) => {}
+                None => info.warnings.push(
+                    "video duration unknown; X accepts 0.5–140 s, and codec problems show up only after upload"
+                        .into(),
+                ),
+            }
         }
         other => {
             return Err(refuse(
@@ -220,6 +229,70 @@ pub fn inspect(path: &Path) -> Result<MediaInfo, ClientError> {
         }
     }
     Ok(info)
+}
+
+/// Shortest video X accepts (seconds).
+pub const MIN_VIDEO_SECS: f64 = 0.5;
+/// Longest video X accepts for posts (seconds).
+pub const MAX_VIDEO_SECS: f64 = 140.0;
+
+/// Reads the duration from an MP4/MOV `moov/mvhd` box, walking box headers only.
+fn mp4_duration<R: Read + Seek>(mut r: R, file_len: u64) -> Option<f64> {
+    fn header<R: Read>(r: &mut R) -> Option<(u64, [u8; 4], u64)> {
+        let mut h = [0u8; 8];
+        r.read_exact(&mut h).ok()?;
+        let size32 = u32::from_be_bytes([h[0], h[1], h[2], h[3]]);
+        let kind = [h[4], h[5], h[6], h[7]];
+        if size32 == 1 {
+            let mut big = [0u8; 8];
+            r.read_exact(&mut big).ok()?;
+            Some((u64::from_be_bytes(big), kind, 16))
+        } else {
+            Some((u64::from(size32), kind, 8))
+        }
+    }
+    let mut pos = 0u64;
+    let mut end = file_len;
+    for _ in 0..10_000 {
+        if pos + 8 > end {
+            return None;
+        }
+        r.seek(SeekFrom::Start(pos)).ok()?;
+        let (size, kind, hlen) = header(&mut r)?;
+        let size = if size == 0 { end - pos } else { size };
+        if size < hlen {
+            return None;
+        }
+        match &kind {
+            b"moov" => {
+                // Descend.
+                end = pos + size;
+                pos += hlen;
+            }
+            b"mvhd" => {
+                let mut v = [0u8; 4];
+                r.read_exact(&mut v).ok()?;
+                let (timescale, duration) = if v[0] == 1 {
+                    let mut b = [0u8; 28];
+                    r.read_exact(&mut b).ok()?;
+                    let ts = u32::from_be_bytes([b[16], b[17], b[18], b[19]]);
+                    let d = u64::from_be_bytes([
+                        b[20], b[21], b[22], b[23], b[24], b[25], b[26], b[27],
+                    ]);
+                    (ts, d)
+                } else {
+                    let mut b = [0u8; 16];
+                    r.read_exact(&mut b).ok()?;
+                    let ts = u32::from_be_bytes([b[8], b[9], b[10], b[11]]);
+                    let d = u32::from_be_bytes([b[12], b[13], b[14], b[15]]);
+                    (ts, u64::from(d))
+                };
+                return (timescale > 0).then(|| duration as f64 / f64::from(timescale));
+            }
+            _ => pos += size,
+        }
+    }
+    None
 }
 
 fn check_image(path: &Path, info: &MediaInfo) -> Result<(), ClientError> {
@@ -449,6 +522,23 @@ pub mod samples {
         out
     }
 
+    /// [`mp4`] followed by a `moov` box whose `mvhd` says `secs` seconds.
+    pub fn mp4_with_duration(size: usize, secs: u32) -> Vec<u8> {
+        let mut out = mp4(size);
+        let mut mvhd = Vec::new();
+        mvhd.extend_from_slice(&108u32.to_be_bytes());
+        mvhd.extend_from_slice(b"mvhd");
+        mvhd.extend_from_slice(&[0, 0, 0, 0]); // version 0, flags
+        mvhd.extend_from_slice(&[0; 8]); // creation, modification
+        mvhd.extend_from_slice(&1000u32.to_be_bytes()); // timescale
+        mvhd.extend_from_slice(&(secs * 1000).to_be_bytes()); // duration
+        mvhd.resize(108, 0);
+        out.extend_from_slice(&(8 + 108u32).to_be_bytes());
+        out.extend_from_slice(b"moov");
+        out.extend_from_slice(&mvhd);
+        out
+    }
+
     /// A minimal MP4 (`ftyp` + `mdat`) of about `size` bytes; enough for type sniffing and
     /// uploading to a simulator, not a playable video.
     pub fn mp4(size: usize) -> Vec<u8> {
@@ -531,6 +621,12 @@ mod tests {
         let v = write(&d, "clip.bin", &samples::mp4(4096));
         let i = inspect(&v).unwrap();
         assert_eq!((i.kind, i.mime.as_str()), (MediaKind::Video, "video/mp4"));
+        assert!(i.warnings[0].contains("duration unknown"));
+        let ok = write(&d, "ok.mp4", &samples::mp4_with_duration(4096, 30));
+        assert!(inspect(&ok).unwrap().warnings.is_empty());
+        let long = write(&d, "long.mp4", &samples::mp4_with_duration(4096, 600));
+        let w = &inspect(&long).unwrap().warnings;
+        assert!(w[0].contains("600.0 s"), "{w:?}");
     }
 
     #[test]
