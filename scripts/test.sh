@@ -27,5 +27,8 @@ cargo build --locked --workspace --all-targets
 step "rust tests, keychain and end-to-end (private desktop session)"
 scripts/with-desktop.sh cargo test --locked --workspace --all-targets -- --include-ignored
 
+step "peers: tweepy and twitter-api-v2 against the simulator (strict signatures)"
+bash crates/x-sim/peers/run.sh
+
 step "headless CLI build (no GUI libraries)"
 cargo check --locked -p postbridge --no-default-features
