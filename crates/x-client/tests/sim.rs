@@ -875,3 +875,54 @@ async fn plan_limit_is_rate_limited_with_reset() {
     assert_eq!(e.diagnosis().code, Some(88));
     s.shutdown().await;
 }
+
+/// v1.1 answers 401 (here: an upload host that does not know the keys) → v2 is tried once;
+/// it works, so v1.1 counts as refused and v2 is remembered.
+#[tokio::test]
+async fn auto_route_v1_unauthorized_tries_v2_once() {
+    let s = sim().await;
+    let stranger = sim().await;
+    // The stranger revokes the demo token: our keys get 401 (code 89) there.
+    stranger.regenerate_tokens("demo").unwrap();
+    let c = XClient::with_config(
+        Endpoints {
+            api_base: s.api_base(),
+            upload_base: stranger.upload_base(),
+        },
+        creds_of(&s.demo()),
+        fast_config(),
+    )
+    .unwrap();
+    let u = c
+        .upload(&png("401.png"), opts(UploadRoute::Auto))
+        .await
+        .unwrap();
+    assert_eq!(u.route_used, UploadRoute::V2);
+    let r = u.remember.unwrap();
+    assert_eq!(r.route, UploadRoute::V2);
+    assert!(r.reason.contains("credentials"), "{}", r.reason);
+
+    // Both refuse: the v1.1 auth error comes back, nothing is remembered.
+    let c = XClient::with_config(
+        Endpoints {
+            api_base: stranger.api_base(),
+            upload_base: stranger.upload_base(),
+        },
+        creds_of(&s.demo()),
+        fast_config(),
+    )
+    .unwrap();
+    let e = c
+        .upload(&png("401b.png"), opts(UploadRoute::Auto))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e.kind(),
+            ErrorKind::InvalidCredentials | ErrorKind::TokenRevoked
+        ),
+        "{e}"
+    );
+    s.shutdown().await;
+    stranger.shutdown().await;
+}
