@@ -1,0 +1,79 @@
+//! The crate's single error type.
+//!
+//! Contract: every fallible function of this crate except [`crate::Publisher::publish`] returns
+//! [`ComposerError`]; its `Display` is a sentence a person can act on (a media refusal names the
+//! limit it breaks). Publishing failures are [`crate::PublishError`], which carries x-client's
+//! [`x_client::Diagnosis`] instead.
+
+use std::path::PathBuf;
+
+/// What went wrong in the composer engine.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ComposerError {
+    /// The draft database could not be opened or used.
+    #[error("the draft database failed: {0}")]
+    Database(String),
+    /// Stored data could not be read back (a newer or damaged database).
+    #[error("stored data is damaged or from a newer version: {0}")]
+    Corrupt(String),
+    /// A file could not be read.
+    #[error("cannot read {}: {message}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS message.
+        message: String,
+    },
+    /// A media file breaks one of X's limits (the message names the limit).
+    #[error("{0}")]
+    MediaRefused(String),
+    /// The file is a video: no still preview is made (show a generic video tile).
+    #[error("{} is a video; no preview is made for videos", path.display())]
+    VideoPreview {
+        /// The video file.
+        path: PathBuf,
+    },
+    /// An image could not be decoded for its thumbnail.
+    #[error("cannot make a preview of {}: {message}", path.display())]
+    Thumbnail {
+        /// The file.
+        path: PathBuf,
+        /// The decoder's message.
+        message: String,
+    },
+    /// No draft with this id is stored.
+    #[error("no draft with id {0} is stored")]
+    NoDraft(String),
+}
+
+impl ComposerError {
+    pub(crate) fn db(e: impl std::fmt::Display) -> Self {
+        ComposerError::Database(e.to_string())
+    }
+
+    pub(crate) fn io(path: &std::path::Path, e: impl std::fmt::Display) -> Self {
+        ComposerError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for ComposerError {
+    fn from(e: rusqlite::Error) -> Self {
+        ComposerError::db(e)
+    }
+}
+
+impl From<x_client::ClientError> for ComposerError {
+    fn from(e: x_client::ClientError) -> Self {
+        match e {
+            x_client::ClientError::Io { path, message } => ComposerError::Io {
+                path: PathBuf::from(path),
+                message,
+            },
+            other => ComposerError::MediaRefused(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! # composer — the composer's engine behind Postbridge's desktop commands
+//!
+//! GUI-free: the Tauri commands call it; it never prints. Modules and their contracts:
+//! - [`draft`]: the plain-data model ([`Draft`], [`Part`], [`Attachment`], [`PollDraft`]) and
+//!   [`parse_post_ref`].
+//! - [`store`]: drafts, publish state and history in one SQLite file ([`Store`]); the draft
+//!   survives restarts and crashes, publish state cannot be overwritten by the UI.
+//! - [`media`]: [`attach`] (x-api-notes §9 checks, message names the limit) and [`thumbnail`]
+//!   (fast previews as data URLs).
+//! - [`validate`](mod@validate): [`validate`](fn@validate) before posting (blocking problems
+//!   and warnings).
+//! - [`publish`]: [`Publisher::publish`] — uploads, reply chains, arm → confirm so nothing is
+//!   ever posted twice, resume from the first unposted part.
+//!
+//! Errors: [`ComposerError`] everywhere except publishing, which returns [`PublishError`] with
+//! x-client's [`x_client::Diagnosis`] (kind, cause, fix, wizard step).
+
+pub mod draft;
+pub mod error;
+pub mod media;
+pub mod publish;
+pub mod store;
+pub mod validate;
+
+pub use draft::{new_id, parse_post_ref, Attachment, Draft, Part, PartStatus, PollDraft};
+pub use error::ComposerError;
+pub use media::{attach, thumbnail, Thumbnail};
+pub use publish::{PublishError, PublishEvent, Published, Publisher, MEDIA_REUSE};
+pub use store::{ArmedResolution, HistoryEntry, HistoryKind, Store};
+pub use validate::{validate, Problem, REPLY_SETTINGS};

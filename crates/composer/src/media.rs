@@ -1,0 +1,262 @@
+//! Attaching media and making previews.
+//!
+//! Contract:
+//! - [`attach`] runs x-client's x-api-notes §9 checks on the file (type sniffed from its
+//!   content, size, dimensions, GIF frames and pixels) and the per-post mix against the part's
+//!   current media (1–4 images, or 1 GIF, or 1 video, never mixed). A refusal is
+//!   [`ComposerError::MediaRefused`] whose message names the limit. Nothing is uploaded.
+//! - [`thumbnail`] decodes a still preview that fits in `max_side` × `max_side` (EXIF
+//!   orientation applied) and returns it as a data URL: JPEG for opaque images, PNG when the
+//!   image has transparency. JPEGs are downscaled in the DCT domain while decoding (a
+//!   24-megapixel photo takes tens of milliseconds in release builds). GIFs use the first
+//!   frame. Videos get [`ComposerError::VideoPreview`] (show a generic video tile). It is
+//!   blocking CPU work: call it off the UI thread (e.g. `tokio::task::spawn_blocking`).
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use base64::Engine as _;
+use image::{DynamicImage, ImageFormat, RgbImage};
+use serde::{Deserialize, Serialize};
+use x_client::media::MAX_IMAGES;
+use x_client::MediaKind;
+
+use crate::draft::{Attachment, Part};
+use crate::error::ComposerError;
+
+/// A preview image.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Thumbnail {
+    /// `data:image/jpeg;base64,…` or `data:image/png;base64,…`.
+    pub data_url: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+fn kind_str(k: MediaKind) -> &'static str {
+    match k {
+        MediaKind::Image => "image",
+        MediaKind::Gif => "gif",
+        MediaKind::Video => "video",
+    }
+}
+
+/// Checks `path` for attaching to `existing` and describes it (see the module docs).
+pub fn attach(path: &Path, existing: &Part) -> Result<Attachment, ComposerError> {
+    let info = x_client::inspect(path)?;
+    let images = existing.media.iter().filter(|a| a.kind == "image").count();
+    let others = existing.media.len() - images;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    match info.kind {
+        MediaKind::Image if others > 0 => {
+            return Err(ComposerError::MediaRefused(format!(
+                "{name}: this post already has a GIF or video; the limit is 1 GIF or 1 video per post, not mixed with images"
+            )));
+        }
+        MediaKind::Image if images >= MAX_IMAGES => {
+            return Err(ComposerError::MediaRefused(format!(
+                "{name}: this would be image {}; the limit is {MAX_IMAGES} images per post",
+                images + 1
+            )));
+        }
+        MediaKind::Gif | MediaKind::Video if !existing.media.is_empty() => {
+            return Err(ComposerError::MediaRefused(format!(
+                "{name}: a {} must be alone; the limit is 1 GIF or 1 video per post, not mixed with other media",
+                if info.kind == MediaKind::Gif { "GIF" } else { "video" }
+            )));
+        }
+        _ => {}
+    }
+    Ok(Attachment {
+        path: path.to_path_buf(),
+        kind: kind_str(info.kind).to_owned(),
+        mime: info.mime,
+        size: info.size,
+        width: info.width.and_then(|w| u32::try_from(w).ok()),
+        height: info.height.and_then(|h| u32::try_from(h).ok()),
+        alt: None,
+        media_id: None,
+        uploaded_at: None,
+        route: None,
+    })
+}
+
+fn thumb_err(path: &Path, e: impl std::fmt::Display) -> ComposerError {
+    ComposerError::Thumbnail {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Makes a preview of an image or GIF that fits in `max_side` (see the module docs).
+pub fn thumbnail(path: &Path, max_side: u32) -> Result<Thumbnail, ComposerError> {
+    let max_side = max_side.clamp(1, 4096);
+    let mut head = [0u8; 32];
+    let n = {
+        let mut f = File::open(path).map_err(|e| ComposerError::io(path, e))?;
+        let mut n = 0;
+        while n < head.len() {
+            let r = f
+                .read(&mut head[n..])
+                .map_err(|e| ComposerError::io(path, e))?;
+            if r == 0 {
+                break;
+            }
+            n += r;
+        }
+        n
+    };
+    let head = &head[..n];
+    if head.len() >= 12 && &head[4..8] == b"ftyp" {
+        return Err(ComposerError::VideoPreview {
+            path: path.to_path_buf(),
+        });
+    }
+    let format = image::guess_format(head).map_err(|_| {
+        thumb_err(
+            path,
+            "unrecognised image type (previews: JPEG, PNG, WEBP, GIF)",
+        )
+    })?;
+    let img = match format {
+        ImageFormat::Jpeg => decode_jpeg_scaled(path, max_side)?,
+        ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif => {
+            let reader = image::ImageReader::with_format(
+                BufReader::new(File::open(path).map_err(|e| ComposerError::io(path, e))?),
+                format,
+            );
+            reader.decode().map_err(|e| thumb_err(path, e))?
+        }
+        other => {
+            return Err(thumb_err(
+                path,
+                format!("{other:?} is not a supported image type (JPEG, PNG, WEBP, GIF)"),
+            ))
+        }
+    };
+    encode(path, fit(img, max_side))
+}
+
+/// Scales `img` down (never up) to fit in `max_side`.
+fn fit(img: DynamicImage, max_side: u32) -> DynamicImage {
+    let (w, h) = (img.width(), img.height());
+    if w <= max_side && h <= max_side {
+        return img;
+    }
+    let (nw, nh) = if w >= h {
+        (max_side, scaled(h, max_side, w))
+    } else {
+        (scaled(w, max_side, h), max_side)
+    };
+    match &img {
+        DynamicImage::ImageRgb8(b) => {
+            DynamicImage::ImageRgb8(image::imageops::thumbnail(b, nw, nh))
+        }
+        DynamicImage::ImageRgba8(b) => {
+            DynamicImage::ImageRgba8(image::imageops::thumbnail(b, nw, nh))
+        }
+        DynamicImage::ImageLuma8(b) => {
+            DynamicImage::ImageLuma8(image::imageops::thumbnail(b, nw, nh))
+        }
+        _ if img.color().has_alpha() => {
+            DynamicImage::ImageRgba8(image::imageops::thumbnail(&img.to_rgba8(), nw, nh))
+        }
+        _ => DynamicImage::ImageRgb8(image::imageops::thumbnail(&img.to_rgb8(), nw, nh)),
+    }
+}
+
+fn scaled(side: u32, target: u32, longest: u32) -> u32 {
+    let v = (u64::from(side) * u64::from(target) + u64::from(longest) / 2) / u64::from(longest);
+    u32::try_from(v).unwrap_or(u32::MAX).max(1)
+}
+
+/// Decodes a JPEG at the smallest DCT scale (1/8 … 1) still ≥ the preview size, then applies
+/// its EXIF orientation.
+fn decode_jpeg_scaled(path: &Path, max_side: u32) -> Result<DynamicImage, ComposerError> {
+    let file = File::open(path).map_err(|e| ComposerError::io(path, e))?;
+    let mut dec = jpeg_decoder::Decoder::new(BufReader::with_capacity(256 * 1024, file));
+    dec.read_info().map_err(|e| thumb_err(path, e))?;
+    let info = dec
+        .info()
+        .ok_or_else(|| thumb_err(path, "no JPEG header"))?;
+    let (w, h) = (u32::from(info.width), u32::from(info.height));
+    let (rw, rh) = if w >= h {
+        (max_side, scaled(h, max_side, w.max(1)))
+    } else {
+        (scaled(w, max_side, h.max(1)), max_side)
+    };
+    let clamp16 = |v: u32| u16::try_from(v).unwrap_or(u16::MAX);
+    let (ow, oh) = dec
+        .scale(clamp16(rw), clamp16(rh))
+        .map_err(|e| thumb_err(path, e))?;
+    let pixels = dec.decode().map_err(|e| thumb_err(path, e))?;
+    let format = dec
+        .info()
+        .map(|i| i.pixel_format)
+        .ok_or_else(|| thumb_err(path, "no JPEG header"))?;
+    let (ow, oh) = (u32::from(ow), u32::from(oh));
+    let bad = || thumb_err(path, "decoded pixel buffer has the wrong size");
+    let mut img = match format {
+        jpeg_decoder::PixelFormat::RGB24 => {
+            DynamicImage::ImageRgb8(RgbImage::from_raw(ow, oh, pixels).ok_or_else(bad)?)
+        }
+        jpeg_decoder::PixelFormat::L8 => {
+            DynamicImage::ImageLuma8(image::GrayImage::from_raw(ow, oh, pixels).ok_or_else(bad)?)
+        }
+        jpeg_decoder::PixelFormat::L16 => {
+            // Big-endian 16-bit gray: keep the high byte.
+            let gray: Vec<u8> = pixels.chunks_exact(2).map(|c| c[0]).collect();
+            DynamicImage::ImageLuma8(image::GrayImage::from_raw(ow, oh, gray).ok_or_else(bad)?)
+        }
+        jpeg_decoder::PixelFormat::CMYK32 => {
+            // Adobe CMYK JPEGs are stored inverted; this is the usual approximation.
+            let rgb: Vec<u8> = pixels
+                .chunks_exact(4)
+                .flat_map(|p| {
+                    let k = u16::from(p[3]);
+                    [p[0], p[1], p[2]].map(|c| u8::try_from(u16::from(c) * k / 255).unwrap_or(255))
+                })
+                .collect();
+            DynamicImage::ImageRgb8(RgbImage::from_raw(ow, oh, rgb).ok_or_else(bad)?)
+        }
+    };
+    if let Some(o) = dec
+        .exif_data()
+        .and_then(image::metadata::Orientation::from_exif_chunk)
+    {
+        img.apply_orientation(o);
+    }
+    Ok(img)
+}
+
+fn encode(path: &Path, img: DynamicImage) -> Result<Thumbnail, ComposerError> {
+    let (width, height) = (img.width(), img.height());
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let alpha = img.color().has_alpha();
+    let mime = if alpha {
+        img.write_to(&mut std::io::Cursor::new(&mut buf), ImageFormat::Png)
+            .map_err(|e| thumb_err(path, e))?;
+        "image/png"
+    } else {
+        let rgb = match img {
+            DynamicImage::ImageLuma8(_) | DynamicImage::ImageRgb8(_) => img,
+            other => DynamicImage::ImageRgb8(other.to_rgb8()),
+        };
+        let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, 82);
+        rgb.write_with_encoder(enc)
+            .map_err(|e| thumb_err(path, e))?;
+        "image/jpeg"
+    };
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&buf);
+    Ok(Thumbnail {
+        data_url: format!("data:{mime};base64,{b64}"),
+        width,
+        height,
+    })
+}

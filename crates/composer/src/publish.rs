@@ -1,0 +1,653 @@
+//! Publishing a draft: uploads, then each part posted as a reply chain, never twice.
+//!
+//! Contract of [`Publisher::publish`] (x-api-notes §4.2, §6.4–6.5):
+//! - The draft is read from the [`Store`]; parts already posted are skipped, so a "Resume"
+//!   continues from the first unposted part. Only one publish of a draft runs at a time in a
+//!   process (a second gets a `local-error` diagnosis).
+//! - Blocking [`crate::validate`] problems of the unposted parts stop it before anything is
+//!   sent.
+//! - Per part: each attachment without a fresh media id is uploaded (alt text set through the
+//!   upload) and its media id is stored at once, so a retry within [`MEDIA_REUSE`] reuses it;
+//!   changed alt text on a reused id is re-sent. Then the part is **armed** in SQLite with the
+//!   exact `POST /2/tweets` request, then sent through [`XClient::post`] (which never
+//!   blind-retries and resolves an unknown outcome by one re-send), then **confirmed** with its
+//!   id and a history row in one transaction. The first part replies to `Draft::reply_to`,
+//!   each later one to the previous part.
+//! - A definite refusal disarms the part (nothing was created) and returns [`PublishError`]
+//!   with the diagnosis; media refused as invalid are forgotten so the retry re-uploads them.
+//!   An unknown outcome leaves the part armed.
+//! - A part found armed when publish starts (the app died after sending, or the outcome stayed
+//!   unknown) is resolved by re-sending the identical stored request once: 201 means the
+//!   earlier send never posted (now it has); X's "duplicate" means it did. A duplicate answer
+//!   without a readable id still marks the part posted, with `posted_id: None`, an honest
+//!   history note, and later parts reply to the last known id. A post without text cannot be
+//!   probed safely: it stays armed until [`Store::resolve_armed`].
+//! - When every part is posted the draft is marked published, a new empty draft becomes
+//!   current, and [`Published`] is returned. Calling publish again on it returns the same
+//!   result without sending anything.
+//! - Progress goes to the `on_event` callback; nothing is printed. Cancelling stops uploads and
+//!   processing waits; a part already sent is never cancelled half-way.
+
+// `PublishError` is returned by value by design (the app's command serialises it as is); a
+// publish happens once per post, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use x_client::{
+    CancellationToken, ClientError, Confirmation, Diagnosis, ErrorKind, PostRequest, Progress,
+    RateLimit, ReplySettings, RouteDecision, UploadOptions, UploadRoute, XClient,
+};
+
+use crate::draft::{parse_post_ref, Draft, Part, PartStatus};
+use crate::store::{now_secs, HistoryKind, MediaRecord, NewHistory, PartRecord, Store};
+use crate::validate::validate;
+
+/// How long an uploaded media id is reused (X gives 24 h; older docs 1 h — stay under both).
+pub const MEDIA_REUSE: Duration = Duration::from_secs(50 * 60);
+
+/// Progress of a publish, for the UI.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+#[serde(tag = "stage", rename_all = "camelCase")]
+pub enum PublishEvent {
+    /// Bytes of a file acknowledged by X.
+    Uploading {
+        /// Part (0-based).
+        part: usize,
+        /// The file's path.
+        file: String,
+        /// Bytes sent so far.
+        bytes_sent: u64,
+        /// Bytes in total.
+        total: u64,
+    },
+    /// X is processing a file (GIF, video).
+    Processing {
+        /// Part (0-based).
+        part: usize,
+        /// The file's path.
+        file: String,
+        /// Percent done, when X says.
+        percent: Option<u8>,
+    },
+    /// The part is being sent (or an earlier send is being checked).
+    Posting {
+        /// Part (0-based).
+        part: usize,
+    },
+    /// The part is posted.
+    Posted {
+        /// Part (0-based).
+        part: usize,
+        /// Its id (`None` when X confirmed it but the id could not be read).
+        id: Option<String>,
+    },
+}
+
+/// A published draft.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct Published {
+    /// Post ids in thread order (parts whose id is unknown are left out; see `id_unknown`).
+    pub ids: Vec<String>,
+    /// Links to the posts, in the same order.
+    pub links: Vec<String>,
+    /// Rate-limit state after the last post sent in this call.
+    pub rate_limit: Option<RateLimit>,
+    /// A route decision for the account to remember (from an upload's Auto route).
+    pub route_decision: Option<RouteDecision>,
+    /// Parts (0-based) X confirmed as posted without a readable id.
+    pub id_unknown: Vec<usize>,
+}
+
+/// Why a publish stopped.
+#[derive(Serialize, Clone, Debug, PartialEq, thiserror::Error)]
+#[error("part {} was not posted: {}", .part + 1, .diagnosis.detail)]
+pub struct PublishError {
+    /// The part (0-based) that failed; earlier parts are posted.
+    pub part: usize,
+    /// Kind, cause, fix and wizard step.
+    pub diagnosis: Diagnosis,
+    /// Ids of the parts posted so far, in order.
+    pub posted: Vec<String>,
+    /// A route decision to remember even though publishing failed.
+    pub route_decision: Option<RouteDecision>,
+}
+
+type EventFn = Arc<dyn Fn(PublishEvent) + Send + Sync>;
+
+/// Publishes drafts of one account (see the module docs).
+#[derive(Clone, Debug)]
+pub struct Publisher {
+    client: XClient,
+    store: Store,
+    account: String,
+    username: Option<String>,
+    thread_delay: Duration,
+    reply_retry_delay: Duration,
+}
+
+/// State carried through one publish.
+struct Run {
+    draft: Draft,
+    posted: Vec<String>,
+    id_unknown: Vec<usize>,
+    remembered: Option<RouteDecision>,
+    decision: Option<RouteDecision>,
+    rate_limit: Option<RateLimit>,
+    events: EventFn,
+    cancel: CancellationToken,
+    route: UploadRoute,
+}
+
+fn local(kind: ErrorKind, detail: impl Into<String>) -> Diagnosis {
+    Diagnosis::new(kind, None, detail)
+}
+
+fn first_try_posted_without_id(e: &ClientError) -> bool {
+    matches!(e, ClientError::UnknownOutcome(m) if m.contains("first try was posted"))
+}
+
+fn reply_target_not_visible(e: &ClientError) -> bool {
+    e.api().is_some_and(|a| {
+        a.code == Some(385)
+            || [&a.detail, &a.title]
+                .into_iter()
+                .flatten()
+                .chain(a.messages.iter())
+                .any(|m| m.to_ascii_lowercase().contains("deleted or not visible"))
+    })
+}
+
+fn confirmation_name(c: Confirmation) -> &'static str {
+    match c {
+        Confirmation::Created => "created",
+        Confirmation::Resent => "resent",
+        Confirmation::FirstTryPosted => "first-try-posted",
+    }
+}
+
+impl Publisher {
+    /// A publisher posting as `account` (the profile name recorded in history).
+    pub fn new(client: XClient, store: Store, account: String) -> Self {
+        Publisher {
+            client,
+            store,
+            account,
+            username: None,
+            thread_delay: Duration::ZERO,
+            reply_retry_delay: Duration::from_secs(5),
+        }
+    }
+
+    /// The account's `@` handle (without `@`), for `https://x.com/<username>/status/<id>` links.
+    pub fn with_username(mut self, username: Option<String>) -> Self {
+        self.username = username.filter(|u| !u.trim().is_empty());
+        self
+    }
+
+    /// A pause before each reply of a thread (default none). X has answered "deleted or not
+    /// visible" (code 385) to instant replies (x-api-notes §4.2); that answer is also retried
+    /// once after [`Self::with_reply_retry_delay`].
+    pub fn with_thread_delay(mut self, delay: Duration) -> Self {
+        self.thread_delay = delay;
+        self
+    }
+
+    /// The wait before the single retry of a reply refused with code 385 (default 5 s).
+    pub fn with_reply_retry_delay(mut self, delay: Duration) -> Self {
+        self.reply_retry_delay = delay;
+        self
+    }
+
+    /// The link to post `id`.
+    pub fn link(&self, id: &str) -> String {
+        match &self.username {
+            Some(u) => format!("https://x.com/{u}/status/{id}"),
+            None => format!("https://x.com/i/web/status/{id}"),
+        }
+    }
+
+    fn profile_link(&self) -> Option<String> {
+        self.username.as_ref().map(|u| format!("https://x.com/{u}"))
+    }
+
+    /// Publishes draft `draft_id` (see the module docs).
+    pub async fn publish(
+        &self,
+        draft_id: &str,
+        route: UploadRoute,
+        remembered: Option<RouteDecision>,
+        on_event: impl Fn(PublishEvent) + Send + Sync + 'static,
+        cancel: CancellationToken,
+    ) -> Result<Published, PublishError> {
+        let fail = |part: usize, diagnosis: Diagnosis| PublishError {
+            part,
+            diagnosis,
+            posted: Vec::new(),
+            route_decision: None,
+        };
+        let Some(_guard) = self.store.begin_publish(draft_id) else {
+            return Err(fail(
+                0,
+                local(
+                    ErrorKind::LocalError,
+                    "this draft is already being posted; wait for it to finish",
+                ),
+            ));
+        };
+        let draft = self
+            .store
+            .draft_by_id(draft_id)
+            .map_err(|e| fail(0, local(ErrorKind::LocalError, e.to_string())))?;
+        let mut run = Run {
+            posted: Vec::new(),
+            id_unknown: Vec::new(),
+            remembered,
+            decision: None,
+            rate_limit: None,
+            events: Arc::new(on_event),
+            cancel,
+            route,
+            draft,
+        };
+        let published = self
+            .store
+            .is_published(draft_id)
+            .map_err(|e| fail(0, local(ErrorKind::LocalError, e.to_string())))?;
+        if !published {
+            let start = run.draft.first_unposted();
+            if let Some(p) = validate(&run.draft, true)
+                .into_iter()
+                .find(|p| p.blocking && p.part >= start)
+            {
+                return Err(fail(p.part, local(ErrorKind::InvalidRequest, p.message)));
+            }
+            self.post_parts(&mut run).await?;
+            self.store
+                .finish(draft_id)
+                .map_err(|e| self.error(&run, run.draft.parts.len(), local_err(e)))?;
+        } else {
+            for (i, p) in run.draft.parts.iter().enumerate() {
+                match &p.posted_id {
+                    Some(id) => run.posted.push(id.clone()),
+                    None => run.id_unknown.push(i),
+                }
+            }
+        }
+        Ok(Published {
+            links: run.posted.iter().map(|id| self.link(id)).collect(),
+            ids: run.posted,
+            rate_limit: run.rate_limit,
+            route_decision: run.decision,
+            id_unknown: run.id_unknown,
+        })
+    }
+
+    fn error(&self, run: &Run, part: usize, diagnosis: Diagnosis) -> PublishError {
+        PublishError {
+            part,
+            diagnosis,
+            posted: run.posted.clone(),
+            route_decision: run.decision.clone(),
+        }
+    }
+
+    fn history(&self, run: &Run, part: usize, body: &Part) -> NewHistory {
+        NewHistory {
+            account: self.account.clone(),
+            draft_id: Some(run.draft.id.clone()),
+            part: Some(part),
+            text: body.text.clone(),
+            media_count: body.media.len(),
+            ..NewHistory::default()
+        }
+    }
+
+    /// Records a failure in history (not for cancellations) and builds the error.
+    fn failed(&self, run: &Run, part: usize, body: &Part, d: Diagnosis) -> PublishError {
+        if d.kind != ErrorKind::Cancelled {
+            let mut h = self.history(run, part, body);
+            h.diagnosis = Some(d.clone());
+            // History is best effort here: the failure itself is what the caller must see.
+            let _ = self.store.add_history(HistoryKind::Failed, &h);
+        }
+        self.error(run, part, d)
+    }
+
+    async fn post_parts(&self, run: &mut Run) -> Result<(), PublishError> {
+        let records = self
+            .store
+            .part_records(&run.draft.id)
+            .map_err(|e| self.error(run, 0, local_err(e)))?;
+        let mut prev: Option<String> = run.draft.reply_to.as_deref().and_then(parse_post_ref);
+        let mut sent_in_this_run = false;
+        for i in 0..run.draft.parts.len() {
+            let part = run.draft.parts[i].clone();
+            match part.status {
+                PartStatus::Posted => {
+                    match part.posted_id {
+                        Some(id) => {
+                            prev = Some(id.clone());
+                            run.posted.push(id);
+                        }
+                        None => run.id_unknown.push(i),
+                    }
+                    continue;
+                }
+                PartStatus::Armed => {
+                    let Some(rec) = records.get(&i) else {
+                        return Err(self.error(
+                            run,
+                            i,
+                            local(ErrorKind::LocalError, "armed part has no stored request"),
+                        ));
+                    };
+                    if let Some(id) = self.resolve_armed(run, i, rec).await? {
+                        prev = Some(id);
+                    }
+                    sent_in_this_run = true;
+                    continue;
+                }
+                PartStatus::Draft => {}
+            }
+            if run.cancel.is_cancelled() {
+                return Err(self.error(run, i, ClientError::Cancelled.diagnosis()));
+            }
+            let media_ids = self.upload_part(run, i, &part).await?;
+            if sent_in_this_run && !self.thread_delay.is_zero() {
+                tokio::time::sleep(self.thread_delay).await;
+            }
+            if run.cancel.is_cancelled() {
+                return Err(self.error(run, i, ClientError::Cancelled.diagnosis()));
+            }
+            let req = PostRequest {
+                text: part.text.clone(),
+                media_ids,
+                reply_to: prev.clone(),
+                reply_settings: run
+                    .draft
+                    .reply_settings
+                    .as_deref()
+                    .and_then(|s| serde_json::from_value::<ReplySettings>(s.into()).ok()),
+                poll: (i == 0)
+                    .then(|| run.draft.poll.clone())
+                    .flatten()
+                    .map(|p| x_client::Poll {
+                        options: p.options.iter().map(|o| o.trim().to_owned()).collect(),
+                        duration_minutes: p.duration_minutes,
+                    }),
+            };
+            if let Some(id) = self.send(run, i, &part, &req).await? {
+                prev = Some(id);
+            }
+            sent_in_this_run = true;
+        }
+        Ok(())
+    }
+
+    /// ARM → POST → CONFIRM for one part. Returns its id (None: posted, id unknown).
+    async fn send(
+        &self,
+        run: &mut Run,
+        i: usize,
+        part: &Part,
+        req: &PostRequest,
+    ) -> Result<Option<String>, PublishError> {
+        let mut retried_385 = false;
+        loop {
+            self.store
+                .arm_part(&run.draft.id, i, part, req)
+                .map_err(|e| self.error(run, i, local_err(e)))?;
+            (run.events)(PublishEvent::Posting { part: i });
+            let result = self.client.post(req).await;
+            match result {
+                Ok(p) => {
+                    run.rate_limit = p.rate_limit.or(run.rate_limit);
+                    let mut h = self.history(run, i, part);
+                    h.link = Some(self.link(&p.id));
+                    if p.confirmation != Confirmation::Created {
+                        h.note = Some(match p.confirmation {
+                            Confirmation::Resent => {
+                                "the first send had an unknown outcome; the single re-send posted it"
+                            }
+                            _ => "the first send had an unknown outcome; X confirmed it posted",
+                        }
+                        .into());
+                    }
+                    self.store
+                        .confirm(
+                            &run.draft.id,
+                            i,
+                            Some(p.id.clone()),
+                            confirmation_name(p.confirmation),
+                            h,
+                        )
+                        .map_err(|e| self.error(run, i, local_err(e)))?;
+                    run.posted.push(p.id.clone());
+                    (run.events)(PublishEvent::Posted {
+                        part: i,
+                        id: Some(p.id.clone()),
+                    });
+                    return Ok(Some(p.id));
+                }
+                Err(e) if first_try_posted_without_id(&e) => {
+                    self.confirm_without_id(run, i, part, &e.to_string())?;
+                    return Ok(None);
+                }
+                Err(e @ ClientError::UnknownOutcome(_)) => {
+                    // Stays armed: the next publish checks it before anything else.
+                    return Err(self.failed(run, i, part, e.diagnosis()));
+                }
+                Err(e) => {
+                    // A definite refusal: nothing was created.
+                    self.store
+                        .disarm(&run.draft.id, i)
+                        .map_err(|e| self.error(run, i, local_err(e)))?;
+                    if reply_target_not_visible(&e) && !retried_385 {
+                        retried_385 = true;
+                        tokio::time::sleep(self.reply_retry_delay).await;
+                        continue;
+                    }
+                    if e.kind() == ErrorKind::MediaInvalid {
+                        let paths: Vec<&std::path::Path> =
+                            part.media.iter().map(|a| a.path.as_path()).collect();
+                        let _ = self.store.forget_media(&run.draft.id, &paths);
+                    }
+                    return Err(self.failed(run, i, part, e.diagnosis()));
+                }
+            }
+        }
+    }
+
+    fn confirm_without_id(
+        &self,
+        run: &mut Run,
+        i: usize,
+        part: &Part,
+        detail: &str,
+    ) -> Result<(), PublishError> {
+        let mut h = self.history(run, i, part);
+        h.link = self.profile_link();
+        h.note = Some(format!(
+            "posted, but X did not give its id (check the profile); later parts reply to the last known post. {detail}"
+        ));
+        self.store
+            .confirm(&run.draft.id, i, None, "posted-id-unknown", h)
+            .map_err(|e| self.error(run, i, local_err(e)))?;
+        run.id_unknown.push(i);
+        (run.events)(PublishEvent::Posted { part: i, id: None });
+        Ok(())
+    }
+
+    /// Resolves a part found armed (x-api-notes §6.5): re-send the identical request once.
+    async fn resolve_armed(
+        &self,
+        run: &mut Run,
+        i: usize,
+        rec: &PartRecord,
+    ) -> Result<Option<String>, PublishError> {
+        let body = rec.body.clone();
+        let req: PostRequest = rec
+            .request
+            .clone()
+            .and_then(|v| serde_json::from_value(v).ok())
+            .ok_or_else(|| {
+                self.error(
+                    run,
+                    i,
+                    local(ErrorKind::LocalError, "the armed request could not be read"),
+                )
+            })?;
+        if x_client::text::normalize(&req.text).trim().is_empty() {
+            return Err(self.failed(
+                run,
+                i,
+                &body,
+                local(
+                    ErrorKind::ServerError,
+                    "an earlier send of this part (media only) may or may not have posted, and a post without text cannot be checked safely. Check the profile, then mark it as posted or not posted",
+                ),
+            ));
+        }
+        (run.events)(PublishEvent::Posting { part: i });
+        match self.client.post(&req).await {
+            Ok(p) => {
+                run.rate_limit = p.rate_limit.or(run.rate_limit);
+                let mut h = self.history(run, i, &body);
+                h.link = Some(self.link(&p.id));
+                h.note = Some(match p.confirmation {
+                    Confirmation::FirstTryPosted => {
+                        "an earlier send was interrupted; X confirmed it had posted".into()
+                    }
+                    _ => {
+                        "an earlier send was interrupted and had not posted; sent again once".into()
+                    }
+                });
+                let name = match p.confirmation {
+                    Confirmation::FirstTryPosted => "first-try-posted",
+                    _ => "resent",
+                };
+                self.store
+                    .confirm(&run.draft.id, i, Some(p.id.clone()), name, h)
+                    .map_err(|e| self.error(run, i, local_err(e)))?;
+                run.posted.push(p.id.clone());
+                (run.events)(PublishEvent::Posted {
+                    part: i,
+                    id: Some(p.id.clone()),
+                });
+                Ok(Some(p.id))
+            }
+            Err(e)
+                if e.kind() == ErrorKind::DuplicateContent || first_try_posted_without_id(&e) =>
+            {
+                self.confirm_without_id(
+                    run,
+                    i,
+                    &body,
+                    "An earlier send was interrupted; X reports this text as a duplicate, so it had posted.",
+                )?;
+                Ok(None)
+            }
+            // Still unknown, or refused for another reason: stays armed, nothing is assumed.
+            Err(e) => Err(self.failed(run, i, &body, e.diagnosis())),
+        }
+    }
+
+    /// Uploads the part's media that have no fresh id; returns the media ids in order.
+    async fn upload_part(
+        &self,
+        run: &mut Run,
+        i: usize,
+        part: &Part,
+    ) -> Result<Vec<String>, PublishError> {
+        let mut ids = Vec::with_capacity(part.media.len());
+        let now = now_secs();
+        for a in &part.media {
+            let alt = a
+                .alt
+                .clone()
+                .filter(|s| !s.trim().is_empty() && a.kind != "video");
+            let known = self
+                .store
+                .media_record(&run.draft.id, &a.path)
+                .map_err(|e| self.error(run, i, local_err(e)))?
+                .filter(|m| {
+                    m.size == a.size && now.saturating_sub(m.uploaded_at) < MEDIA_REUSE.as_secs()
+                });
+            if let Some(mut m) = known {
+                if alt.is_some() && alt != m.alt_sent {
+                    let route = m.route.parse().unwrap_or(UploadRoute::V2);
+                    let text = alt.clone().unwrap_or_default();
+                    self.client
+                        .set_alt_text(route, &m.media_id, &text, Some(&run.cancel))
+                        .await
+                        .map_err(|e| self.failed(run, i, part, e.diagnosis()))?;
+                    m.alt_sent = alt;
+                    self.store
+                        .record_media(&run.draft.id, &a.path, &m)
+                        .map_err(|e| self.error(run, i, local_err(e)))?;
+                }
+                ids.push(m.media_id);
+                continue;
+            }
+            let events = run.events.clone();
+            let file = a.path.display().to_string();
+            let progress: x_client::ProgressFn = Arc::new(move |p| match p {
+                Progress::Checked { total, .. } => events(PublishEvent::Uploading {
+                    part: i,
+                    file: file.clone(),
+                    bytes_sent: 0,
+                    total,
+                }),
+                Progress::Sent { sent, total } => events(PublishEvent::Uploading {
+                    part: i,
+                    file: file.clone(),
+                    bytes_sent: sent,
+                    total,
+                }),
+                Progress::Processing { percent } => events(PublishEvent::Processing {
+                    part: i,
+                    file: file.clone(),
+                    percent,
+                }),
+                _ => {}
+            });
+            let up = self
+                .client
+                .upload(
+                    &a.path,
+                    UploadOptions {
+                        route: run.route,
+                        alt_text: alt.clone(),
+                        remembered: run.remembered.clone(),
+                        progress: Some(progress),
+                        cancel: Some(run.cancel.clone()),
+                    },
+                )
+                .await
+                .map_err(|e| self.failed(run, i, part, e.diagnosis()))?;
+            if let Some(r) = up.remember {
+                run.remembered = Some(r.clone());
+                run.decision = Some(r);
+            }
+            let rec = MediaRecord {
+                size: a.size,
+                media_id: up.media_id.clone(),
+                uploaded_at: now_secs(),
+                route: up.route_used.as_str().to_owned(),
+                alt_sent: alt,
+            };
+            self.store
+                .record_media(&run.draft.id, &a.path, &rec)
+                .map_err(|e| self.error(run, i, local_err(e)))?;
+            ids.push(up.media_id);
+        }
+        Ok(ids)
+    }
+}
+
+fn local_err(e: crate::ComposerError) -> Diagnosis {
+    local(ErrorKind::LocalError, e.to_string())
+}

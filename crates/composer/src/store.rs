@@ -1,0 +1,752 @@
+//! Drafts, publish state and history in one SQLite file.
+//!
+//! Contract:
+//! - [`Store`] is `Clone` (an `Arc` inside) and safe to use from several threads; every call is
+//!   one short transaction. The file uses WAL and a busy timeout, so a second process (the CLI)
+//!   may open it too.
+//! - There is one *current* draft ([`Store::draft`]); [`Store::save_draft`] makes the saved
+//!   draft current and is cheap enough to call on every keystroke.
+//! - Publish state is authoritative here, not in what the app saves: parts that are armed or
+//!   posted are read-only (`save_draft` keeps their stored text and media), and uploaded media
+//!   ids are kept per file (path + size) and overlaid on every read. Saving a draft that was
+//!   already published is ignored, so a late save from the UI cannot resurrect it.
+//! - Arming (x-api-notes §6.5) is written with `synchronous=FULL` before the post is sent, so it
+//!   survives a crash or power loss; confirmation and its history row are one transaction.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use x_client::Diagnosis;
+
+use crate::draft::{Draft, Part, PartStatus};
+use crate::error::ComposerError;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS drafts (
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open',
+    current INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS parts (
+    draft_id TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    body TEXT NOT NULL,
+    request TEXT,
+    posted_id TEXT,
+    confirmation TEXT,
+    armed_at INTEGER,
+    posted_at INTEGER,
+    PRIMARY KEY (draft_id, part)
+);
+CREATE TABLE IF NOT EXISTS media (
+    draft_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    media_id TEXT NOT NULL,
+    uploaded_at INTEGER NOT NULL,
+    route TEXT NOT NULL,
+    alt_sent TEXT,
+    PRIMARY KEY (draft_id, path)
+);
+CREATE TABLE IF NOT EXISTS history (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    draft_id TEXT,
+    part INTEGER,
+    excerpt TEXT NOT NULL,
+    media_count INTEGER NOT NULL,
+    post_id TEXT,
+    link TEXT,
+    diagnosis TEXT,
+    note TEXT
+);
+CREATE INDEX IF NOT EXISTS drafts_current ON drafts (current);
+";
+
+/// Longest excerpt kept in history (characters).
+const EXCERPT_CHARS: usize = 100;
+
+/// The composer's SQLite store (see the module docs).
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    conn: Mutex<Connection>,
+    publishing: Mutex<HashSet<String>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+/// A history row: a posted part, or a failure with its diagnosis.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct HistoryEntry {
+    /// Row number (increasing).
+    pub seq: i64,
+    /// When (Unix seconds).
+    pub at: u64,
+    /// Account (profile name) it was posted from.
+    pub account: String,
+    /// `posted` or `failed`.
+    pub kind: HistoryKind,
+    /// The draft it came from.
+    pub draft_id: Option<String>,
+    /// The part of that draft (0-based).
+    pub part: Option<usize>,
+    /// The start of the text.
+    pub excerpt: String,
+    /// Number of media files.
+    pub media_count: usize,
+    /// The post id (posted; `None` when X confirmed the post but its id is unknown).
+    pub post_id: Option<String>,
+    /// Link to the post (or, when its id is unknown, to the profile).
+    pub link: Option<String>,
+    /// Why it failed (failed).
+    pub diagnosis: Option<Diagnosis>,
+    /// Remarks, e.g. how an unknown outcome was resolved.
+    pub note: Option<String>,
+}
+
+/// Kind of a [`HistoryEntry`].
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum HistoryKind {
+    /// A part was posted.
+    Posted,
+    /// Publishing failed.
+    Failed,
+}
+
+impl HistoryKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            HistoryKind::Posted => "posted",
+            HistoryKind::Failed => "failed",
+        }
+    }
+}
+
+/// How the user resolved an armed part whose outcome could not be checked automatically
+/// (a post without text cannot be probed; see [`Store::resolve_armed`]).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(tag = "outcome", rename_all = "camelCase")]
+pub enum ArmedResolution {
+    /// It is on X (id if the user found it): the part is marked posted.
+    Posted {
+        /// The post id, if known.
+        id: Option<String>,
+    },
+    /// It is not on X: the part goes back to draft and will be sent again.
+    NotPosted,
+}
+
+/// Stored publish state of one part.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct PartRecord {
+    pub state: PartStatus,
+    pub body: Part,
+    pub request: Option<serde_json::Value>,
+    pub posted_id: Option<String>,
+}
+
+/// An uploaded file remembered for reuse.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct MediaRecord {
+    pub size: u64,
+    pub media_id: String,
+    pub uploaded_at: u64,
+    pub route: String,
+    pub alt_sent: Option<String>,
+}
+
+/// A history row to add.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NewHistory {
+    pub account: String,
+    pub draft_id: Option<String>,
+    pub part: Option<usize>,
+    pub text: String,
+    pub media_count: usize,
+    pub post_id: Option<String>,
+    pub link: Option<String>,
+    pub diagnosis: Option<Diagnosis>,
+    pub note: Option<String>,
+}
+
+pub(crate) fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn excerpt(text: &str) -> String {
+    let t = text.trim();
+    let mut out: String = t.chars().take(EXCERPT_CHARS).collect();
+    if t.chars().count() > EXCERPT_CHARS {
+        out.push('…');
+    }
+    out
+}
+
+fn corrupt(e: impl std::fmt::Display) -> ComposerError {
+    ComposerError::Corrupt(e.to_string())
+}
+
+fn status_of(s: &str) -> PartStatus {
+    match s {
+        "posted" => PartStatus::Posted,
+        "armed" => PartStatus::Armed,
+        _ => PartStatus::Draft,
+    }
+}
+
+/// Removes the in-progress mark of a draft when dropped.
+pub(crate) struct PublishGuard {
+    store: Store,
+    id: String,
+}
+
+impl Drop for PublishGuard {
+    fn drop(&mut self) {
+        self.store
+            .inner
+            .publishing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.id);
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed, with its directory) the store at `path`.
+    pub fn open(path: &Path) -> Result<Store, ComposerError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| ComposerError::io(dir, e))?;
+        }
+        let conn = Connection::open(path)?;
+        Self::init(conn, true)
+    }
+
+    /// A store in memory (tests, previews).
+    pub fn open_in_memory() -> Result<Store, ComposerError> {
+        Self::init(Connection::open_in_memory()?, false)
+    }
+
+    fn init(conn: Connection, wal: bool) -> Result<Store, ComposerError> {
+        conn.busy_timeout(Duration::from_secs(5))?;
+        if wal {
+            let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(ComposerError::Database(format!(
+                    "cannot switch the database to WAL mode (it stays in {mode})"
+                )));
+            }
+        }
+        conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > 1 {
+            return Err(ComposerError::Corrupt(format!(
+                "the database has schema version {version}; this version of Postbridge knows 1"
+            )));
+        }
+        conn.execute_batch(SCHEMA)?;
+        conn.execute_batch("PRAGMA user_version = 1")?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                conn: Mutex::new(conn),
+                publishing: Mutex::new(HashSet::new()),
+            }),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-done transaction (SQLite rolls
+        // back), so the connection stays usable.
+        self.inner.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The current draft with its publish state (a new empty draft, stored, if there is none).
+    pub fn draft(&self) -> Result<Draft, ComposerError> {
+        let conn = self.conn();
+        let id: Option<String> = conn
+            .query_row(
+                "SELECT id FROM drafts WHERE current = 1 AND status = 'open'
+                 ORDER BY updated_at DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match id {
+            Some(id) => load_draft(&conn, &id),
+            None => {
+                let d = Draft::new();
+                write_draft(&conn, &d)?;
+                Ok(d)
+            }
+        }
+    }
+
+    /// A stored draft by id, with its publish state.
+    pub fn draft_by_id(&self, id: &str) -> Result<Draft, ComposerError> {
+        load_draft(&self.conn(), id)
+    }
+
+    /// Saves `draft` and makes it the current one (see the module docs for what is kept).
+    pub fn save_draft(&self, draft: &Draft) -> Result<(), ComposerError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let status: Option<String> = tx
+            .query_row(
+                "SELECT status FROM drafts WHERE id = ?1",
+                [&draft.id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if status.as_deref() == Some("published") {
+            return Ok(());
+        }
+        write_draft(&tx, draft)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// History, newest first.
+    pub fn history(&self, limit: usize) -> Result<Vec<HistoryEntry>, ComposerError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT seq, at, account, kind, draft_id, part, excerpt, media_count, post_id, link,
+                    diagnosis, note
+             FROM history ORDER BY seq DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([to_i64(limit as u64)], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<i64>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, i64>(7)?,
+                r.get::<_, Option<String>>(8)?,
+                r.get::<_, Option<String>>(9)?,
+                r.get::<_, Option<String>>(10)?,
+                r.get::<_, Option<String>>(11)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, at, account, kind, draft_id, part, ex, media, post_id, link, diag, note) =
+                row?;
+            out.push(HistoryEntry {
+                seq,
+                at: u64::try_from(at).unwrap_or(0),
+                account,
+                kind: if kind == "posted" {
+                    HistoryKind::Posted
+                } else {
+                    HistoryKind::Failed
+                },
+                draft_id,
+                part: part.and_then(|p| usize::try_from(p).ok()),
+                excerpt: ex,
+                media_count: usize::try_from(media).unwrap_or(0),
+                post_id,
+                link,
+                diagnosis: diag
+                    .map(|d| serde_json::from_str(&d))
+                    .transpose()
+                    .map_err(corrupt)?,
+                note,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Records that part `part` of `draft_id` is about to be sent with `request` (the exact
+    /// `POST /2/tweets` body), durably, before it is sent (x-api-notes §6.5). The publisher
+    /// calls this; it is public for crash-recovery tools and tests. `body` is the part as sent
+    /// (it becomes read-only).
+    pub fn arm_part(
+        &self,
+        draft_id: &str,
+        part: usize,
+        body: &Part,
+        request: &x_client::PostRequest,
+    ) -> Result<(), ComposerError> {
+        let mut conn = self.conn();
+        conn.execute_batch("PRAGMA synchronous=FULL")?;
+        let result = (|| {
+            let tx = conn.transaction()?;
+            let mut locked = body.clone();
+            locked.status = PartStatus::Armed;
+            locked.posted_id = None;
+            tx.execute(
+                "INSERT OR REPLACE INTO parts (draft_id, part, state, body, request, armed_at)
+                 VALUES (?1, ?2, 'armed', ?3, ?4, ?5)",
+                params![
+                    draft_id,
+                    to_i64(part as u64),
+                    serde_json::to_string(&locked).map_err(corrupt)?,
+                    serde_json::to_string(request).map_err(corrupt)?,
+                    to_i64(now_secs()),
+                ],
+            )?;
+            tx.commit()?;
+            Ok::<(), ComposerError>(())
+        })();
+        conn.execute_batch("PRAGMA synchronous=NORMAL")?;
+        result
+    }
+
+    /// Settles an armed part by the user's word when it could not be checked automatically.
+    pub fn resolve_armed(
+        &self,
+        draft_id: &str,
+        part: usize,
+        resolution: ArmedResolution,
+    ) -> Result<(), ComposerError> {
+        match resolution {
+            ArmedResolution::NotPosted => self.disarm(draft_id, part),
+            ArmedResolution::Posted { id } => {
+                let account = self.draft_by_id(draft_id)?.account.unwrap_or_default();
+                let rec = self
+                    .part_records(draft_id)?
+                    .remove(&part)
+                    .ok_or_else(|| ComposerError::NoDraft(format!("{draft_id} part {part}")))?;
+                self.confirm(
+                    draft_id,
+                    part,
+                    id,
+                    "user",
+                    NewHistory {
+                        account,
+                        draft_id: Some(draft_id.to_owned()),
+                        part: Some(part),
+                        text: rec.body.text.clone(),
+                        media_count: rec.body.media.len(),
+                        note: Some("marked as posted by the user".into()),
+                        ..NewHistory::default()
+                    },
+                )
+            }
+        }
+    }
+
+    pub(crate) fn begin_publish(&self, draft_id: &str) -> Option<PublishGuard> {
+        let mut set = self
+            .inner
+            .publishing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        set.insert(draft_id.to_owned()).then(|| PublishGuard {
+            store: self.clone(),
+            id: draft_id.to_owned(),
+        })
+    }
+
+    pub(crate) fn part_records(
+        &self,
+        draft_id: &str,
+    ) -> Result<HashMap<usize, PartRecord>, ComposerError> {
+        part_records(&self.conn(), draft_id)
+    }
+
+    /// Marks an armed part posted (CONFIRM) and adds its history row, in one transaction.
+    pub(crate) fn confirm(
+        &self,
+        draft_id: &str,
+        part: usize,
+        posted_id: Option<String>,
+        confirmation: &str,
+        mut history: NewHistory,
+    ) -> Result<(), ComposerError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE parts SET state = 'posted', posted_id = ?3, confirmation = ?4, posted_at = ?5
+             WHERE draft_id = ?1 AND part = ?2",
+            params![
+                draft_id,
+                to_i64(part as u64),
+                posted_id,
+                confirmation,
+                to_i64(now_secs())
+            ],
+        )?;
+        if n == 0 {
+            return Err(ComposerError::Database(format!(
+                "part {part} of draft {draft_id} was not armed"
+            )));
+        }
+        history.post_id = posted_id;
+        insert_history(&tx, HistoryKind::Posted, &history)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Forgets an armed part (its request provably created nothing).
+    pub(crate) fn disarm(&self, draft_id: &str, part: usize) -> Result<(), ComposerError> {
+        self.conn().execute(
+            "DELETE FROM parts WHERE draft_id = ?1 AND part = ?2 AND state = 'armed'",
+            params![draft_id, to_i64(part as u64)],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn add_history(
+        &self,
+        kind: HistoryKind,
+        entry: &NewHistory,
+    ) -> Result<(), ComposerError> {
+        insert_history(&self.conn(), kind, entry)
+    }
+
+    pub(crate) fn media_record(
+        &self,
+        draft_id: &str,
+        path: &Path,
+    ) -> Result<Option<MediaRecord>, ComposerError> {
+        media_record(&self.conn(), draft_id, &path.to_string_lossy())
+    }
+
+    pub(crate) fn record_media(
+        &self,
+        draft_id: &str,
+        path: &Path,
+        rec: &MediaRecord,
+    ) -> Result<(), ComposerError> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO media (draft_id, path, size, media_id, uploaded_at, route,
+                                           alt_sent)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                draft_id,
+                path.to_string_lossy(),
+                to_i64(rec.size),
+                rec.media_id,
+                to_i64(rec.uploaded_at),
+                rec.route,
+                rec.alt_sent
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn forget_media(
+        &self,
+        draft_id: &str,
+        paths: &[&Path],
+    ) -> Result<(), ComposerError> {
+        let conn = self.conn();
+        for p in paths {
+            conn.execute(
+                "DELETE FROM media WHERE draft_id = ?1 AND path = ?2",
+                params![draft_id, p.to_string_lossy()],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Marks the draft published and starts a new empty current draft.
+    pub(crate) fn finish(&self, draft_id: &str) -> Result<Draft, ComposerError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "UPDATE drafts SET status = 'published', current = 0, updated_at = ?2 WHERE id = ?1",
+            params![draft_id, to_i64(now_secs())],
+        )?;
+        let none_current: bool = tx
+            .query_row(
+                "SELECT COUNT(*) FROM drafts WHERE current = 1 AND status = 'open'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n == 0)?;
+        let fresh = Draft::new();
+        if none_current {
+            write_draft(&tx, &fresh)?;
+        }
+        tx.execute("DELETE FROM media WHERE draft_id = ?1", [draft_id])?;
+        tx.commit()?;
+        Ok(fresh)
+    }
+
+    pub(crate) fn is_published(&self, draft_id: &str) -> Result<bool, ComposerError> {
+        let s: Option<String> = self
+            .conn()
+            .query_row("SELECT status FROM drafts WHERE id = ?1", [draft_id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(s.as_deref() == Some("published"))
+    }
+}
+
+fn insert_history(
+    conn: &Connection,
+    kind: HistoryKind,
+    e: &NewHistory,
+) -> Result<(), ComposerError> {
+    conn.execute(
+        "INSERT INTO history (at, account, kind, draft_id, part, excerpt, media_count, post_id,
+                              link, diagnosis, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            to_i64(now_secs()),
+            e.account,
+            kind.as_str(),
+            e.draft_id,
+            e.part.map(|p| to_i64(p as u64)),
+            excerpt(&e.text),
+            to_i64(e.media_count as u64),
+            e.post_id,
+            e.link,
+            e.diagnosis
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(corrupt)?,
+            e.note,
+        ],
+    )?;
+    Ok(())
+}
+
+fn write_draft(conn: &Connection, draft: &Draft) -> Result<(), ComposerError> {
+    let mut d = draft.clone();
+    if d.parts.is_empty() {
+        d.parts.push(Part::default());
+    }
+    // Publish state is not taken from the app: it is overlaid from `parts`/`media` on load.
+    for p in &mut d.parts {
+        p.status = PartStatus::Draft;
+        p.posted_id = None;
+    }
+    let body = serde_json::to_string(&d).map_err(corrupt)?;
+    let now = to_i64(now_secs());
+    conn.execute(
+        "UPDATE drafts SET current = 0 WHERE current = 1 AND id <> ?1",
+        [&d.id],
+    )?;
+    conn.execute(
+        "INSERT INTO drafts (id, body, status, current, updated_at) VALUES (?1, ?2, 'open', 1, ?3)
+         ON CONFLICT(id) DO UPDATE SET body = excluded.body, current = 1,
+                                       updated_at = excluded.updated_at",
+        params![d.id, body, now],
+    )?;
+    Ok(())
+}
+
+fn part_records(
+    conn: &Connection,
+    draft_id: &str,
+) -> Result<HashMap<usize, PartRecord>, ComposerError> {
+    let mut stmt = conn
+        .prepare("SELECT part, state, body, request, posted_id FROM parts WHERE draft_id = ?1")?;
+    let rows = stmt.query_map([draft_id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, Option<String>>(4)?,
+        ))
+    })?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (part, state, body, request, posted_id) = row?;
+        let mut body: Part = serde_json::from_str(&body).map_err(corrupt)?;
+        let state = status_of(&state);
+        body.status = state;
+        body.posted_id = posted_id.clone();
+        out.insert(
+            usize::try_from(part).map_err(corrupt)?,
+            PartRecord {
+                state,
+                body,
+                request: request
+                    .map(|r| serde_json::from_str(&r))
+                    .transpose()
+                    .map_err(corrupt)?,
+                posted_id,
+            },
+        );
+    }
+    Ok(out)
+}
+
+fn media_record(
+    conn: &Connection,
+    draft_id: &str,
+    path: &str,
+) -> Result<Option<MediaRecord>, ComposerError> {
+    Ok(conn
+        .query_row(
+            "SELECT size, media_id, uploaded_at, route, alt_sent FROM media
+             WHERE draft_id = ?1 AND path = ?2",
+            params![draft_id, path],
+            |r| {
+                Ok(MediaRecord {
+                    size: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                    media_id: r.get(1)?,
+                    uploaded_at: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                    route: r.get(3)?,
+                    alt_sent: r.get(4)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+fn load_draft(conn: &Connection, id: &str) -> Result<Draft, ComposerError> {
+    let body: Option<String> = conn
+        .query_row("SELECT body FROM drafts WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
+    let body = body.ok_or_else(|| ComposerError::NoDraft(id.to_owned()))?;
+    let mut d: Draft = serde_json::from_str(&body).map_err(corrupt)?;
+    let records = part_records(conn, id)?;
+    if let Some(max) = records.keys().max() {
+        while d.parts.len() <= *max {
+            d.parts.push(Part::default());
+        }
+    }
+    for (i, part) in d.parts.iter_mut().enumerate() {
+        if let Some(rec) = records.get(&i) {
+            *part = rec.body.clone();
+            continue;
+        }
+        for a in &mut part.media {
+            a.media_id = None;
+            a.uploaded_at = None;
+            a.route = None;
+            if let Some(m) = media_record(conn, id, &a.path.to_string_lossy())? {
+                if m.size == a.size {
+                    a.media_id = Some(m.media_id);
+                    a.uploaded_at = Some(m.uploaded_at);
+                    a.route = Some(m.route);
+                }
+            }
+        }
+    }
+    Ok(d)
+}

@@ -1,0 +1,233 @@
+//! Checks of a draft before it is posted.
+//!
+//! Contract: [`validate`] never touches the network or the disk; it returns every problem it
+//! finds, each tied to a part. A [`Problem`] with `blocking: false` is a warning (the app shows
+//! it and still lets the user post): text above 280 weighted characters on an account without
+//! Premium (X decides), alt text above 420 characters. Blocking problems: an empty part (no text
+//! and no media), text above 25,000 weighted characters, alt text above 1000 characters or on a
+//! video, a poll with media, a poll outside 2–4 options of 1–25 characters or 5–10080 minutes,
+//! a malformed reply target or reply setting, and media that break the per-post mix.
+
+use serde::{Deserialize, Serialize};
+use x_client::media::{MAX_ALT_TEXT, MAX_IMAGES, WARN_ALT_TEXT};
+use x_client::text::{weighted_length, MAX_PREMIUM, MAX_WEIGHTED};
+
+use crate::draft::{parse_post_ref, Draft};
+
+/// One thing wrong with a draft.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The part (0-based) it concerns.
+    pub part: usize,
+    /// What is wrong, naming the limit.
+    pub message: String,
+    /// `false` for a warning that does not stop posting.
+    pub blocking: bool,
+}
+
+impl Problem {
+    fn block(part: usize, message: String) -> Problem {
+        Problem {
+            part,
+            message,
+            blocking: true,
+        }
+    }
+
+    fn warn(part: usize, message: String) -> Problem {
+        Problem {
+            part,
+            message,
+            blocking: false,
+        }
+    }
+}
+
+/// The reply settings X accepts.
+pub const REPLY_SETTINGS: [&str; 4] = ["following", "mentionedUsers", "subscribers", "verified"];
+
+/// Every problem of `draft` (see the module docs); `premium` hides the 280 warning.
+pub fn validate(draft: &Draft, premium: bool) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if draft.parts.is_empty() {
+        out.push(Problem::block(0, "the draft has no parts".into()));
+    }
+    for (i, p) in draft.parts.iter().enumerate() {
+        let n = weighted_length(&p.text);
+        if p.text.trim().is_empty() && p.media.is_empty() {
+            out.push(Problem::block(
+                i,
+                "this part is empty: add text or media".into(),
+            ));
+        }
+        if n > MAX_PREMIUM {
+            out.push(Problem::block(
+                i,
+                format!("text is {n} characters (weighted); the limit is {MAX_PREMIUM}"),
+            ));
+        } else if n > MAX_WEIGHTED && !premium {
+            out.push(Problem::warn(
+                i,
+                format!("text is {n} characters (weighted); above {MAX_WEIGHTED} needs X Premium"),
+            ));
+        }
+        let images = p.media.iter().filter(|a| a.kind == "image").count();
+        if images > MAX_IMAGES {
+            out.push(Problem::block(
+                i,
+                format!("{images} images; the limit is {MAX_IMAGES} images per post"),
+            ));
+        }
+        if images < p.media.len() && p.media.len() > 1 {
+            out.push(Problem::block(
+                i,
+                "the limit is 1 GIF or 1 video per post, not mixed with other media".into(),
+            ));
+        }
+        for a in &p.media {
+            let Some(alt) = a.alt.as_deref().filter(|s| !s.is_empty()) else {
+                continue;
+            };
+            let name = a
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let chars = alt.chars().count();
+            if a.kind == "video" {
+                out.push(Problem::block(
+                    i,
+                    format!("{name}: alt text applies to images and GIFs only, not to video"),
+                ));
+            } else if chars > MAX_ALT_TEXT {
+                out.push(Problem::block(
+                    i,
+                    format!("{name}: alt text is {chars} characters; the limit is {MAX_ALT_TEXT}"),
+                ));
+            } else if chars > WARN_ALT_TEXT {
+                out.push(Problem::warn(
+                    i,
+                    format!(
+                        "{name}: alt text is {chars} characters; some X documentation gives a limit of {WARN_ALT_TEXT}"
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(poll) = &draft.poll {
+        if draft.parts.first().is_some_and(|p| !p.media.is_empty()) {
+            out.push(Problem::block(
+                0,
+                "a poll cannot be posted with media: remove the media or the poll".into(),
+            ));
+        }
+        let k = poll.options.len();
+        if !(2..=4).contains(&k) {
+            out.push(Problem::block(
+                0,
+                format!("the poll has {k} options; it needs 2–4"),
+            ));
+        }
+        for (j, o) in poll.options.iter().enumerate() {
+            let c = o.trim().chars().count();
+            if !(1..=25).contains(&c) {
+                out.push(Problem::block(
+                    0,
+                    format!("poll option {} is {c} characters; options are 1–25", j + 1),
+                ));
+            }
+        }
+        if !(5..=10080).contains(&poll.duration_minutes) {
+            out.push(Problem::block(
+                0,
+                format!(
+                    "the poll lasts {} minutes; it must be 5–10080 (7 days)",
+                    poll.duration_minutes
+                ),
+            ));
+        }
+    }
+    if let Some(r) = &draft.reply_to {
+        if parse_post_ref(r).is_none() {
+            out.push(Problem::block(
+                0,
+                format!("{r:?} is not a post id or post link"),
+            ));
+        }
+    }
+    if let Some(s) = &draft.reply_settings {
+        if !REPLY_SETTINGS.contains(&s.as_str()) {
+            out.push(Problem::block(
+                0,
+                format!(
+                    "reply setting {s:?} is unknown (following, mentionedUsers, subscribers, verified)"
+                ),
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::draft::{Attachment, Part, PollDraft};
+
+    fn att(kind: &str, alt: Option<String>) -> Attachment {
+        Attachment {
+            path: "a.png".into(),
+            kind: kind.into(),
+            mime: "image/png".into(),
+            size: 1,
+            width: None,
+            height: None,
+            alt,
+            media_id: None,
+            uploaded_at: None,
+            route: None,
+        }
+    }
+
+    #[test]
+    fn problems() {
+        let mut d = Draft::new();
+        assert_eq!(validate(&d, false).len(), 1); // empty part
+        d.parts[0].text = "a".repeat(300);
+        let p = validate(&d, false);
+        assert_eq!(p.len(), 1);
+        assert!(!p[0].blocking && p[0].message.contains("280"));
+        assert!(validate(&d, true).is_empty());
+        d.parts[0].text = "a".repeat(25_001);
+        assert!(validate(&d, true)[0].blocking);
+        d.parts[0].text = "ok".into();
+        d.parts.push(Part {
+            media: vec![att("image", Some("x".repeat(1001)))],
+            ..Part::default()
+        });
+        let p = validate(&d, true);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].part, 1);
+        assert!(p[0].message.contains("1000"));
+        d.parts[1].media[0].alt = Some("y".repeat(500));
+        assert!(!validate(&d, true)[0].blocking);
+        d.parts[1].media[0].alt = None;
+        d.poll = Some(PollDraft {
+            options: vec!["a".into(), "b".into()],
+            duration_minutes: 60,
+        });
+        assert!(validate(&d, true).is_empty());
+        d.parts[0].media.push(att("image", None));
+        assert!(validate(&d, true)[0].message.contains("poll"));
+        d.parts[0].media.clear();
+        d.poll = Some(PollDraft {
+            options: vec!["a".into(), "".into(), "c".repeat(26)],
+            duration_minutes: 4,
+        });
+        assert_eq!(validate(&d, true).len(), 3);
+        d.poll = None;
+        d.reply_to = Some("nope".into());
+        d.reply_settings = Some("everyone".into());
+        assert_eq!(validate(&d, true).len(), 2);
+    }
+}
