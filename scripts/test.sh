@@ -32,3 +32,6 @@ bash crates/x-sim/peers/run.sh
 
 step "headless CLI build (no GUI libraries)"
 cargo check --locked -p postbridge --no-default-features
+
+step "install test: the .deb built, installed, launched from its menu entry, purged"
+scripts/install-test.sh
