@@ -17,6 +17,7 @@
 
 pub mod draft;
 pub mod error;
+mod jpeg_dc;
 pub mod media;
 pub mod publish;
 pub mod store;

@@ -7,8 +7,9 @@
 //!   [`ComposerError::MediaRefused`] whose message names the limit. Nothing is uploaded.
 //! - [`thumbnail`] decodes a still preview that fits in `max_side` × `max_side` (EXIF
 //!   orientation applied) and returns it as a data URL: JPEG for opaque images, PNG when the
-//!   image has transparency. JPEGs are downscaled in the DCT domain while decoding (a
-//!   24-megapixel photo takes tens of milliseconds in release builds). GIFs use the first
+//!   image has transparency. Large baseline JPEGs are read at 1/8 scale from the blocks' DC
+//!   coefficients alone (`jpeg_dc`); other JPEGs are downscaled in the DCT domain by
+//!   `jpeg-decoder` (1/8 … 1). GIFs use the first
 //!   frame. Videos get [`ComposerError::VideoPreview`] (show a generic video tile). It is
 //!   blocking CPU work: call it off the UI thread (e.g. `tokio::task::spawn_blocking`).
 
@@ -125,7 +126,21 @@ pub fn thumbnail(path: &Path, max_side: u32) -> Result<Thumbnail, ComposerError>
         )
     })?;
     let img = match format {
-        ImageFormat::Jpeg => decode_jpeg_scaled(path, max_side)?,
+        ImageFormat::Jpeg => {
+            let data = std::fs::read(path).map_err(|e| ComposerError::io(path, e))?;
+            match crate::jpeg_dc::decode_eighth(&data, max_side as usize) {
+                Some((mut img, exif)) => {
+                    if let Some(o) = exif
+                        .as_deref()
+                        .and_then(image::metadata::Orientation::from_exif_chunk)
+                    {
+                        img.apply_orientation(o);
+                    }
+                    img
+                }
+                None => decode_jpeg_scaled(&data, path, max_side)?,
+            }
+        }
         ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif => {
             let reader = image::ImageReader::with_format(
                 BufReader::new(File::open(path).map_err(|e| ComposerError::io(path, e))?),
@@ -178,9 +193,12 @@ fn scaled(side: u32, target: u32, longest: u32) -> u32 {
 
 /// Decodes a JPEG at the smallest DCT scale (1/8 … 1) still ≥ the preview size, then applies
 /// its EXIF orientation.
-fn decode_jpeg_scaled(path: &Path, max_side: u32) -> Result<DynamicImage, ComposerError> {
-    let file = File::open(path).map_err(|e| ComposerError::io(path, e))?;
-    let mut dec = jpeg_decoder::Decoder::new(BufReader::with_capacity(256 * 1024, file));
+fn decode_jpeg_scaled(
+    data: &[u8],
+    path: &Path,
+    max_side: u32,
+) -> Result<DynamicImage, ComposerError> {
+    let mut dec = jpeg_decoder::Decoder::new(data);
     dec.read_info().map_err(|e| thumb_err(path, e))?;
     let info = dec
         .info()

@@ -1,0 +1,97 @@
+//! Thumbnail benchmark: a 24-megapixel (6000×4000) photo-like JPEG → a 400 px preview.
+//!
+//! `cargo run --release -p composer --example thumb_bench [-- path/to/photo.jpg]`
+//! Without a path it generates the JPEG (gradients, edges and noise, quality 90, 4:2:0), then
+//! times [`composer::thumbnail`] (DCT-domain downscale) against a full decode + resize with
+//! the `image` crate, and prints milliseconds.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn generate(path: &std::path::Path) {
+    let (w, h) = (6000u32, 4000u32);
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let noise = (seed & 0x1f) as i32 - 16;
+        let r = (x * 255 / w) as i32 + noise;
+        let g = (y * 255 / h) as i32 + noise;
+        let b = if ((x / 150) + (y / 150)) % 2 == 0 {
+            200
+        } else {
+            60
+        } + noise;
+        image::Rgb([r, g, b].map(|v| v.clamp(0, 255) as u8))
+    });
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&img)
+        .unwrap();
+}
+
+/// CPU time of this thread in ms (Linux `/proc/thread-self/schedstat`), to see past other
+/// processes competing for the cores.
+fn cpu_ms() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e6)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn main() {
+    let path = match std::env::args().nth(1) {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let p = std::env::temp_dir().join("composer-thumb-bench-6000x4000.jpg");
+            if !p.exists() {
+                generate(&p);
+            }
+            p
+        }
+    };
+    let size = std::fs::metadata(&path).unwrap().len();
+    let runs = 15;
+    let mut ours = Vec::new();
+    let mut cpu = Vec::new();
+    let mut dims = (0, 0);
+    for _ in 0..runs {
+        let c = cpu_ms();
+        let t = Instant::now();
+        let th = composer::thumbnail(&path, 400).unwrap();
+        ours.push(t.elapsed().as_secs_f64() * 1000.0);
+        if let (Some(a), Some(b)) = (c, cpu_ms()) {
+            cpu.push(b - a);
+        }
+        dims = (th.width, th.height);
+    }
+    let mut full = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let img = image::open(&path).unwrap();
+        let _ = img.thumbnail(400, 400);
+        full.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!(
+        "{} ({:.1} MB) → {}×{}: composer::thumbnail median {:.1} ms wall (min {:.1}, max {:.1}, {runs} runs), {} CPU; full decode + resize (image crate) median {:.1} ms",
+        path.display(),
+        size as f64 / 1e6,
+        dims.0,
+        dims.1,
+        median(ours.clone()),
+        ours.iter().cloned().fold(f64::MAX, f64::min),
+        ours.iter().cloned().fold(0.0, f64::max),
+        if cpu.is_empty() {
+            "unknown".to_string()
+        } else {
+            format!("{:.1} ms", median(cpu))
+        },
+        median(full),
+    );
+}

@@ -1,0 +1,487 @@
+//! A DC-only decoder for baseline JPEGs: the 1/8-scale image straight from each block's DC
+//! coefficient (its mean), without inverse DCTs or AC values — only the Huffman codes of the
+//! AC coefficients are walked. This is what makes a 24-megapixel preview fast.
+//!
+//! Contract: [`decode_eighth`] returns `None` for anything it does not handle (progressive,
+//! arithmetic-coded, 12-bit, CMYK/Adobe, multi-scan or malformed files); the caller then uses
+//! the general decoder. It never panics on bad input: corrupt entropy data just decodes to
+//! wrong pixels. The returned image is `ceil(w/8)` × `ceil(h/8)`, gray or RGB (JFIF YCbCr).
+
+use image::{DynamicImage, GrayImage, RgbImage};
+
+/// A Huffman table: 9-bit lookahead plus the canonical slow path for longer codes.
+struct Huffman {
+    /// `(symbol, length)` for codes up to 9 bits; length 0 = longer code.
+    fast: Vec<(u8, u8)>,
+    maxcode: [i32; 18],
+    valptr: [i32; 17],
+    mincode: [i32; 17],
+    values: Vec<u8>,
+}
+
+const LOOKAHEAD: u32 = 9;
+
+impl Huffman {
+    fn new(counts: &[u8; 16], values: Vec<u8>) -> Option<Huffman> {
+        let mut fast = vec![(0u8, 0u8); 1 << LOOKAHEAD];
+        let mut maxcode = [-1i32; 18];
+        let mut valptr = [0i32; 17];
+        let mut mincode = [0i32; 17];
+        let mut code = 0i32;
+        let mut k = 0usize;
+        for len in 1..=16usize {
+            let n = usize::from(counts[len - 1]);
+            valptr[len] = i32::try_from(k).ok()?;
+            mincode[len] = code;
+            for _ in 0..n {
+                let sym = *values.get(k)?;
+                if len as u32 <= LOOKAHEAD {
+                    let shift = LOOKAHEAD - len as u32;
+                    let base = usize::try_from(code).ok()? << shift;
+                    for e in fast.get_mut(base..base + (1 << shift))? {
+                        *e = (sym, len as u8);
+                    }
+                }
+                code += 1;
+                k += 1;
+            }
+            if n > 0 {
+                maxcode[len] = code - 1;
+            }
+            if code > (1 << len) {
+                return None;
+            }
+            code <<= 1;
+        }
+        maxcode[17] = i32::MAX;
+        Some(Huffman {
+            fast,
+            maxcode,
+            valptr,
+            mincode,
+            values,
+        })
+    }
+}
+
+/// MSB-first bit reader over entropy-coded data (byte stuffing, markers stop the stream).
+struct Bits<'a> {
+    data: &'a [u8],
+    pos: usize,
+    buf: u64,
+    count: u32,
+    marker: bool,
+}
+
+impl<'a> Bits<'a> {
+    fn new(data: &'a [u8], pos: usize) -> Self {
+        Bits {
+            data,
+            pos,
+            buf: 0,
+            count: 0,
+            marker: false,
+        }
+    }
+
+    #[inline]
+    fn refill(&mut self) {
+        while self.count <= 56 {
+            let mut byte = 0u8;
+            if !self.marker {
+                match self.data.get(self.pos) {
+                    Some(&0xFF) => match self.data.get(self.pos + 1) {
+                        Some(0) => {
+                            byte = 0xFF;
+                            self.pos += 2;
+                        }
+                        _ => self.marker = true,
+                    },
+                    Some(&b) => {
+                        byte = b;
+                        self.pos += 1;
+                    }
+                    None => self.marker = true,
+                }
+            }
+            self.buf |= u64::from(byte) << (56 - self.count);
+            self.count += 8;
+        }
+    }
+
+    #[inline]
+    fn peek(&mut self, n: u32) -> u32 {
+        if self.count < n {
+            self.refill();
+        }
+        (self.buf >> (64 - n)) as u32
+    }
+
+    #[inline]
+    fn skip(&mut self, n: u32) {
+        if self.count < n {
+            self.refill();
+        }
+        self.buf <<= n;
+        self.count -= n;
+    }
+
+    #[inline]
+    fn get(&mut self, n: u32) -> u32 {
+        if n == 0 {
+            return 0;
+        }
+        let v = self.peek(n);
+        self.skip(n);
+        v
+    }
+
+    #[inline]
+    fn decode(&mut self, h: &Huffman) -> Option<u8> {
+        let look = self.peek(LOOKAHEAD) as usize;
+        let (sym, len) = h.fast[look];
+        if len > 0 {
+            self.skip(u32::from(len));
+            return Some(sym);
+        }
+        let word = self.peek(16) as i32;
+        for len in (LOOKAHEAD as usize + 1)..=16 {
+            let code = word >> (16 - len);
+            if code <= h.maxcode[len] {
+                self.skip(len as u32);
+                let idx = h.valptr[len] + code - h.mincode[len];
+                return h.values.get(usize::try_from(idx).ok()?).copied();
+            }
+        }
+        None
+    }
+
+    /// Drops buffered bits and skips the next RSTn marker.
+    fn restart(&mut self) {
+        self.buf = 0;
+        self.count = 0;
+        self.marker = false;
+        while self.pos + 1 < self.data.len() {
+            if self.data[self.pos] == 0xFF && (0xD0..=0xD7).contains(&self.data[self.pos + 1]) {
+                self.pos += 2;
+                return;
+            }
+            self.pos += 1;
+        }
+    }
+}
+
+#[inline]
+fn extend(v: u32, s: u32) -> i32 {
+    if s == 0 {
+        return 0;
+    }
+    let v = v as i32;
+    if v < (1 << (s - 1)) {
+        v - (1 << s) + 1
+    } else {
+        v
+    }
+}
+
+struct Component {
+    id: u8,
+    h: usize,
+    v: usize,
+    tq: usize,
+    td: usize,
+    ta: usize,
+}
+
+fn be16(d: &[u8], i: usize) -> Option<usize> {
+    Some(usize::from(*d.get(i)?) << 8 | usize::from(*d.get(i + 1)?))
+}
+
+/// The 1/8-scale image of a baseline JPEG, plus its EXIF chunk (TIFF header first).
+/// `None` also when the 1/8 image would be smaller than `max_side` on its longest side (the
+/// preview needs more detail than the DC coefficients hold).
+pub(crate) fn decode_eighth(
+    data: &[u8],
+    max_side: usize,
+) -> Option<(DynamicImage, Option<Vec<u8>>)> {
+    if data.get(..2)? != [0xFF, 0xD8] {
+        return None;
+    }
+    let mut pos = 2;
+    let mut dc_quant = [0i32; 4];
+    let mut dc_tables: [Option<Huffman>; 4] = [None, None, None, None];
+    let mut ac_tables: [Option<Huffman>; 4] = [None, None, None, None];
+    let mut comps: Vec<Component> = Vec::new();
+    let (mut width, mut height) = (0usize, 0usize);
+    let mut restart_interval = 0usize;
+    let mut exif = None;
+    loop {
+        while *data.get(pos)? != 0xFF {
+            pos += 1;
+        }
+        while *data.get(pos)? == 0xFF {
+            pos += 1;
+        }
+        let marker = *data.get(pos)?;
+        pos += 1;
+        if marker == 0xD8 || (0xD0..=0xD7).contains(&marker) || marker == 0x01 {
+            continue;
+        }
+        let len = be16(data, pos)?;
+        let seg = data.get(pos + 2..pos + len)?;
+        match marker {
+            0xDB => {
+                let mut i = 0;
+                while i < seg.len() {
+                    let pq = seg[i] >> 4;
+                    let tq = usize::from(seg[i] & 15).min(3);
+                    dc_quant[tq] = if pq == 0 {
+                        i32::from(*seg.get(i + 1)?)
+                    } else {
+                        i32::try_from(be16(seg, i + 1)?).ok()?
+                    };
+                    i += 1 + if pq == 0 { 64 } else { 128 };
+                }
+            }
+            0xC4 => {
+                let mut i = 0;
+                while i < seg.len() {
+                    let class = seg[i] >> 4;
+                    let id = usize::from(seg[i] & 15).min(3);
+                    let counts: [u8; 16] = seg.get(i + 1..i + 17)?.try_into().ok()?;
+                    let n: usize = counts.iter().map(|&c| usize::from(c)).sum();
+                    let values = seg.get(i + 17..i + 17 + n)?.to_vec();
+                    let t = Huffman::new(&counts, values)?;
+                    if class == 0 {
+                        dc_tables[id] = Some(t);
+                    } else {
+                        ac_tables[id] = Some(t);
+                    }
+                    i += 17 + n;
+                }
+            }
+            0xC0 | 0xC1 => {
+                if *seg.first()? != 8 {
+                    return None;
+                }
+                height = be16(seg, 1)?;
+                width = be16(seg, 3)?;
+                let n = usize::from(*seg.get(5)?);
+                if !(n == 1 || n == 3) || width == 0 || height == 0 {
+                    return None;
+                }
+                for c in 0..n {
+                    let b = seg.get(6 + c * 3..9 + c * 3)?;
+                    let (h, v) = (usize::from(b[1] >> 4), usize::from(b[1] & 15));
+                    if !(1..=4).contains(&h) || !(1..=4).contains(&v) {
+                        return None;
+                    }
+                    comps.push(Component {
+                        id: b[0],
+                        h,
+                        v,
+                        tq: usize::from(b[2]).min(3),
+                        td: 0,
+                        ta: 0,
+                    });
+                }
+                if n == 1 {
+                    comps[0].h = 1;
+                    comps[0].v = 1;
+                }
+                if width.max(height).div_ceil(8) < max_side {
+                    return None;
+                }
+            }
+            // Progressive, lossless, hierarchical, arithmetic: the general decoder's job.
+            0xC2 | 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => return None,
+            0xDD => restart_interval = be16(seg, 0)?,
+            0xE1 if seg.starts_with(b"Exif\0\0") => exif = Some(seg[6..].to_vec()),
+            // Adobe: may mean RGB or CMYK without YCbCr; leave it to the general decoder.
+            0xEE if seg.starts_with(b"Adobe") => return None,
+            0xDA => {
+                let ns = usize::from(*seg.first()?);
+                if ns != comps.len() {
+                    return None; // non-interleaved multi-scan file
+                }
+                for k in 0..ns {
+                    let b = seg.get(1 + k * 2..3 + k * 2)?;
+                    let c = comps.iter_mut().find(|c| c.id == b[0])?;
+                    c.td = usize::from(b[1] >> 4).min(3);
+                    c.ta = usize::from(b[1] & 15).min(3);
+                }
+                pos += len;
+                break;
+            }
+            0xD9 => return None,
+            _ => {}
+        }
+        pos += len;
+    }
+    if comps.is_empty() {
+        return None;
+    }
+    let hmax = comps.iter().map(|c| c.h).max()?;
+    let vmax = comps.iter().map(|c| c.v).max()?;
+    let mcux = width.div_ceil(8 * hmax);
+    let mcuy = height.div_ceil(8 * vmax);
+    let mut planes: Vec<Vec<u8>> = comps
+        .iter()
+        .map(|c| vec![0u8; mcux * c.h * mcuy * c.v])
+        .collect();
+    let mut preds = vec![0i32; comps.len()];
+    let mut bits = Bits::new(data, pos);
+    let tables: Vec<(&Huffman, &Huffman, i32)> = comps
+        .iter()
+        .map(|c| {
+            Some((
+                dc_tables[c.td].as_ref()?,
+                ac_tables[c.ta].as_ref()?,
+                dc_quant[c.tq],
+            ))
+        })
+        .collect::<Option<_>>()?;
+    let mut mcus_left = restart_interval;
+    for my in 0..mcuy {
+        for mx in 0..mcux {
+            if restart_interval > 0 {
+                if mcus_left == 0 {
+                    bits.restart();
+                    preds.iter_mut().for_each(|p| *p = 0);
+                    mcus_left = restart_interval;
+                }
+                mcus_left -= 1;
+            }
+            for (ci, c) in comps.iter().enumerate() {
+                let (dc, ac, q) = tables[ci];
+                let stride = mcux * c.h;
+                for by in 0..c.v {
+                    for bx in 0..c.h {
+                        let s = u32::from(bits.decode(dc)?);
+                        if s > 16 {
+                            return None;
+                        }
+                        preds[ci] += extend(bits.get(s), s);
+                        let mut k = 1;
+                        while k < 64 {
+                            let rs = bits.decode(ac)?;
+                            let (r, s) = (usize::from(rs >> 4), u32::from(rs & 15));
+                            if s == 0 {
+                                if r != 15 {
+                                    break;
+                                }
+                                k += 16;
+                                continue;
+                            }
+                            bits.skip(s);
+                            k += r + 1;
+                        }
+                        let mean = (preds[ci] * q + 4).div_euclid(8) + 128;
+                        let idx = (my * c.v + by) * stride + mx * c.h + bx;
+                        planes[ci][idx] = mean.clamp(0, 255) as u8;
+                    }
+                }
+            }
+        }
+    }
+    let (ow, oh) = (width.div_ceil(8), height.div_ceil(8));
+    let sample = |ci: usize, x: usize, y: usize| -> u8 {
+        let c = &comps[ci];
+        let stride = mcux * c.h;
+        planes[ci][(y * c.v / vmax) * stride + x * c.h / hmax]
+    };
+    let (w32, h32) = (u32::try_from(ow).ok()?, u32::try_from(oh).ok()?);
+    let img = if comps.len() == 1 {
+        let mut px = Vec::with_capacity(ow * oh);
+        for y in 0..oh {
+            for x in 0..ow {
+                px.push(sample(0, x, y));
+            }
+        }
+        DynamicImage::ImageLuma8(GrayImage::from_raw(w32, h32, px)?)
+    } else {
+        let mut px = Vec::with_capacity(ow * oh * 3);
+        for y in 0..oh {
+            for x in 0..ow {
+                let yy = f32::from(sample(0, x, y));
+                let cb = f32::from(sample(1, x, y)) - 128.0;
+                let cr = f32::from(sample(2, x, y)) - 128.0;
+                let to8 = |v: f32| v.round().clamp(0.0, 255.0) as u8;
+                px.push(to8(yy + 1.402 * cr));
+                px.push(to8(yy - 0.344_136 * cb - 0.714_136 * cr));
+                px.push(to8(yy + 1.772 * cb));
+            }
+        }
+        DynamicImage::ImageRgb8(RgbImage::from_raw(w32, h32, px)?)
+    };
+    Some((img, exif))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn encode(img: &DynamicImage) -> Vec<u8> {
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+            .encode_image(img)
+            .unwrap();
+        out
+    }
+
+    fn reference(data: &[u8]) -> Vec<u8> {
+        let mut d = jpeg_decoder::Decoder::new(data);
+        d.read_info().unwrap();
+        let info = d.info().unwrap();
+        d.scale(info.width.div_ceil(8), info.height.div_ceil(8))
+            .unwrap();
+        d.decode().unwrap()
+    }
+
+    fn mean_abs_diff(a: &[u8], b: &[u8]) -> f64 {
+        assert_eq!(a.len(), b.len());
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| f64::from(x.abs_diff(*y)))
+            .sum::<f64>()
+            / a.len() as f64
+    }
+
+    #[test]
+    fn matches_the_general_decoder_at_one_eighth() {
+        let (w, h) = (803u32, 611u32); // not multiples of 8 or 16
+        let rgb = image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([
+                (x * 255 / w) as u8,
+                (y * 255 / h) as u8,
+                if (x / 40 + y / 40) % 2 == 0 { 220 } else { 30 },
+            ])
+        });
+        let data = encode(&DynamicImage::ImageRgb8(rgb.clone()));
+        let (img, exif) = decode_eighth(&data, 50).unwrap();
+        assert!(exif.is_none());
+        assert_eq!((img.width(), img.height()), (101, 77));
+        let diff = mean_abs_diff(img.as_bytes(), &reference(&data));
+        assert!(diff < 3.0, "mean difference {diff}");
+
+        let gray = DynamicImage::ImageLuma8(image::imageops::grayscale(&rgb));
+        let data = encode(&gray);
+        let (img, _) = decode_eighth(&data, 50).unwrap();
+        let diff = mean_abs_diff(img.as_bytes(), &reference(&data));
+        assert!(diff < 2.0, "mean difference {diff}");
+
+        // Too small for the preview asked for: the general decoder's job.
+        assert!(decode_eighth(&data, 200).is_none());
+        // Garbage and truncation never panic.
+        assert!(decode_eighth(b"\xFF\xD8\xFF", 1).is_none());
+        for cut in [10, 200, 700, data.len() / 2] {
+            let _ = decode_eighth(&data[..cut], 1);
+        }
+        let mut bad = data.clone();
+        for i in (400..bad.len()).step_by(97) {
+            bad[i] ^= 0x5A;
+        }
+        let _ = decode_eighth(&bad, 1);
+    }
+}
