@@ -3,7 +3,9 @@
 //!
 //! `cargo run --release -p x-client --example upload_bench -- [MB] [LATENCY_MS] [ROUTE] [CHUNK_MIB] [CONCURRENCY]`
 //! (defaults: 64 MB, 0 and 50 ms, v2, 1/2/4 MiB × 1/2/4/6/8). Prints a Markdown table.
-//! With `PB_BENCH_API` and `PB_BENCH_UPLOAD` set (e.g. from `examples/sim_server.rs`), the
+//! `PB_BENCH_FILE` uploads that file instead of a generated one; `PB_BENCH_JSON=1` prints one
+//! JSON line per run; a sixth argument `--no-latency-setup` leaves the simulator's faults alone
+//! (`bench/run.sh` sets them). With `PB_BENCH_API` and `PB_BENCH_UPLOAD` set (e.g. from `examples/sim_server.rs`), the
 //! simulator in that other process is used, so this process's peak memory is the client's.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -34,8 +36,15 @@ async fn main() {
         None => vec![1, 2, 4, 6, 8],
     };
     let target = Target::new().await;
-    let path = std::env::temp_dir().join(format!("pb-bench-{mb}.mp4"));
-    {
+    let keep_faults = args.get(5).is_some_and(|a| a == "--no-latency-setup");
+    let json_out = std::env::var("PB_BENCH_JSON").is_ok_and(|v| v == "1");
+    let given = std::env::var("PB_BENCH_FILE")
+        .ok()
+        .map(std::path::PathBuf::from);
+    let path = given
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("pb-bench-{mb}.mp4")));
+    if given.is_none() {
         // Streamed so the generator does not count in the process's peak memory.
         use std::io::Write;
         let total = mb * 1024 * 1024;
@@ -55,15 +64,20 @@ async fn main() {
         f.flush().unwrap();
     }
 
-    println!("| route | latency | chunk | concurrency | wall time | MB/s |");
-    println!("|---|---|---|---|---|---|");
+    if !json_out {
+        println!("| route | latency | chunk | concurrency | wall time | MB/s |");
+        println!("|---|---|---|---|---|---|");
+    }
     for latency in latencies {
-        target.set_latency(latency).await;
+        if !keep_faults {
+            target.set_latency(latency).await;
+        }
         for &chunk_mib in &chunks {
             for &conc in &concs {
                 let cfg = ClientConfig {
                     chunk_size: chunk_mib * 1024 * 1024,
                     append_concurrency: conc,
+                    root_certs_pem: target.ca.clone().into_iter().collect(),
                     ..ClientConfig::default()
                 };
                 let c =
@@ -79,12 +93,19 @@ async fn main() {
                 .await
                 .unwrap();
                 let el = t.elapsed();
-                println!(
-                    "| {} | {latency} ms | {chunk_mib} MiB | {conc} | {:.2} s | {:.0} |",
-                    route.as_str(),
-                    el.as_secs_f64(),
-                    mb as f64 / el.as_secs_f64().max(1e-9)
-                );
+                if json_out {
+                    println!(
+                        "{}",
+                        serde_json::json!({"client": "postbridge", "route": route.as_str(), "seconds": el.as_secs_f64()})
+                    );
+                } else {
+                    println!(
+                        "| {} | {latency} ms | {chunk_mib} MiB | {conc} | {:.2} s | {:.0} |",
+                        route.as_str(),
+                        el.as_secs_f64(),
+                        mb as f64 / el.as_secs_f64().max(1e-9)
+                    );
+                }
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
         }
@@ -100,6 +121,8 @@ struct Target {
     api: String,
     upload: String,
     creds: Credentials,
+    /// `PB_BENCH_CA`: PEM of a TLS simulator's certificate.
+    ca: Option<Vec<u8>>,
 }
 
 impl Target {
@@ -108,7 +131,17 @@ impl Target {
             std::env::var("PB_BENCH_API"),
             std::env::var("PB_BENCH_UPLOAD"),
         ) {
-            let state: serde_json::Value = reqwest::get(format!("{api}/_sim/state"))
+            let ca = std::env::var("PB_BENCH_CA")
+                .ok()
+                .map(|p| std::fs::read(p).unwrap());
+            let mut http = reqwest::Client::builder();
+            if let Some(pem) = &ca {
+                http = http.tls_certs_only([reqwest::Certificate::from_pem(pem).unwrap()]);
+            }
+            let http = http.build().unwrap();
+            let state: serde_json::Value = http
+                .get(format!("{api}/_sim/state"))
+                .send()
                 .await
                 .unwrap()
                 .json()
@@ -118,6 +151,7 @@ impl Target {
             let s = |k: &str| d[k].as_str().unwrap().to_owned();
             return Target {
                 sim: None,
+                ca,
                 api,
                 upload,
                 creds: Credentials {
@@ -135,6 +169,7 @@ impl Target {
         });
         let d = sim.demo();
         Target {
+            ca: None,
             api: sim.api_base(),
             upload: sim.upload_base(),
             creds: Credentials {
@@ -169,7 +204,11 @@ impl Target {
                 }
             }
             None => {
-                let http = reqwest::Client::new();
+                let mut http = reqwest::Client::builder();
+                if let Some(pem) = &self.ca {
+                    http = http.tls_certs_only([reqwest::Certificate::from_pem(pem).unwrap()]);
+                }
+                let http = http.build().unwrap();
                 let url = format!("{}/_sim/faults", self.api);
                 http.post(&url)
                     .json(&serde_json::json!({"clear": true}))

@@ -84,6 +84,9 @@ pub struct ClientConfig {
     pub route_ttl: Duration,
     /// Delay before the single §6.5 re-send of a post with an unknown outcome.
     pub resend_delay: Duration,
+    /// Trusted root certificates (PEM) replacing the system's, e.g. a TLS simulator's or a
+    /// company proxy's CA. Empty = the platform's roots.
+    pub root_certs_pem: Vec<Vec<u8>>,
 }
 
 impl Default for ClientConfig {
@@ -97,6 +100,7 @@ impl Default for ClientConfig {
             processing_deadline: Duration::from_secs(600),
             route_ttl: Duration::from_secs(7 * 24 * 3600),
             resend_delay: Duration::from_secs(1),
+            root_certs_pem: Vec::new(),
         }
     }
 }
@@ -411,10 +415,21 @@ impl XClient {
                 )));
             }
         }
-        let http = reqwest::Client::builder()
+        let mut roots = Vec::new();
+        for pem in &config.root_certs_pem {
+            roots.push(
+                reqwest::Certificate::from_pem(pem)
+                    .map_err(|e| ClientError::Config(format!("not a PEM certificate: {e}")))?,
+            );
+        }
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .read_timeout(config.read_timeout)
-            .user_agent(concat!("postbridge/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("postbridge/", env!("CARGO_PKG_VERSION")));
+        if !roots.is_empty() {
+            builder = builder.tls_certs_only(roots);
+        }
+        let http = builder
             .build()
             .map_err(|e| ClientError::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(XClient {

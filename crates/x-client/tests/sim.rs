@@ -29,6 +29,7 @@ fn fast_config() -> ClientConfig {
         processing_deadline: Duration::from_secs(30),
         route_ttl: Duration::from_secs(3600),
         resend_delay: Duration::from_millis(20),
+        root_certs_pem: Vec::new(),
     }
 }
 
