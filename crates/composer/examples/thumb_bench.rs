@@ -1,7 +1,8 @@
 //! Thumbnail benchmark: a 24-megapixel (6000×4000) photo-like JPEG → a 400 px preview.
 //!
 //! `cargo run --release -p composer --example thumb_bench [-- path/to/photo.jpg]`
-//! Without a path it generates the JPEG (gradients, edges and noise, quality 90, 4:2:0), then
+//! Without a path it generates two JPEGs (gradients, edges and grain of ±16 or ±2 levels —
+//! about 9 MB and 4 MB — quality 90, 4:2:0), then
 //! times [`composer::thumbnail`] (DCT-domain downscale) against a full decode + resize with
 //! the `image` crate, and prints milliseconds.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -9,14 +10,14 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-fn generate(path: &std::path::Path) {
+fn generate(path: &std::path::Path, noise_bits: u32) {
     let (w, h) = (6000u32, 4000u32);
     let mut seed = 0x2545_F491_4F6C_DD1Du64;
     let img = image::RgbImage::from_fn(w, h, |x, y| {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let noise = (seed & 0x1f) as i32 - 16;
+        let noise = (seed & ((1 << noise_bits) - 1)) as i32 - (1 << (noise_bits - 1));
         let r = (x * 255 / w) as i32 + noise;
         let g = (y * 255 / h) as i32 + noise;
         let b = if ((x / 150) + (y / 150)) % 2 == 0 {
@@ -46,17 +47,27 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let path = match std::env::args().nth(1) {
-        Some(p) => PathBuf::from(p),
-        None => {
-            let p = std::env::temp_dir().join("composer-thumb-bench-6000x4000.jpg");
-            if !p.exists() {
-                generate(&p);
-            }
-            p
-        }
+    let paths = match std::env::args().nth(1) {
+        Some(p) => vec![PathBuf::from(p)],
+        None => [("grainy", 5), ("smooth", 2)]
+            .into_iter()
+            .map(|(name, bits)| {
+                let p =
+                    std::env::temp_dir().join(format!("composer-thumb-bench-6000x4000-{name}.jpg"));
+                if !p.exists() {
+                    generate(&p, bits);
+                }
+                p
+            })
+            .collect(),
     };
-    let size = std::fs::metadata(&path).unwrap().len();
+    for path in paths {
+        bench(&path);
+    }
+}
+
+fn bench(path: &std::path::Path) {
+    let size = std::fs::metadata(path).unwrap().len();
     let runs = 15;
     let mut ours = Vec::new();
     let mut cpu = Vec::new();
@@ -64,7 +75,7 @@ fn main() {
     for _ in 0..runs {
         let c = cpu_ms();
         let t = Instant::now();
-        let th = composer::thumbnail(&path, 400).unwrap();
+        let th = composer::thumbnail(path, 400).unwrap();
         ours.push(t.elapsed().as_secs_f64() * 1000.0);
         if let (Some(a), Some(b)) = (c, cpu_ms()) {
             cpu.push(b - a);
@@ -74,7 +85,7 @@ fn main() {
     let mut full = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        let img = image::open(&path).unwrap();
+        let img = image::open(path).unwrap();
         let _ = img.thumbnail(400, 400);
         full.push(t.elapsed().as_secs_f64() * 1000.0);
     }

@@ -9,21 +9,25 @@
 
 use image::{DynamicImage, GrayImage, RgbImage};
 
-/// A Huffman table: 9-bit lookahead plus the canonical slow path for longer codes.
+/// A Huffman table: 10-bit lookahead plus the canonical slow path for longer codes.
 struct Huffman {
-    /// `(symbol, length)` for codes up to 9 bits; length 0 = longer code.
-    fast: Vec<(u8, u8)>,
+    /// `(symbol, length)` for codes up to 10 bits; length 0 = longer code.
+    fast: Box<[(u8, u8); 1 << LOOKAHEAD]>,
+    /// For AC use: `(bits to drop = code length + value bits, zig-zag advance)`; advance 0 is
+    /// end-of-block; bits 0 = longer code (slow path).
+    ac_fast: Box<[(u8, u8); 1 << LOOKAHEAD]>,
     maxcode: [i32; 18],
     valptr: [i32; 17],
     mincode: [i32; 17],
     values: Vec<u8>,
 }
 
-const LOOKAHEAD: u32 = 9;
+const LOOKAHEAD: u32 = 10;
 
 impl Huffman {
     fn new(counts: &[u8; 16], values: Vec<u8>) -> Option<Huffman> {
-        let mut fast = vec![(0u8, 0u8); 1 << LOOKAHEAD];
+        let mut fast = Box::new([(0u8, 0u8); 1 << LOOKAHEAD]);
+        let mut ac_fast = Box::new([(0u8, 0u8); 1 << LOOKAHEAD]);
         let mut maxcode = [-1i32; 18];
         let mut valptr = [0i32; 17];
         let mut mincode = [0i32; 17];
@@ -41,6 +45,15 @@ impl Huffman {
                     for e in fast.get_mut(base..base + (1 << shift))? {
                         *e = (sym, len as u8);
                     }
+                    let (r, s) = (sym >> 4, sym & 15);
+                    let adv = match (r, s) {
+                        (15, 0) => 16,
+                        (_, 0) => 0,
+                        _ => r + 1,
+                    };
+                    for e in ac_fast.get_mut(base..base + (1 << shift))? {
+                        *e = (len as u8 + s, adv);
+                    }
                 }
                 code += 1;
                 k += 1;
@@ -56,6 +69,7 @@ impl Huffman {
         maxcode[17] = i32::MAX;
         Some(Huffman {
             fast,
+            ac_fast,
             maxcode,
             valptr,
             mincode,
@@ -84,8 +98,27 @@ impl<'a> Bits<'a> {
         }
     }
 
+    /// Fills the buffer to more than 56 bits (zeros after a marker or the end).
     #[inline]
     fn refill(&mut self) {
+        // Fast path: eight bytes with no 0xFF among them (no stuffing, no marker).
+        if !self.marker {
+            if let Some(chunk) = self.data.get(self.pos..self.pos + 8) {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(chunk);
+                let word = u64::from_be_bytes(b);
+                let inv = !word;
+                let has_ff =
+                    inv.wrapping_sub(0x0101_0101_0101_0101) & !inv & 0x8080_8080_8080_8080 != 0;
+                if !has_ff {
+                    let n = (64 - self.count) / 8; // whole bytes that fit (≥ 1: count ≤ 56)
+                    self.buf |= (word >> (64 - 8 * n)) << (64 - self.count - 8 * n);
+                    self.count += 8 * n;
+                    self.pos += n as usize;
+                    return;
+                }
+            }
+        }
         while self.count <= 56 {
             let mut byte = 0u8;
             if !self.marker {
@@ -136,24 +169,66 @@ impl<'a> Bits<'a> {
         v
     }
 
+    /// The next symbol and its code length, without consuming it. Needs ≥ 16 bits buffered.
     #[inline]
-    fn decode(&mut self, h: &Huffman) -> Option<u8> {
-        let look = self.peek(LOOKAHEAD) as usize;
-        let (sym, len) = h.fast[look];
+    fn look(&self, h: &Huffman) -> Option<(u8, u32)> {
+        let (sym, len) = h.fast[(self.buf >> (64 - LOOKAHEAD)) as usize];
         if len > 0 {
-            self.skip(u32::from(len));
-            return Some(sym);
+            return Some((sym, u32::from(len)));
         }
-        let word = self.peek(16) as i32;
+        let word = (self.buf >> 48) as i32;
         for len in (LOOKAHEAD as usize + 1)..=16 {
             let code = word >> (16 - len);
             if code <= h.maxcode[len] {
-                self.skip(len as u32);
                 let idx = h.valptr[len] + code - h.mincode[len];
-                return h.values.get(usize::try_from(idx).ok()?).copied();
+                return Some((*h.values.get(usize::try_from(idx).ok()?)?, len as u32));
             }
         }
         None
+    }
+
+    #[inline]
+    fn decode(&mut self, h: &Huffman) -> Option<u8> {
+        if self.count < 16 {
+            self.refill();
+        }
+        let (sym, len) = self.look(h)?;
+        self.skip(len);
+        Some(sym)
+    }
+
+    /// Walks one block's AC codes (values skipped, not decoded).
+    #[inline]
+    fn skip_ac(&mut self, h: &Huffman) -> Option<()> {
+        let mut k = 1u32;
+        loop {
+            if self.count < 32 {
+                self.refill();
+            }
+            let (drop, adv) = h.ac_fast[(self.buf >> (64 - LOOKAHEAD)) as usize];
+            let (drop, adv) = if drop > 0 {
+                (u32::from(drop), u32::from(adv))
+            } else {
+                let (rs, len) = self.look(h)?;
+                let (r, s) = (u32::from(rs >> 4), u32::from(rs & 15));
+                let adv = match (r, s) {
+                    (15, 0) => 16,
+                    (_, 0) => 0,
+                    _ => r + 1,
+                };
+                (len + s, adv)
+            };
+            // drop ≤ 16 + 15: within the ≥ 32 buffered bits.
+            self.buf <<= drop;
+            self.count -= drop;
+            if adv == 0 {
+                return Some(());
+            }
+            k += adv;
+            if k >= 64 {
+                return Some(());
+            }
+        }
     }
 
     /// Drops buffered bits and skips the next RSTn marker.
@@ -362,20 +437,7 @@ pub(crate) fn decode_eighth(
                             return None;
                         }
                         preds[ci] += extend(bits.get(s), s);
-                        let mut k = 1;
-                        while k < 64 {
-                            let rs = bits.decode(ac)?;
-                            let (r, s) = (usize::from(rs >> 4), u32::from(rs & 15));
-                            if s == 0 {
-                                if r != 15 {
-                                    break;
-                                }
-                                k += 16;
-                                continue;
-                            }
-                            bits.skip(s);
-                            k += r + 1;
-                        }
+                        bits.skip_ac(ac)?;
                         let mean = (preds[ci] * q + 4).div_euclid(8) + 128;
                         let idx = (my * c.v + by) * stride + mx * c.h + bx;
                         planes[ci][idx] = mean.clamp(0, 255) as u8;
