@@ -546,4 +546,67 @@ mod tests {
         }
         let _ = decode_eighth(&bad, 1);
     }
+
+    /// A hand-made grayscale JPEG with restart markers every `ri` blocks; every block's DC
+    /// difference is +1, so block j of an interval has mean 128 + j + 1 (DC quant 8).
+    fn restart_jpeg(w: u16, h: u16, ri: u16) -> Vec<u8> {
+        let mut out = vec![0xFF, 0xD8, 0xFF, 0xDB, 0x00, 0x43, 0x00];
+        out.push(8);
+        out.extend_from_slice(&[1u8; 63]);
+        out.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x0B, 0x08]);
+        out.extend_from_slice(&h.to_be_bytes());
+        out.extend_from_slice(&w.to_be_bytes());
+        out.extend_from_slice(&[0x01, 0x01, 0x11, 0x00]);
+        // DC: "0" → category 0, "10" → category 1. AC: "0" → EOB.
+        out.extend_from_slice(&[0xFF, 0xC4, 0x00, 0x15, 0x00, 1, 1]);
+        out.extend_from_slice(&[0u8; 14]);
+        out.extend_from_slice(&[0, 1]);
+        out.extend_from_slice(&[0xFF, 0xC4, 0x00, 0x14, 0x10, 1]);
+        out.extend_from_slice(&[0u8; 15]);
+        out.push(0);
+        out.extend_from_slice(&[0xFF, 0xDD, 0x00, 0x04]);
+        out.extend_from_slice(&ri.to_be_bytes());
+        out.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00]);
+        let blocks = usize::from(w.div_ceil(8)) * usize::from(h.div_ceil(8));
+        let (mut acc, mut n) = (0u32, 0u32);
+        let flush = |out: &mut Vec<u8>, acc: &mut u32, n: &mut u32, pad: bool| {
+            if pad && !(*n).is_multiple_of(8) {
+                let k = 8 - *n % 8;
+                *acc = (*acc << k) | ((1 << k) - 1);
+                *n += k;
+            }
+            while *n >= 8 {
+                let b = (*acc >> (*n - 8)) as u8;
+                out.push(b);
+                if b == 0xFF {
+                    out.push(0);
+                }
+                *n -= 8;
+            }
+        };
+        let mut rst = 0u8;
+        for b in 0..blocks {
+            if b > 0 && b % usize::from(ri) == 0 {
+                flush(&mut out, &mut acc, &mut n, true);
+                out.extend_from_slice(&[0xFF, 0xD0 + rst]);
+                rst = (rst + 1) % 8;
+            }
+            acc = (acc << 4) | 0b1010; // "10" category 1, "1" = +1, "0" EOB
+            n += 4;
+            flush(&mut out, &mut acc, &mut n, false);
+        }
+        flush(&mut out, &mut acc, &mut n, true);
+        out.extend_from_slice(&[0xFF, 0xD9]);
+        out
+    }
+
+    #[test]
+    fn restart_intervals_reset_the_prediction() {
+        let data = restart_jpeg(160, 80, 7);
+        let (img, _) = decode_eighth(&data, 1).unwrap();
+        assert_eq!((img.width(), img.height()), (20, 10));
+        let expected: Vec<u8> = (0..200).map(|b| 128 + (b % 7) as u8 + 1).collect();
+        assert_eq!(img.as_bytes(), expected.as_slice());
+        assert_eq!(reference(&data), expected);
+    }
 }
