@@ -4,7 +4,7 @@
 //! - The draft is read from the [`Store`]; parts already posted are skipped, so a "Resume"
 //!   continues from the first unposted part. Only one publish of a draft runs at a time in a
 //!   process (a second gets a `local-error` diagnosis).
-//! - Blocking [`crate::validate`] problems of the unposted parts stop it before anything is
+//! - Blocking [`crate::validate()`] problems of the unposted parts stop it before anything is
 //!   sent.
 //! - Per part: each attachment without a fresh media id is uploaded (alt text set through the
 //!   upload) and its media id is stored at once, so a retry within [`MEDIA_REUSE`] reuses it;
