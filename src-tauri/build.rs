@@ -25,6 +25,20 @@ const COMMANDS: &[&str] = &[
     "sandbox_status",
     "sandbox_set_scenario",
     "sandbox_regenerate",
+    "draft_get",
+    "draft_set_text",
+    "draft_focus_part",
+    "draft_add_part",
+    "draft_remove_part",
+    "draft_pick_files",
+    "draft_remove_media",
+    "draft_move_media",
+    "draft_set_alt",
+    "draft_set_options",
+    "draft_post",
+    "draft_cancel",
+    "history_list",
+    "open_link",
 ];
 
 #[cfg(feature = "gui")]

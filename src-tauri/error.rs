@@ -41,6 +41,12 @@ pub enum AppError {
         /// What is wrong.
         message: String,
     },
+    /// The composer refused a file or could not read or save the draft.
+    #[error("{message}")]
+    Composer {
+        /// What went wrong, naming the limit when a file was refused.
+        message: String,
+    },
     /// The built-in sandbox could not do what was asked.
     #[error("{message}")]
     Sandbox {
@@ -81,6 +87,14 @@ impl From<accounts::AccountsError> for AppError {
             other => Self::Account {
                 message: other.to_string(),
             },
+        }
+    }
+}
+
+impl From<composer::ComposerError> for AppError {
+    fn from(err: composer::ComposerError) -> Self {
+        Self::Composer {
+            message: err.to_string(),
         }
     }
 }
@@ -137,6 +151,12 @@ mod tests {
                     message: "m".into(),
                 },
                 json!({"kind": "invalid-input", "message": "m"}),
+            ),
+            (
+                AppError::Composer {
+                    message: "m".into(),
+                },
+                json!({"kind": "composer", "message": "m"}),
             ),
             (
                 AppError::Sandbox {

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use tauri_specta::{collect_commands, Builder};
+use tauri_specta::{collect_commands, collect_events, Builder};
 
 use crate::{commands, error::AppError};
 
@@ -34,6 +34,24 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::sandbox::sandbox_status,
             commands::sandbox::sandbox_set_scenario,
             commands::sandbox::sandbox_regenerate,
+            commands::composer::draft_get,
+            commands::composer::draft_set_text,
+            commands::composer::draft_focus_part,
+            commands::composer::draft_add_part,
+            commands::composer::draft_remove_part,
+            commands::composer::draft_pick_files,
+            commands::composer::draft_remove_media,
+            commands::composer::draft_move_media,
+            commands::composer::draft_set_alt,
+            commands::composer::draft_set_options,
+            commands::composer::draft_post,
+            commands::composer::draft_cancel,
+            commands::composer::history_list,
+            commands::composer::open_link,
+        ])
+        .events(collect_events![
+            crate::events::DraftChanged,
+            crate::events::AttachRefused
         ])
         .typ::<AppError>()
         .disable_serde_phases()

@@ -14,11 +14,19 @@ mod browser;
 #[cfg(feature = "gui")]
 pub mod commands;
 #[cfg(feature = "gui")]
+pub mod composer;
+#[cfg(feature = "gui")]
 pub mod error;
+#[cfg(feature = "gui")]
+pub mod events;
 #[cfg(feature = "gui")]
 pub mod ipc;
 #[cfg(feature = "gui")]
+mod picker;
+#[cfg(feature = "gui")]
 pub mod sandbox;
+#[cfg(feature = "gui")]
+pub mod session;
 #[cfg(feature = "gui")]
 mod shell;
 #[cfg(feature = "gui")]

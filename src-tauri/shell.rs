@@ -1,10 +1,17 @@
-//! Builds and runs the Tauri application: managed state, the command handler, the window.
+//! Builds and runs the Tauri application: plugins, managed state, the command handler, the
+//! window and its native drag-and-drop.
 //!
 //! Contract: no logic lives here; it wires [`crate::state::AppState`] and the command list from
-//! [`crate::ipc::builder`] into Tauri, and returns the exit code when the last window closes.
+//! [`crate::ipc::builder`] into Tauri, routes files dropped on the window to the composer
+//! (`DraftChanged` / `AttachRefused` events), and returns the exit code when the app exits.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use tauri::{DragDropEvent, Manager, WindowEvent};
+use tauri_specta::Event;
+
+use crate::events::{AttachRefused, DraftChanged};
 use crate::{ipc, state::AppState};
 
 /// Opens the main window and runs the event loop until the app exits.
@@ -18,6 +25,11 @@ pub(crate) fn run() -> ExitCode {
             builder.mount_events(app);
             Ok(())
         })
+        .on_window_event(|window, event| {
+            if let WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) = event {
+                on_drop(window.app_handle().clone(), paths.clone());
+            }
+        })
         .build(tauri::generate_context!());
     match app {
         Ok(app) => {
@@ -29,4 +41,26 @@ pub(crate) fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Files dropped on the window go to the active part of the draft.
+fn on_drop(app: tauri::AppHandle, paths: Vec<std::path::PathBuf>) {
+    let composer = Arc::clone(&app.state::<AppState>().composer);
+    tauri::async_runtime::spawn_blocking(move || {
+        let part = composer.active_part();
+        let result = composer.attach(part, &paths);
+        let view = composer
+            .store()
+            .and_then(|s| Ok(s.draft()?))
+            .map(|d| composer.view(&d));
+        if let Err(err) = result {
+            let _ = AttachRefused {
+                message: err.to_string(),
+            }
+            .emit(&app);
+        }
+        if let Ok(view) = view {
+            let _ = DraftChanged(view).emit(&app);
+        }
+    });
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use accounts::Accounts;
 use keychain::{OsKeychain, SecretStore};
 
-use crate::{sandbox::Sandbox, wizard::WizardSession};
+use crate::{composer::Composer, sandbox::Sandbox, wizard::WizardSession};
 
 /// The app's managed state (`State<'_, AppState>` in commands).
 pub struct AppState {
@@ -21,6 +21,8 @@ pub struct AppState {
     pub wizard: WizardSession,
     /// The in-process simulator behind sandbox mode.
     pub sandbox: Sandbox,
+    /// The composer: draft store, active part, thumbnails, the running post.
+    pub composer: Arc<Composer>,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             secrets,
             wizard: WizardSession::default(),
             sandbox: Sandbox::default(),
+            composer: Arc::new(Composer::default()),
         }
     }
 }

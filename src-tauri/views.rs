@@ -186,3 +186,255 @@ pub struct SandboxView {
     /// The scenario switches.
     pub scenarios: crate::sandbox::Scenarios,
 }
+
+/// The draft as the composer shows it (thumbnails included; no file paths).
+#[derive(Debug, Clone, Serialize, Type, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftView {
+    /// Stable id of the draft.
+    pub id: String,
+    /// The account it will be posted with.
+    pub account: Option<String>,
+    /// One part, or several for a thread.
+    pub parts: Vec<PartView>,
+    /// The post this replies to.
+    pub reply_to: Option<String>,
+    /// Who may reply.
+    pub reply_settings: Option<String>,
+    /// A poll (not with media).
+    pub poll: Option<PollView>,
+    /// What must change before posting.
+    pub problems: Vec<ProblemView>,
+}
+
+/// One part of a draft.
+#[derive(Debug, Clone, Serialize, Type, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PartView {
+    /// The text.
+    pub text: String,
+    /// Set once the part is posted (a thread resumes after it).
+    pub posted_id: Option<String>,
+    /// Attached media, in order.
+    pub media: Vec<AttachmentView>,
+}
+
+/// An attached file.
+#[derive(Debug, Clone, Serialize, Type, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentView {
+    /// The file's name (not its path).
+    pub name: String,
+    /// `image`, `gif` or `video`.
+    pub kind: String,
+    /// Sniffed MIME type.
+    pub mime: String,
+    /// Bytes (media files are at most 512 MB).
+    pub size: u32,
+    /// Pixels, when known.
+    pub width: Option<u32>,
+    /// Pixels, when known.
+    pub height: Option<u32>,
+    /// Alt text.
+    pub alt: Option<String>,
+    /// A small `data:` image, when one could be made.
+    pub thumb: Option<String>,
+    /// Already uploaded (will not be sent again).
+    pub uploaded: bool,
+}
+
+/// A poll.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PollView {
+    /// 2–4 options of 1–25 characters.
+    pub options: Vec<String>,
+    /// 5–10080 minutes.
+    pub duration_minutes: u32,
+}
+
+/// A problem to fix before posting.
+#[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProblemView {
+    /// The part it concerns.
+    pub part: u32,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Progress of a post, streamed over a channel.
+#[derive(Debug, Clone, Serialize, Type, PartialEq)]
+#[serde(tag = "stage", rename_all = "camelCase")]
+pub enum ProgressView {
+    /// Bytes of a file sent.
+    #[serde(rename_all = "camelCase")]
+    Uploading {
+        /// Part.
+        part: u32,
+        /// The file's name.
+        file: String,
+        /// Bytes sent.
+        bytes_sent: u32,
+        /// Bytes in all.
+        total: u32,
+    },
+    /// X is processing a file.
+    #[serde(rename_all = "camelCase")]
+    Processing {
+        /// Part.
+        part: u32,
+        /// The file's name.
+        file: String,
+        /// 0–100, when X says.
+        percent: Option<u32>,
+    },
+    /// The post request is on its way.
+    Posting {
+        /// Part.
+        part: u32,
+    },
+    /// A part is posted.
+    Posted {
+        /// Part.
+        part: u32,
+        /// Its id (absent when X confirmed the post without one).
+        id: Option<String>,
+    },
+}
+
+/// The rate-limit state after a post.
+#[derive(Debug, Clone, Serialize, Type, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RateLimitView {
+    /// Requests left in the window.
+    pub remaining: Option<u32>,
+    /// Requests allowed in the window.
+    pub limit: Option<u32>,
+    /// When the window resets (Unix seconds).
+    pub reset_at: Option<u32>,
+}
+
+/// How a post ended.
+#[derive(Debug, Clone, Serialize, Type, PartialEq)]
+#[serde(tag = "outcome", rename_all = "camelCase")]
+pub enum PostOutcome {
+    /// Every part is posted.
+    #[serde(rename_all = "camelCase")]
+    Posted {
+        /// The posts' ids, in order.
+        ids: Vec<String>,
+        /// Links to open them on X.
+        links: Vec<String>,
+        /// Rate-limit state.
+        rate_limit: Option<RateLimitView>,
+        /// The new (empty) draft.
+        draft: DraftView,
+    },
+    /// Part `part` failed; the parts before it keep their ids.
+    #[serde(rename_all = "camelCase")]
+    Failed {
+        /// The failed part.
+        part: u32,
+        /// Ids of the parts already posted.
+        posted: Vec<String>,
+        /// Why, and how to fix it.
+        diagnosis: DiagnosisView,
+        /// The draft, as it is now.
+        draft: DraftView,
+    },
+    /// The person cancelled.
+    Cancelled {
+        /// The draft, as it is now.
+        draft: DraftView,
+    },
+}
+
+/// One line of history.
+#[derive(Debug, Clone, Serialize, Type, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryView {
+    /// Unix seconds.
+    pub at: u32,
+    /// Account name.
+    pub account: String,
+    /// The beginning of the text.
+    pub excerpt: String,
+    /// Number of media.
+    pub media_count: u32,
+    /// The post's id, when posted.
+    pub post_id: Option<String>,
+    /// Its link, when posted.
+    pub link: Option<String>,
+    /// The failure, when it failed.
+    pub diagnosis: Option<DiagnosisView>,
+}
+
+impl From<composer::PublishEvent> for ProgressView {
+    fn from(e: composer::PublishEvent) -> Self {
+        use composer::PublishEvent as E;
+        match e {
+            E::Uploading {
+                part,
+                file,
+                bytes_sent,
+                total,
+            } => Self::Uploading {
+                part: part as u32,
+                file: file_name(&file),
+                bytes_sent: u32::try_from(bytes_sent).unwrap_or(u32::MAX),
+                total: u32::try_from(total).unwrap_or(u32::MAX),
+            },
+            E::Processing {
+                part,
+                file,
+                percent,
+            } => Self::Processing {
+                part: part as u32,
+                file: file_name(&file),
+                percent: percent.map(u32::from),
+            },
+            E::Posting { part } => Self::Posting { part: part as u32 },
+            E::Posted { part, id } => Self::Posted {
+                part: part as u32,
+                id,
+            },
+        }
+    }
+}
+
+/// The last component of a path (the page sees names, not paths).
+fn file_name(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+impl From<composer::HistoryEntry> for HistoryView {
+    fn from(e: composer::HistoryEntry) -> Self {
+        Self {
+            at: u32::try_from(e.at).unwrap_or(u32::MAX),
+            account: e.account,
+            excerpt: e.excerpt,
+            media_count: e.media_count as u32,
+            post_id: e.post_id,
+            link: e.link,
+            diagnosis: e.diagnosis.map(DiagnosisView::from),
+        }
+    }
+}
+
+impl From<x_client::RateLimit> for RateLimitView {
+    fn from(r: x_client::RateLimit) -> Self {
+        let w = r.window.or(r.user_24h).or(r.app_24h);
+        Self {
+            remaining: w.as_ref().and_then(|w| w.remaining).map(|v| v as u32),
+            limit: w.as_ref().and_then(|w| w.limit).map(|v| v as u32),
+            reset_at: w
+                .as_ref()
+                .and_then(|w| w.reset)
+                .map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
+        }
+    }
+}

@@ -4,5 +4,6 @@
 
 pub mod accounts;
 pub mod app_info;
+pub mod composer;
 pub mod sandbox;
 pub mod wizard;

@@ -1,7 +1,7 @@
 //! The end-to-end rig: the real Postbridge window, driven over WebDriver.
 //!
 //! Contract:
-//! - [`App::launch`] starts `tauri-driver` (which starts WebKitWebDriver, which starts the real
+//! - [`App::start`] starts `tauri-driver` (which starts WebKitWebDriver, which starts the real
 //!   `postbridge` binary) on free loopback ports, with the environment the journey gives (for
 //!   example the simulator's URLs) plus a private config/data directory, and opens a session.
 //! - Journeys run through [`journey`]: on failure it saves a screenshot and keeps the app's log
@@ -38,7 +38,7 @@ macro_rules! check {
 
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Where a journey's screenshots and logs go: `target/tmp/e2e/<name>/`.
+/// Where a journey's screenshots and logs go: `target/tmp/e2e/<name>/` (emptied first).
 pub fn artifacts_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("e2e")
@@ -54,8 +54,28 @@ where
     F: FnOnce(App) -> Fut,
     Fut: Future<Output = (App, Outcome)>,
 {
+    journey_prepared(name, env, |_| {}, body).await
+}
+
+/// Like [`journey`], with `prepare` run on the app's fresh home directory before launch (to
+/// seed an account, say).
+pub async fn journey_prepared<P, F, Fut>(
+    name: &str,
+    env: Vec<(String, String)>,
+    prepare: P,
+    body: F,
+) where
+    P: FnOnce(&Path),
+    F: FnOnce(App) -> Fut,
+    Fut: Future<Output = (App, Outcome)>,
+{
     let _serial = ONE_AT_A_TIME.lock().await;
-    let app = App::launch(name, env).await;
+    let artifacts = artifacts_dir(name);
+    let home = artifacts.join("home");
+    std::fs::create_dir_all(home.join("config")).unwrap();
+    std::fs::create_dir_all(home.join("data")).unwrap();
+    prepare(&home);
+    let app = App::start(name, artifacts, env).await;
     let (app, outcome) = body(app).await;
     if let Err(msg) = outcome {
         let shot = app.screenshot("failure").await;
@@ -83,17 +103,21 @@ pub struct App {
     pub log_path: PathBuf,
     /// The app's private home for config and data (`XDG_CONFIG_HOME`, `XDG_DATA_HOME`).
     pub home: PathBuf,
+    name: String,
+    env: Vec<(String, String)>,
 }
 
 impl App {
-    /// Starts tauri-driver and the app with `env` added to the environment.
-    pub async fn launch(name: &str, env: Vec<(String, String)>) -> App {
-        let artifacts = artifacts_dir(name);
+    /// Starts tauri-driver and the app (home and artifacts under `artifacts`) with `env`
+    /// added to the environment. The log is appended to, so a restarted app keeps one log.
+    pub async fn start(name: &str, artifacts: PathBuf, env: Vec<(String, String)>) -> App {
         let home = artifacts.join("home");
-        std::fs::create_dir_all(home.join("config")).unwrap();
-        std::fs::create_dir_all(home.join("data")).unwrap();
         let log_path = artifacts.join("app.log");
-        let log = std::fs::File::create(&log_path).unwrap();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .unwrap();
         let port = free_port();
         let native_port = free_port();
         let mut cmd = Command::new("tauri-driver");
@@ -112,6 +136,7 @@ impl App {
         for (k, v) in &env {
             cmd.env(k, v);
         }
+        let env = env.clone();
         let driver = cmd.spawn().unwrap_or_else(|e| {
             panic!("cannot start tauri-driver ({e}); install it with `cargo install tauri-driver --locked --version '^2.1'`")
         });
@@ -121,6 +146,8 @@ impl App {
             artifacts,
             log_path,
             home,
+            name: name.to_owned(),
+            env,
         };
         if !wait_for_port(port, Duration::from_secs(20)) {
             app.stop().await;
@@ -195,11 +222,19 @@ impl App {
         }
     }
 
-    /// Clicks the element matching `css`.
+    /// Clicks the element matching `css`, after scrolling it to the middle of the window (a
+    /// native click at the very edge of the window can miss it).
     pub async fn click(&self, css: &str) -> Result<(), String> {
-        self.find(css)
-            .await?
-            .click()
+        let el = self.find(css).await?;
+        let arg = serde_json::to_value(&el).map_err(|e| e.to_string())?;
+        self.client()
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center', inline: 'center'});",
+                vec![arg],
+            )
+            .await
+            .map_err(|e| format!("cannot scroll to `{css}`: {e}"))?;
+        el.click()
             .await
             .map_err(|e| format!("cannot click `{css}`: {e}"))
     }
@@ -236,6 +271,60 @@ impl App {
             terminate(child);
         }
     }
+}
+
+impl App {
+    /// Kills the app process with SIGKILL (a crash), then starts it again on the same home.
+    pub async fn crash_and_restart(mut self) -> App {
+        let bin = env!("CARGO_BIN_EXE_postbridge");
+        let _ = Command::new("pkill").args(["-KILL", "-f", bin]).status();
+        if let Some(client) = self.client.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
+        }
+        if let Some(child) = self.driver.take() {
+            terminate(child);
+        }
+        let (name, artifacts, env) = (self.name.clone(), self.artifacts.clone(), self.env.clone());
+        App::start(&name, artifacts, env).await
+    }
+
+    /// The window's X11 id (for xdotool).
+    pub fn window_id(&self) -> Option<String> {
+        let out = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", "^Postbridge$"])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .map(str::to_owned)
+    }
+}
+
+/// Seeds an account (profile file + keychain entry) into an app home before launch.
+pub fn seed_account(
+    home: &Path,
+    service: &str,
+    name: &str,
+    creds: &x_sim::DemoCredentials,
+    sim: &x_sim::SimHandle,
+) {
+    let secrets = std::sync::Arc::new(keychain::OsKeychain::new(service));
+    let accounts = accounts::Accounts::new(home.join("config").join("postbridge"), secrets);
+    let mut profile = accounts::Profile::new(name);
+    profile.username = Some(creds.username.clone());
+    profile.user_id = Some(creds.user_id.clone());
+    profile.api_base = Some(sim.api_base());
+    profile.upload_base = Some(sim.upload_base());
+    let credentials = x_client::Credentials {
+        consumer_key: creds.consumer_key.clone(),
+        consumer_secret: creds.consumer_secret.clone(),
+        access_token: creds.access_token.clone(),
+        access_secret: creds.access_token_secret.clone(),
+    };
+    accounts
+        .save(profile, &credentials)
+        .expect("seed the account");
 }
 
 impl Drop for App {

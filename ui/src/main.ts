@@ -5,6 +5,7 @@ import { h } from "./lib/dom";
 import { renderAccounts } from "./screens/accounts";
 import { renderSandboxBanner } from "./screens/banner";
 import { errorText, renderFirstRun } from "./screens/first-run";
+import { renderComposer } from "./screens/composer";
 import { renderHome } from "./screens/home";
 import { renderWizard, type Mode, type Step } from "./screens/wizard";
 
@@ -88,7 +89,12 @@ function render(): void {
     const welcome = renderFirstRun(document, { ok: state.info });
     screen = h("div", {}, welcome, wizard({ kind: "new" }, "start", false, (step) => { welcome.hidden = step !== "start"; }));
   } else {
-    screen = renderHome(active, (step) => fixAccount(active, step), () => void refresh().then(renderChrome));
+    screen = h(
+      "div",
+      {},
+      renderHome(active, (step) => fixAccount(active, step), () => void refresh().then(renderChrome)),
+      renderComposer({ onFix: (step) => fixAccount(active, step) }),
+    );
   }
   const main = h("main", { id: "view" }, screen);
   const error = state.error ? h("p", { className: "status error", role: "alert" }, state.error) : null;

@@ -4,9 +4,14 @@
 // Every response is also kept (the last 100) in `window.__postbridgeIpcLog`, so the
 // end-to-end secret-leak test can prove no response ever carried a secret.
 import { commands as raw } from "./bindings";
+export { events } from "./bindings";
 export type {
   AccountStatus,
   AccountsView,
+  DraftView,
+  HistoryView,
+  PostOutcome,
+  ProgressView,
   AppError,
   AppInfo,
   DiagnosisView,

@@ -89,6 +89,7 @@ export function errorText(err: AppError): string {
     case "account":
     case "invalid-input":
     case "sandbox":
+    case "composer":
     case "internal":
       return err.message;
   }

@@ -1,0 +1,81 @@
+//! The account in use: its profile and a ready X client (the sandbox's simulator when it is
+//! the sandbox account), and the upload route it remembers.
+//!
+//! Contract: [`active`] reads the default profile and its keychain entry once per call and
+//! builds one `XClient` for it; nothing secret is kept beyond the client.
+
+use accounts::{Profile, RememberedRoute};
+use x_client::{RouteDecision, UploadRoute, XClient};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The account in use.
+pub struct ActiveAccount {
+    /// Its profile.
+    pub profile: Profile,
+    /// A client signed with its keys.
+    pub client: XClient,
+}
+
+/// The account in use, or an error that sends the person to the setup wizard.
+pub async fn active(state: &AppState) -> Result<ActiveAccount, AppError> {
+    let accounts = state.accounts.clone();
+    let (profile, credentials) = tauri::async_runtime::spawn_blocking(move || {
+        let profile = accounts
+            .default_profile()?
+            .ok_or_else(|| AppError::Account {
+                message: "Set up an account first.".into(),
+            })?;
+        let credentials = accounts.credentials(&profile.name)?;
+        Ok::<_, AppError>((profile, credentials))
+    })
+    .await??;
+    let endpoints = if profile.sandbox {
+        let sim = state
+            .sandbox
+            .ensure()
+            .await
+            .map_err(|message| AppError::Sandbox { message })?;
+        crate::sandbox::endpoints(&sim)
+    } else {
+        profile.endpoints()
+    };
+    let client = XClient::new(endpoints, credentials).map_err(|e| AppError::Internal {
+        message: e.to_string(),
+    })?;
+    Ok(ActiveAccount { profile, client })
+}
+
+impl ActiveAccount {
+    /// The remembered upload route, for the client's Auto route.
+    pub fn remembered_route(&self) -> Option<RouteDecision> {
+        let r = self.profile.upload_route.as_ref()?;
+        Some(RouteDecision {
+            route: r.route.parse::<UploadRoute>().ok()?,
+            reason: r.reason.clone(),
+            decided_at: r.decided_at,
+        })
+    }
+
+    /// Remembers the route the last upload decided on, with its reason and time.
+    pub async fn remember_route(
+        &self,
+        state: &AppState,
+        decision: RouteDecision,
+    ) -> Result<(), AppError> {
+        let accounts = state.accounts.clone();
+        let name = self.profile.name.clone();
+        tauri::async_runtime::spawn_blocking(move || {
+            accounts.update(&name, |p| {
+                p.upload_route = Some(RememberedRoute {
+                    route: decision.route.as_str().to_owned(),
+                    reason: decision.reason,
+                    decided_at: decision.decided_at,
+                });
+            })
+        })
+        .await??;
+        Ok(())
+    }
+}

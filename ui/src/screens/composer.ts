@@ -1,0 +1,355 @@
+// The composer: write (live weighted counter), add media by dropping files on the window or
+// with the native picker, reorder, remove, alt text, threads, replies, polls; post with
+// progress per file and overall, cancel, resume a thread; the result's link and rate-limit
+// state, or the diagnosis with a button into the wizard step that fixes it; the history.
+// The draft lives in Rust (SQLite) and is saved on every change; this screen only renders it.
+import { Channel } from "@tauri-apps/api/core";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { commands, events, type DraftView, type HistoryView, type PostOutcome, type ProgressView } from "../ipc";
+import { count } from "../lib/counter";
+import { h } from "../lib/dom";
+import { renderDiagnosis } from "./diagnosis";
+import { errorText } from "./first-run";
+
+export interface ComposerOptions {
+  /** Opens the setup wizard at a step, for the account in use. */
+  onFix: (step: string) => void;
+}
+
+const ALT_LIMIT = 1000;
+
+export function formatReset(resetAt: number | null): string {
+  if (resetAt === null) return "";
+  const d = new Date(resetAt * 1000);
+  return `resets ${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+export function rateLimitText(r: { remaining: number | null; limit: number | null; resetAt: number | null } | null): string {
+  if (r === null || r.remaining === null) return "";
+  const reset = formatReset(r.resetAt);
+  return `${r.remaining} post${r.remaining === 1 ? "" : "s"} left${r.limit !== null ? ` of ${r.limit}` : ""}${reset ? `, ${reset}` : ""}`;
+}
+
+/** Overall progress (0–1) from the latest progress per file. */
+export function overall(files: Map<string, { sent: number; total: number; processing: number | null }>): number {
+  let sent = 0;
+  let total = 0;
+  for (const f of files.values()) {
+    sent += f.processing === null ? f.sent : f.total * (0.5 + f.processing / 200);
+    total += f.total;
+  }
+  return total === 0 ? 0 : Math.min(1, sent / total);
+}
+
+/** The composer on screen (the listeners below are registered once, for the window's life). */
+let current: { changed: (d: DraftView) => void; refused: (message: string) => void; dragging: (on: boolean) => void } | null = null;
+let listening = false;
+
+function listenOnce(): void {
+  if (listening) return;
+  listening = true;
+  void events.draftChanged.listen((e) => current?.changed(e.payload));
+  void events.attachRefused.listen((e) => current?.refused(e.payload.message));
+  void getCurrentWebview().onDragDropEvent((e) => current?.dragging(e.payload.type === "enter" || e.payload.type === "over"));
+}
+
+export function renderComposer(opts: ComposerOptions): HTMLElement {
+  const root = h("section", { id: "composer", "aria-labelledby": "composer-title" });
+  let draft: DraftView | null = null;
+  let posting = false;
+  let outcome: PostOutcome | null = null;
+  let error: string | null = null;
+  let history: HistoryView[] = [];
+  const progress = new Map<string, { label: string; sent: number; total: number; processing: number | null }>();
+  let stage = "";
+  /** Text saves, chained so they reach Rust in typing order. */
+  let saves: Promise<void> = Promise.resolve();
+
+  const load = async (): Promise<void> => {
+    const [d, hist] = await Promise.all([commands.draftGet(), commands.historyList()]);
+    if (d.status === "ok") draft = d.data;
+    else error = errorText(d.error);
+    if (hist.status === "ok") history = hist.data;
+    render();
+  };
+
+  /** Runs a structural edit after every pending text save, then shows the draft Rust returns. */
+  const apply = async (work: () => Promise<{ status: "ok"; data: DraftView } | { status: "error"; error: Parameters<typeof errorText>[0] }>): Promise<void> => {
+    await saves;
+    const r = await work();
+    if (r.status === "ok") {
+      draft = r.data;
+      error = null;
+    } else error = errorText(r.error);
+    render();
+  };
+
+  const post = async (): Promise<void> => {
+    if (posting || draft === null) return;
+    posting = true;
+    outcome = null;
+    error = null;
+    progress.clear();
+    stage = "Starting…";
+    render();
+    // Every keystroke's save reaches Rust, in order, before the post reads the draft.
+    await saves;
+    const channel = new Channel<ProgressView>();
+    channel.onmessage = (p) => {
+      switch (p.stage) {
+        case "uploading": {
+          const key = `${p.part}/${p.file}`;
+          progress.set(key, { label: p.file, sent: p.bytesSent, total: p.total, processing: progress.get(key)?.processing ?? null });
+          stage = `Uploading ${p.file}`;
+          break;
+        }
+        case "processing": {
+          const key = `${p.part}/${p.file}`;
+          const prev = progress.get(key);
+          const pct = p.percent ?? prev?.processing ?? 0;
+          progress.set(key, { label: p.file, sent: prev?.total ?? 0, total: prev?.total ?? 1, processing: pct });
+          stage = `X is processing ${p.file} (${pct}%)`;
+          break;
+        }
+        case "posting":
+          stage = draft && draft.parts.length > 1 ? `Posting part ${p.part + 1} of ${draft.parts.length}` : "Posting";
+          break;
+        case "posted":
+          stage = `Posted part ${p.part + 1}`;
+          break;
+      }
+      renderProgress();
+    };
+    const r = await commands.draftPost(channel);
+    posting = false;
+    if (r.status === "error") error = errorText(r.error);
+    else {
+      outcome = r.data;
+      draft = r.data.draft;
+    }
+    const hist = await commands.historyList();
+    if (hist.status === "ok") history = hist.data;
+    render();
+  };
+
+  const progressBox = h("div", { id: "progress", "aria-live": "polite" });
+  const problemsBox = h("ul", { id: "draft-problems", className: "status error", role: "alert" });
+  const postButton = h("button", { id: "post", className: "primary", title: "Ctrl+Enter", onclick: () => void post() }, "Post");
+
+  /** Shows the draft's problems and enables Post only when there are none. */
+  function updateProblems(): void {
+    const d = draft;
+    if (d === null) return;
+    problemsBox.replaceChildren(...d.problems.map((p) => h("li", {}, `Part ${p.part + 1}: ${p.message}`)));
+    problemsBox.hidden = d.problems.length === 0;
+    const blocked = d.problems.length > 0 || d.parts.some((p) => count(p.text).level === "blocked");
+    postButton.disabled = posting || blocked;
+  }
+  function renderProgress(): void {
+    if (!posting) {
+      progressBox.replaceChildren();
+      return;
+    }
+    const rows = [...progress.values()].map((f) => {
+      const pct = f.processing ?? Math.round((100 * f.sent) / Math.max(1, f.total));
+      const bar = h("progress", { max: "100", value: String(pct), "aria-label": `${f.label}` });
+      return h("div", { className: "file-progress" }, h("span", {}, f.processing === null ? `${f.label}: ${Math.round((100 * f.sent) / Math.max(1, f.total))}% sent` : `${f.label}: processing ${f.processing}%`), bar);
+    });
+    const all = Math.round(overall(progress) * 100);
+    const overallRow = rows.length > 0 ? [h("div", { className: "file-progress" }, h("span", {}, `Overall ${all}%`), h("progress", { id: "overall-progress", max: "100", value: String(all), "aria-label": "Overall progress" }))] : [];
+    progressBox.replaceChildren(
+      h("p", { id: "progress-stage" }, stage),
+      ...rows,
+      ...overallRow,
+      h("button", { id: "cancel-post", onclick: () => void commands.draftCancel() }, "Cancel"),
+    );
+  }
+
+  function mediaItem(part: number, index: number, count_: number, m: DraftView["parts"][number]["media"][number]): HTMLElement {
+    const preview = m.thumb ? h("img", { src: m.thumb, alt: m.alt ?? `Preview of ${m.name}`, className: "thumb" }) : h("div", { className: "thumb video-tile", role: "img", "aria-label": `Video ${m.name}` }, m.kind === "video" ? "▶ video" : m.kind);
+    const alt = h("textarea", { className: "alt", rows: "2", maxlength: String(ALT_LIMIT), "aria-label": `Alt text for ${m.name}`, placeholder: "Describe the image for people who cannot see it" });
+    alt.value = m.alt ?? "";
+    const altCount = h("small", { className: "alt-count" }, `${alt.value.length} / ${ALT_LIMIT}`);
+    alt.addEventListener("input", () => {
+      altCount.textContent = `${alt.value.length} / ${ALT_LIMIT}${alt.value.length > 420 ? " (some languages' apps show 420)" : ""}`;
+    });
+    alt.addEventListener("change", () => void apply(() => commands.draftSetAlt(part, index, alt.value)));
+    return h(
+      "li",
+      { className: "media", "data-index": String(index) },
+      preview,
+      h("span", { className: "media-name" }, `${m.name} · ${m.kind}${m.width ? ` · ${m.width}×${m.height}` : ""}${m.uploaded ? " · uploaded" : ""}`),
+      m.kind !== "video" ? h("label", { className: "alt-label" }, "Alt text", alt, altCount) : null,
+      h(
+        "div",
+        { className: "row media-actions" },
+        h("button", { className: "move-earlier", disabled: index === 0, "aria-label": `Move ${m.name} earlier`, onclick: () => void apply(() => commands.draftMoveMedia(part, index, index - 1)) }, "◀"),
+        h("button", { className: "move-later", disabled: index === count_ - 1, "aria-label": `Move ${m.name} later`, onclick: () => void apply(() => commands.draftMoveMedia(part, index, index + 1)) }, "▶"),
+        h("button", { className: "remove-media danger", "aria-label": `Remove ${m.name}`, onclick: () => void apply(() => commands.draftRemoveMedia(part, index)) }, "Remove"),
+      ),
+    );
+  }
+
+  function partCard(d: DraftView, i: number): HTMLElement {
+    const p = d.parts[i];
+    if (p === undefined) return h("div", {});
+    const text = h("textarea", { id: `part-${i}-text`, className: "post-text", rows: "5", "aria-describedby": `part-${i}-count`, disabled: p.postedId !== null, placeholder: i === 0 ? "What's happening?" : "Add to the thread" });
+    text.value = p.text;
+    const c0 = count(p.text);
+    const counter = h("span", { id: `part-${i}-count`, className: `counter ${c0.level}`, "aria-live": "polite" }, c0.label);
+    text.addEventListener("input", () => {
+      const c = count(text.value);
+      counter.textContent = c.label;
+      counter.className = `counter ${c.level}`;
+      // Saved on every change; the draft's problems come back and update in place (the
+      // textarea is not re-rendered while typing).
+      const value = text.value;
+      saves = saves.then(() =>
+        commands.draftSetText(i, value).then((r) => {
+          if (r.status === "ok" && draft !== null) {
+            draft.parts[i] = { ...p, text: value };
+            draft.problems = r.data;
+            updateProblems();
+          } else if (r.status === "error") {
+            error = errorText(r.error);
+          }
+        }),
+      );
+    });
+    text.addEventListener("focus", () => void commands.draftFocusPart(i));
+    text.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+        ev.preventDefault();
+        void post();
+      }
+    });
+    const label = d.parts.length > 1 ? `Part ${i + 1} of ${d.parts.length}` : "Post";
+    return h(
+      "div",
+      { className: `part ${p.postedId ? "posted" : ""}`, "data-part": String(i) },
+      h("label", { for: `part-${i}-text` }, label),
+      text,
+      h("div", { className: "row part-meta" }, counter, p.postedId ? h("span", { className: "badge posted-badge" }, `posted · ${p.postedId}`) : null),
+      p.media.length > 0 ? h("ul", { className: "media-list", "aria-label": `Media of ${label}` }, ...p.media.map((m, j) => mediaItem(i, j, p.media.length, m))) : null,
+      h(
+        "div",
+        { className: "row" },
+        p.postedId === null ? h("button", { id: `part-${i}-pick`, className: "pick", onclick: () => void apply(() => commands.draftPickFiles(i)) }, "Add images or video…") : null,
+        d.parts.length > 1 && p.postedId === null ? h("button", { className: "remove-part danger", onclick: () => void apply(() => commands.draftRemovePart(i)) }, "Remove this part") : null,
+      ),
+    );
+  }
+
+  function optionsBox(d: DraftView): HTMLElement {
+    const reply = h("input", { id: "reply-to", type: "text", placeholder: "A post's link or id", value: d.replyTo ?? "" });
+    const settings = h("select", { id: "reply-settings" },
+      ...[["", "Everyone can reply"], ["following", "Accounts you follow"], ["mentionedUsers", "Only accounts you mention"], ["verified", "Verified accounts"], ["subscribers", "Subscribers"]].map(([v, t]) => {
+        const o = h("option", { value: v ?? "" }, t ?? "");
+        if ((d.replySettings ?? "") === v) o.selected = true;
+        return o;
+      }));
+    const pollOn = h("input", { id: "poll-on", type: "checkbox" });
+    pollOn.checked = d.poll !== null;
+    const pollOptions = [0, 1, 2, 3].map((k) => h("input", { type: "text", className: "poll-option", maxlength: "25", "aria-label": `Poll option ${k + 1}`, value: d.poll?.options[k] ?? "" }));
+    const duration = h("input", { id: "poll-minutes", type: "number", min: "5", max: "10080", value: String(d.poll?.durationMinutes ?? 1440), "aria-label": "Poll duration in minutes" });
+    const save = (): void => {
+      const poll = pollOn.checked ? { options: pollOptions.map((o) => o.value.trim()).filter((o) => o !== ""), durationMinutes: Number(duration.value) || 1440 } : null;
+      void apply(() => commands.draftSetOptions(reply.value, settings.value || null, poll));
+    };
+    for (const el of [reply, settings, pollOn, duration, ...pollOptions]) el.addEventListener("change", save);
+    const open = d.replyTo !== null || d.replySettings !== null || d.poll !== null;
+    const details = h(
+      "details",
+      { id: "post-options" },
+      h("summary", {}, "Reply, who can reply, poll"),
+      h("div", { className: "field" }, h("label", { for: "reply-to" }, "Reply to"), reply),
+      h("div", { className: "field" }, h("label", { for: "reply-settings" }, "Who can reply"), settings),
+      h("div", { className: "field" }, h("label", { for: "poll-on" }, pollOn, " Add a poll (not with media)"), h("div", { className: "poll-options" }, ...pollOptions), h("label", { for: "poll-minutes" }, "Duration (minutes)"), duration),
+    );
+    if (open) details.open = true;
+    return details;
+  }
+
+  function outcomeBox(): HTMLElement | null {
+    const o = outcome;
+    if (o === null) return null;
+    switch (o.outcome) {
+      case "posted":
+        return h(
+          "div",
+          { id: "post-result", className: "status ok", role: "status", "data-outcome": "posted" },
+          h("h3", {}, o.ids.length > 1 ? `Thread posted (${o.ids.length} parts)` : "Posted"),
+          h("ul", {}, ...o.links.map((l) => h("li", {}, h("a", { href: l, className: "post-link", onclick: (ev: Event) => { ev.preventDefault(); void commands.openLink(l); } }, l)))),
+          o.rateLimit ? h("p", { id: "rate-limit", className: "muted" }, rateLimitText(o.rateLimit)) : null,
+        );
+      case "failed":
+        return h(
+          "div",
+          { id: "post-result", "data-outcome": "failed", "data-part": String(o.part) },
+          o.posted.length > 0 ? h("p", { className: "muted" }, `${o.posted.length} part${o.posted.length === 1 ? "" : "s"} posted before part ${o.part + 1} failed; Resume continues from part ${o.part + 1}.`) : null,
+          renderDiagnosis(o.diagnosis, opts.onFix),
+        );
+      case "cancelled":
+        return h("p", { id: "post-result", className: "status", "data-outcome": "cancelled" }, "Cancelled. Nothing more was posted; the draft is kept.");
+    }
+  }
+
+  function historyBox(): HTMLElement {
+    return h(
+      "section",
+      { id: "history", "aria-labelledby": "history-title" },
+      h("h2", { id: "history-title" }, "History"),
+      history.length === 0
+        ? h("p", { className: "muted" }, "Nothing posted yet.")
+        : h("ul", { className: "history-list" }, ...history.map((e) =>
+            h("li", { className: e.postId ? "history-post" : "history-failure" },
+              h("time", {}, new Date(e.at * 1000).toLocaleString()),
+              h("span", {}, ` · ${e.account} · ${e.excerpt}${e.mediaCount ? ` · ${e.mediaCount} media` : ""}`),
+              e.link ? h("a", { href: e.link, onclick: (ev: Event) => { ev.preventDefault(); void commands.openLink(e.link ?? ""); } }, " open") : null,
+              e.diagnosis ? h("span", { className: "muted" }, ` · failed: ${e.diagnosis.cause}`) : null))),
+    );
+  }
+
+  function render(): void {
+    if (draft === null) {
+      root.replaceChildren(h("p", { className: "muted" }, "Loading your draft…"));
+      return;
+    }
+    const d = draft;
+    postButton.textContent = d.parts.some((p) => p.postedId !== null) ? "Resume" : "Post";
+    updateProblems();
+    root.setAttribute("aria-busy", posting ? "true" : "false");
+    const children: (HTMLElement | null)[] = [
+      h("h2", { id: "composer-title" }, "Compose"),
+      h("p", { className: "muted drop-hint" }, "Drop images, a GIF or a video anywhere on the window."),
+      ...d.parts.map((_, i) => partCard(d, i)),
+      h("div", { className: "row" }, h("button", { id: "add-part", onclick: () => void apply(() => commands.draftAddPart()) }, "Add to thread")),
+      optionsBox(d),
+      problemsBox,
+      error ? h("p", { id: "composer-error", className: "status error", role: "alert" }, error) : null,
+      h("div", { className: "row post-row" }, postButton),
+      progressBox,
+      outcomeBox(),
+      historyBox(),
+    ];
+    root.replaceChildren(...children.filter((c): c is HTMLElement => c !== null));
+    renderProgress();
+  }
+
+  // Files dropped on the window arrive from Rust (it reads the paths); this only shows them.
+  listenOnce();
+  current = {
+    changed: (d) => {
+      draft = d;
+      render();
+    },
+    refused: (message) => {
+      error = message;
+      render();
+    },
+    dragging: (on) => root.classList.toggle("dragging", on),
+  };
+  render();
+  void load();
+  return root;
+}
