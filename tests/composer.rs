@@ -224,8 +224,9 @@ async fn pick_a_file_with_the_native_picker_and_post() {
                 // The click opens a GTK file chooser; type the path into it as a person would.
                 let click = app.click("#part-0-pick");
                 let driver = async {
+                    let mut dialog = None;
                     for _ in 0..50 {
-                        let found = Command::new("xdotool")
+                        let out = Command::new("xdotool")
                             .args([
                                 "search",
                                 "--onlyvisible",
@@ -233,16 +234,26 @@ async fn pick_a_file_with_the_native_picker_and_post() {
                                 "Add images, a GIF or a video",
                             ])
                             .output()
-                            .map(|o| !o.stdout.is_empty())
-                            .unwrap_or(false);
-                        if found {
+                            .ok();
+                        dialog = out.and_then(|o| {
+                            String::from_utf8_lossy(&o.stdout)
+                                .lines()
+                                .next()
+                                .map(str::to_owned)
+                        });
+                        if dialog.is_some() {
                             break;
                         }
                         tokio::time::sleep(Duration::from_millis(100)).await;
                     }
+                    let Some(dialog) = dialog else {
+                        return Err("the file picker did not open".to_string());
+                    };
                     tokio::time::sleep(Duration::from_millis(300)).await;
+                    // No window manager here: give the dialog the keyboard focus explicitly.
                     let path = image.display().to_string();
                     for args in [
+                        vec!["windowfocus", "--sync", dialog.as_str()],
                         vec!["key", "ctrl+l"],
                         vec!["type", "--delay", "10", &path],
                         vec!["key", "Return"],
@@ -250,9 +261,11 @@ async fn pick_a_file_with_the_native_picker_and_post() {
                         Command::new("xdotool").args(&args).status().ok();
                         tokio::time::sleep(Duration::from_millis(200)).await;
                     }
+                    Ok(())
                 };
-                let (clicked, ()) = tokio::join!(click, driver);
+                let (clicked, picked) = tokio::join!(click, driver);
                 clicked?;
+                picked?;
                 let name_line = app.text(".media .media-name").await?;
                 check!(name_line.contains("chart.png"), "attachment: {name_line:?}");
                 post_and_wait(&app, "posted").await?;
