@@ -149,7 +149,11 @@ async fn drop_an_image_add_alt_text_and_post() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("e2e-files")
         .join(name);
-    let image = write(&dir, "sunset.png", &samples::png(640, 480, 2000));
+    // A real picture: the app's own icon.
+    let icon =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/icons/icon.png"))
+            .unwrap();
+    let image = write(&dir, "bridge.png", &icon);
     let service = keychain_service(name);
     journey_prepared(
         name,
@@ -157,15 +161,15 @@ async fn drop_an_image_add_alt_text_and_post() {
         |home| seed_account(home, &service, "Work", &demo, &sim.handle),
         |app: App| async move {
             let outcome: Outcome = async {
-                type_text(&app, 0, "Sunset from the bridge").await?;
+                type_text(&app, 0, "Crossing the bridge").await?;
                 drop_files(&app, std::slice::from_ref(&image)).await?;
                 app.find(".media img.thumb").await?;
                 let name_line = app.text(".media .media-name").await?;
                 check!(
-                    name_line.contains("sunset.png") && name_line.contains("640×480"),
+                    name_line.contains("bridge.png") && name_line.contains("512×512"),
                     "attachment: {name_line:?}"
                 );
-                app.type_into(".media .alt", "An orange sun over a steel bridge")
+                app.type_into(".media .alt", "A white bridge under a yellow paper plane")
                     .await?;
                 app.click("#part-0-text").await?; // blur saves the alt text
                 app.screenshot("dropped").await?;
@@ -176,7 +180,7 @@ async fn drop_an_image_add_alt_text_and_post() {
                 let m = media.last().ok_or("the simulator got no media")?;
                 let m = serde_json::to_value(m).unwrap();
                 check!(
-                    m["alt_text"] == "An orange sun over a steel bridge",
+                    m["alt_text"] == "A white bridge under a yellow paper plane",
                     "media in the simulator: {m}"
                 );
                 check!(
@@ -188,7 +192,7 @@ async fn drop_an_image_add_alt_text_and_post() {
                 );
                 let posts = handle.posts();
                 let p = serde_json::to_value(posts.last().ok_or("no post")?).unwrap();
-                check!(p["text"] == "Sunset from the bridge", "post: {p}");
+                check!(p["text"] == "Crossing the bridge", "post: {p}");
                 check!(
                     p["media_ids"][0] == m["id"],
                     "the post does not carry the uploaded media id: {p} / {m}"
