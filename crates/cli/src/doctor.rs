@@ -20,6 +20,9 @@ pub struct DoctorArgs {
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Check this saved account (from the app's keychain profiles) instead of the default one.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 fn problem(d: &Diagnosis) -> Value {
@@ -35,7 +38,7 @@ fn problem(d: &Diagnosis) -> Value {
 
 /// Runs `postbridge doctor` with the given environment; never prints.
 pub async fn execute(args: &DoctorArgs, env: &HashMap<String, String>) -> Outcome {
-    let client = match client_from_env(env, args.json) {
+    let client = match client_from_env(env, args.profile.as_deref(), args.json) {
         Ok(c) => c,
         Err(o) => return o,
     };

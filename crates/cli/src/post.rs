@@ -48,6 +48,9 @@ pub struct PostArgs {
     /// Reply to this post id.
     #[arg(long = "reply-to", value_name = "ID")]
     pub reply_to: Option<String>,
+    /// Use this saved account (from the app's keychain profiles) instead of the default one.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
     /// Upload route: auto (v1.1, falling back to v2), v1 or v2.
     #[arg(long = "upload-route", value_name = "ROUTE", default_value = "auto", value_parser = ["auto", "v1", "v2"])]
     pub upload_route: String,
@@ -86,8 +89,29 @@ pub fn process_env() -> HashMap<String, String> {
     std::env::vars().collect()
 }
 
-/// Builds the client from the environment, or the exit-2 outcome naming what is missing.
-pub fn client_from_env(env: &HashMap<String, String>, json_out: bool) -> Result<XClient, Outcome> {
+/// The app's accounts, as the CLI reads them: profiles from `POSTBRIDGE_CONFIG_DIR` (else the
+/// platform's config directory) and secrets from the OS keychain under
+/// `POSTBRIDGE_KEYCHAIN_SERVICE` (else `postbridge`) — the same places the app uses.
+pub fn accounts_from_env(env: &HashMap<String, String>) -> accounts::Accounts {
+    let dir = env
+        .get("POSTBRIDGE_CONFIG_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(accounts::default_config_dir);
+    let service = env
+        .get("POSTBRIDGE_KEYCHAIN_SERVICE")
+        .cloned()
+        .unwrap_or_else(|| keychain::DEFAULT_SERVICE.to_owned());
+    accounts::Accounts::new(dir, std::sync::Arc::new(keychain::OsKeychain::new(service)))
+}
+
+/// Builds the client: the four `X_*` variables when set (they override any profile), else the
+/// profile named by `--profile` (or the default one) from the app's accounts in the keychain.
+/// On failure, the exit-2 outcome says what is missing.
+pub fn client_from_env(
+    env: &HashMap<String, String>,
+    profile: Option<&str>,
+    json_out: bool,
+) -> Result<XClient, Outcome> {
     let get = |k: &str| {
         env.get(k)
             .map(|v| v.trim().to_owned())
@@ -98,6 +122,9 @@ pub fn client_from_env(env: &HashMap<String, String>, json_out: bool) -> Result<
         .copied()
         .filter(|k| get(k).is_none())
         .collect();
+    if missing.len() == ENV_KEYS.len() {
+        return client_from_profile(&accounts_from_env(env), profile, env, json_out);
+    }
     if !missing.is_empty() {
         let msg = format!(
             "missing credentials: set {} (the API Key, API Key Secret, Access Token and Access Token Secret of your X app)",
@@ -116,6 +143,50 @@ pub fn client_from_env(env: &HashMap<String, String>, json_out: bool) -> Result<
         api_base: get(ENV_API_BASE).unwrap_or(defaults.api_base),
         upload_base: get(ENV_UPLOAD_BASE).unwrap_or(defaults.upload_base),
     };
+    XClient::new(endpoints, credentials).map_err(|e| usage_error(json_out, &e.to_string()))
+}
+
+/// Builds the client from a saved profile (`name`, else the default one). The endpoint
+/// variables still override the profile's endpoints.
+pub fn client_from_profile(
+    accounts: &accounts::Accounts,
+    name: Option<&str>,
+    env: &HashMap<String, String>,
+    json_out: bool,
+) -> Result<XClient, Outcome> {
+    let profile = match name {
+        Some(n) => accounts.profile(n).map(Some),
+        None => accounts.default_profile(),
+    }
+    .map_err(|e| usage_error(json_out, &e.to_string()))?;
+    let Some(profile) = profile else {
+        return Err(usage_error(
+            json_out,
+            &format!(
+                "no credentials: set {} or set up an account in the Postbridge app (then `--profile NAME` picks one)",
+                ENV_KEYS.join(", ")
+            ),
+        ));
+    };
+    if profile.sandbox {
+        return Err(usage_error(
+            json_out,
+            &format!(
+                "\"{}\" is the app's sandbox account, which lives inside the app; run `postbridge sim` and use its demo keys instead",
+                profile.name
+            ),
+        ));
+    }
+    let credentials = accounts
+        .credentials(&profile.name)
+        .map_err(|e| usage_error(json_out, &e.to_string()))?;
+    let mut endpoints = profile.endpoints();
+    if let Some(base) = env.get(ENV_API_BASE).filter(|v| !v.trim().is_empty()) {
+        endpoints.api_base = base.trim().to_owned();
+    }
+    if let Some(base) = env.get(ENV_UPLOAD_BASE).filter(|v| !v.trim().is_empty()) {
+        endpoints.upload_base = base.trim().to_owned();
+    }
     XClient::new(endpoints, credentials).map_err(|e| usage_error(json_out, &e.to_string()))
 }
 
@@ -210,7 +281,7 @@ pub async fn execute(
     progress: Option<ProgressFn>,
 ) -> Outcome {
     let json_out = args.json;
-    let client = match client_from_env(env, json_out) {
+    let client = match client_from_env(env, args.profile.as_deref(), json_out) {
         Ok(c) => c,
         Err(o) => return o,
     };

@@ -1,0 +1,69 @@
+//! The CLI reads the app's profiles: with no `X_*` variables it uses the default (or
+//! `--profile`) account's keys from the keychain, and says clearly when there is none.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use postbridge_cli::post::client_from_profile;
+
+#[tokio::test]
+async fn the_cli_uses_a_saved_profile() {
+    let sim = x_sim::start(x_sim::SimConfig::default()).await.unwrap();
+    let demo = sim.demo();
+    let dir = tempfile::tempdir().unwrap();
+    let accounts = accounts::Accounts::new(dir.path(), Arc::new(keychain::MemoryStore::new()));
+    let env = HashMap::new();
+
+    // No account yet: a clear message naming both ways in.
+    let none = client_from_profile(&accounts, None, &env, true)
+        .err()
+        .unwrap();
+    assert_eq!(none.code, 2);
+    assert!(
+        none.stderr.contains("X_API_KEY") && none.stderr.contains("--profile"),
+        "{}",
+        none.stderr
+    );
+
+    let mut profile = accounts::Profile::new("Work");
+    profile.api_base = Some(sim.api_base());
+    profile.upload_base = Some(sim.upload_base());
+    let creds = x_client::Credentials {
+        consumer_key: demo.consumer_key.clone(),
+        consumer_secret: demo.consumer_secret.clone(),
+        access_token: demo.access_token.clone(),
+        access_secret: demo.access_token_secret.clone(),
+    };
+    accounts.save(profile, &creds).unwrap();
+
+    // The default profile, and the same one by name, reach the simulator with its keys.
+    for name in [None, Some("Work")] {
+        let client = client_from_profile(&accounts, name, &env, true)
+            .map_err(|o| o.stderr)
+            .unwrap();
+        let me = client.me().await.unwrap();
+        assert_eq!(me.username, demo.username);
+    }
+    let unknown = client_from_profile(&accounts, Some("Nope"), &env, true)
+        .err()
+        .unwrap();
+    assert!(
+        unknown.stderr.contains("no account named \"Nope\"")
+            || unknown
+                .stderr
+                .contains("There is no account named \"Nope\""),
+        "{}",
+        unknown.stderr
+    );
+
+    // The sandbox account lives in the app only.
+    let mut sandbox = accounts::Profile::new("Sandbox");
+    sandbox.sandbox = true;
+    accounts.save(sandbox, &creds).unwrap();
+    let sb = client_from_profile(&accounts, Some("Sandbox"), &env, true)
+        .err()
+        .unwrap();
+    assert!(sb.stderr.contains("postbridge sim"), "{}", sb.stderr);
+    sim.shutdown().await;
+}
