@@ -3,6 +3,7 @@
 use accounts::{Accounts, Profile};
 use tauri::State;
 
+use super::blocking;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::{AccountStatus, AccountsView, UploadRouteView, VerifyReport};
@@ -41,12 +42,6 @@ pub(crate) fn view(accounts: &Accounts) -> Result<AccountsView, AppError> {
         .map(|p| status_of(accounts, p, default.as_deref()))
         .collect::<Result<_, _>>()?;
     Ok(AccountsView { accounts })
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
-) -> Result<T, AppError> {
-    tauri::async_runtime::spawn_blocking(f).await?
 }
 
 /// Lists the accounts.

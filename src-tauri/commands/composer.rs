@@ -6,17 +6,12 @@ use composer::{Draft, PollDraft, Publisher};
 use tauri::ipc::Channel;
 use tauri::State;
 
+use super::blocking;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::{
     DraftView, HistoryView, PollView, PostOutcome, ProblemView, ProgressView, RateLimitView,
 };
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
-) -> Result<T, AppError> {
-    tauri::async_runtime::spawn_blocking(f).await?
-}
 
 /// Loads the draft, changes it with `f`, saves it, returns the new view.
 async fn edit(

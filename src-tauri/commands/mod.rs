@@ -7,3 +7,12 @@ pub mod app_info;
 pub mod composer;
 pub mod sandbox;
 pub mod wizard;
+
+use crate::error::AppError;
+
+/// Runs blocking work (keychain, SQLite, file headers) off the async runtime's threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tauri::async_runtime::spawn_blocking(f).await?
+}
