@@ -218,9 +218,9 @@ mod tests {
     fn good() -> PastedKeys {
         PastedKeys {
             api_key: "xvz1evFS4wEEPTGEFPHBog12".into(),
-            api_secret: "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBwkAcSOqF".into(),
+            api_secret: "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBwkAcSOqF".into(), // shaped like X's docs example
             access_token: "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb".into(),
-            access_secret: "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE".into(),
+            access_secret: "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE".into(), // X's docs example (§2.4)
         }
     }
 
