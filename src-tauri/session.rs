@@ -31,20 +31,29 @@ pub async fn active(state: &AppState) -> Result<ActiveAccount, AppError> {
         Ok::<_, AppError>((profile, credentials))
     })
     .await??;
-    let endpoints = if profile.sandbox {
-        let sim = state
-            .sandbox
-            .ensure()
-            .await
-            .map_err(|message| AppError::Sandbox { message })?;
-        crate::sandbox::endpoints(&sim)
-    } else {
-        profile.endpoints()
-    };
+    let endpoints = endpoints_for(state, profile.sandbox, profile.endpoints()).await?;
     let client = XClient::new(endpoints, credentials).map_err(|e| AppError::Internal {
         message: e.to_string(),
     })?;
     Ok(ActiveAccount { profile, client })
+}
+
+/// Where an account's requests go: the in-process simulator (started if needed) for the
+/// sandbox account, else `endpoints` (the profile's own).
+pub async fn endpoints_for(
+    state: &AppState,
+    sandbox: bool,
+    endpoints: x_client::Endpoints,
+) -> Result<x_client::Endpoints, AppError> {
+    if !sandbox {
+        return Ok(endpoints);
+    }
+    let sim = state
+        .sandbox
+        .ensure()
+        .await
+        .map_err(|message| AppError::Sandbox { message })?;
+    Ok(crate::sandbox::endpoints(&sim))
 }
 
 impl ActiveAccount {

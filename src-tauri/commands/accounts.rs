@@ -109,16 +109,8 @@ pub async fn recheck_account(
     let lookup = name.clone();
     let (profile, credentials) =
         blocking(move || Ok((accounts.profile(&lookup)?, accounts.credentials(&lookup)?))).await?;
-    let endpoints = if profile.sandbox {
-        let sim = state
-            .sandbox
-            .ensure()
-            .await
-            .map_err(|message| AppError::Sandbox { message })?;
-        crate::sandbox::endpoints(&sim)
-    } else {
-        profile.endpoints()
-    };
+    let endpoints =
+        crate::session::endpoints_for(&state, profile.sandbox, profile.endpoints()).await?;
     let verification = accounts::verify(endpoints, credentials).await;
     let accounts = state.accounts.clone();
     let record = verification.clone();

@@ -91,18 +91,11 @@ pub async fn wizard_paste(
 #[tauri::command]
 #[specta::specta]
 pub async fn wizard_verify(state: State<'_, AppState>) -> Result<VerifyReport, AppError> {
-    let (credentials, mut endpoints, sandbox) = state
+    let (credentials, endpoints, sandbox) = state
         .wizard
         .pending()
         .ok_or_else(|| AppError::invalid("Paste the keys first."))?;
-    if sandbox {
-        let sim = state
-            .sandbox
-            .ensure()
-            .await
-            .map_err(|message| AppError::Sandbox { message })?;
-        endpoints = crate::sandbox::endpoints(&sim);
-    }
+    let endpoints = crate::session::endpoints_for(&state, sandbox, endpoints).await?;
     let verification = accounts::verify(endpoints, credentials).await;
     state.wizard.set_verified(verification.clone());
     Ok(verification.into())

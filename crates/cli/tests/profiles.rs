@@ -49,10 +49,9 @@ async fn the_cli_uses_a_saved_profile() {
         .err()
         .unwrap();
     assert!(
-        unknown.stderr.contains("no account named \"Nope\"")
-            || unknown
-                .stderr
-                .contains("There is no account named \"Nope\""),
+        unknown
+            .stderr
+            .contains("There is no account named \"Nope\""),
         "{}",
         unknown.stderr
     );
