@@ -48,6 +48,13 @@ impl Draft {
             .unwrap_or(self.parts.len())
     }
 
+    /// Index of the first part that is armed or "may have posted", if any.
+    pub fn first_unsettled(&self) -> Option<usize> {
+        self.parts
+            .iter()
+            .position(|p| matches!(p.status, PartStatus::Armed | PartStatus::MayHavePosted))
+    }
+
     /// Whether any part has been posted or armed (the thread is then partly published).
     pub fn started(&self) -> bool {
         self.parts.iter().any(|p| p.status != PartStatus::Draft)
@@ -68,10 +75,15 @@ pub enum PartStatus {
     #[default]
     Draft,
     /// Sent, or about to be, with its outcome not yet recorded (x-api-notes §6.5). The next
-    /// publish resolves it without posting twice. Read-only.
+    /// publish settles it by reading the account's posts, never by sending it again.
+    /// Read-only.
     Armed,
-    /// Posted. `posted_id` is `None` only when X confirmed the post but its id could not be
-    /// read (a §6.5 "duplicate" answer). Read-only.
+    /// Sent, but X's answer was lost and reading the account's posts did not find it: it
+    /// "may have posted". Nothing is sent until the person says "It's on X" or "Post it
+    /// again" ([`crate::Store::resolve_armed`]). Read-only.
+    MayHavePosted,
+    /// Posted. `posted_id` is `None` only when the person marked it "It's on X" without its
+    /// link. Read-only.
     Posted,
 }
 

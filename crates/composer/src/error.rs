@@ -45,6 +45,13 @@ pub enum ComposerError {
     /// No draft with this id is stored.
     #[error("no draft with id {0} is stored")]
     NoDraft(String),
+    /// Another Postbridge process (the app or the CLI) is posting this draft or this part
+    /// right now; nothing was sent.
+    #[error("another Postbridge window or command is posting this right now; nothing was sent")]
+    Busy,
+    /// The change would touch a part that is being sent, may have posted, or is posted.
+    #[error("{0}")]
+    ReadOnly(String),
 }
 
 impl ComposerError {

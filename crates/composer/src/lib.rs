@@ -9,6 +9,8 @@
 //!   (fast previews as data URLs).
 //! - [`validate`](mod@validate): [`validate`](fn@validate) before posting (blocking problems
 //!   and warnings).
+//! - [`journal`]: the command line's durable send journal in the same database, so an
+//!   unresolved send is never repeated without `--force`.
 //! - [`publish`]: [`Publisher::publish`] — uploads, reply chains, arm → confirm so nothing is
 //!   ever posted twice, resume from the first unposted part.
 //!
@@ -17,6 +19,7 @@
 
 pub mod draft;
 pub mod error;
+pub mod journal;
 mod jpeg_dc;
 pub mod media;
 pub mod publish;
@@ -25,7 +28,8 @@ pub mod validate;
 
 pub use draft::{new_id, parse_post_ref, Attachment, Draft, Part, PartStatus, PollDraft};
 pub use error::ComposerError;
+pub use journal::{Claim, SendEntry, SendState};
 pub use media::{attach, thumbnail, Thumbnail};
 pub use publish::{PublishError, PublishEvent, Published, Publisher, MEDIA_REUSE};
-pub use store::{ArmedResolution, HistoryEntry, HistoryKind, Store};
+pub use store::{data_dir, ArmedResolution, HistoryEntry, HistoryKind, PublishGuard, Store};
 pub use validate::{validate, Problem, REPLY_SETTINGS};

@@ -1,29 +1,35 @@
 //! Publishing a draft: uploads, then each part posted as a reply chain, never twice.
 //!
 //! Contract of [`Publisher::publish`] (x-api-notes §4.2, §6.4–6.5):
-//! - The draft is read from the [`Store`]; parts already posted are skipped, so a "Resume"
-//!   continues from the first unposted part. Only one publish of a draft runs at a time in a
-//!   process (a second gets a `local-error` diagnosis).
+//! - Only one publisher of a draft runs at a time, across processes ([`Store::begin_publish`]);
+//!   a second gets a `local-error` diagnosis ("another Postbridge window or command is posting
+//!   this right now"), nothing sent.
+//! - The parts to send are the draft's parts when publish starts (the *snapshot*); they are
+//!   read-only until it ends ([`Store`] keeps their stored form). Parts added meanwhile are
+//!   kept and become the new current draft when the publish finishes.
+//! - A draft bound to another account (it was started there) is refused before anything is
+//!   sent: the person must choose (the app asks).
 //! - Blocking [`crate::validate()`] problems of the unposted parts stop it before anything is
 //!   sent.
 //! - Per part: each attachment without a fresh media id is uploaded (alt text set through the
 //!   upload) and its media id is stored at once, so a retry within [`MEDIA_REUSE`] reuses it;
 //!   changed alt text on a reused id is re-sent. Then the part is **armed** in SQLite with the
-//!   exact `POST /2/tweets` request, then sent through [`XClient::post`] (which never
-//!   blind-retries and resolves an unknown outcome by one re-send), then **confirmed** with its
-//!   id and a history row in one transaction. The first part replies to `Draft::reply_to`,
-//!   each later one to the previous part.
+//!   exact `POST /2/tweets` request, sent **once** through [`XClient::post_armed_at`], and
+//!   **confirmed** with its id and a history row in one transaction. The first part replies to
+//!   `Draft::reply_to`, each later one to the previous part.
 //! - A definite refusal disarms the part (nothing was created) and returns [`PublishError`]
 //!   with the diagnosis; media refused as invalid are forgotten so the retry re-uploads them.
-//!   An unknown outcome leaves the part armed.
-//! - A part found armed when publish starts (the app died after sending, or the outcome stayed
-//!   unknown) is resolved by re-sending the identical stored request once: 201 means the
-//!   earlier send never posted (now it has); X's "duplicate" means it did. A duplicate answer
-//!   without a readable id still marks the part posted, with `posted_id: None`, an honest
-//!   history note, and later parts reply to the last known id. A post without text cannot be
-//!   probed safely: it stays armed until [`Store::resolve_armed`].
-//! - When every part is posted the draft is marked published, a new empty draft becomes
-//!   current, and [`Published`] is returned. Calling publish again on it returns the same
+//! - **Never twice.** An unknown outcome (timeout, reset, 5xx, 2xx without id) is settled by
+//!   reading the account's own posts ([`XClient::find_post`]), never by sending again. Found →
+//!   confirmed with its id. Not found, or the read refused → the part becomes
+//!   [`PartStatus::MayHavePosted`] and publishing stops with kind `outcome-unknown`; no later
+//!   publish sends it until the person settles it ([`Store::resolve_armed`]: "It's on X" or
+//!   "Post it again"). A part found armed when publish starts (the process died after arming)
+//!   is settled by the same read-back.
+//! - A reply is never sent to an unknown parent: when a part marked posted has no id, its id
+//!   is read back first; if that fails, publishing stops and asks for the post's link.
+//! - When every part is posted the draft is marked published, a new current draft is started
+//!   (see above), and [`Published`] is returned. Calling publish again on it returns the same
 //!   result without sending anything.
 //! - Progress goes to the `on_event` callback; nothing is printed. Cancelling stops uploads and
 //!   processing waits; a part already sent is never cancelled half-way.
@@ -33,7 +39,7 @@
 #![allow(clippy::result_large_err)]
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 use x_client::{
@@ -44,6 +50,7 @@ use x_client::{
 use crate::draft::{parse_post_ref, Draft, Part, PartStatus};
 use crate::store::{now_secs, HistoryKind, MediaRecord, NewHistory, PartRecord, Store};
 use crate::validate::validate;
+use crate::ComposerError;
 
 /// How long an uploaded media id is reused (X gives 24 h; older docs 1 h — stay under both).
 pub const MEDIA_REUSE: Duration = Duration::from_secs(50 * 60);
@@ -97,7 +104,7 @@ pub struct Published {
     pub rate_limit: Option<RateLimit>,
     /// A route decision for the account to remember (from an upload's Auto route).
     pub route_decision: Option<RouteDecision>,
-    /// Parts (0-based) X confirmed as posted without a readable id.
+    /// Parts (0-based) marked posted by the person without a link (their id is unknown).
     pub id_unknown: Vec<usize>,
 }
 
@@ -113,6 +120,8 @@ pub struct PublishError {
     pub posted: Vec<String>,
     /// A route decision to remember even though publishing failed.
     pub route_decision: Option<RouteDecision>,
+    /// For kind `outcome-unknown`: the profile to check (`https://x.com/<username>`).
+    pub profile_link: Option<String>,
 }
 
 type EventFn = Arc<dyn Fn(PublishEvent) + Send + Sync>;
@@ -145,10 +154,6 @@ fn local(kind: ErrorKind, detail: impl Into<String>) -> Diagnosis {
     Diagnosis::new(kind, None, detail)
 }
 
-fn first_try_posted_without_id(e: &ClientError) -> bool {
-    matches!(e, ClientError::UnknownOutcome(m) if m.contains("first try was posted"))
-}
-
 fn reply_target_not_visible(e: &ClientError) -> bool {
     e.api().is_some_and(|a| {
         a.code == Some(385)
@@ -158,14 +163,6 @@ fn reply_target_not_visible(e: &ClientError) -> bool {
                 .chain(a.messages.iter())
                 .any(|m| m.to_ascii_lowercase().contains("deleted or not visible"))
     })
-}
-
-fn confirmation_name(c: Confirmation) -> &'static str {
-    match c {
-        Confirmation::Created => "created",
-        Confirmation::Resent => "resent",
-        Confirmation::FirstTryPosted => "first-try-posted",
-    }
 }
 
 impl Publisher {
@@ -227,20 +224,32 @@ impl Publisher {
             diagnosis,
             posted: Vec::new(),
             route_decision: None,
+            profile_link: None,
         };
-        let Some(_guard) = self.store.begin_publish(draft_id) else {
-            return Err(fail(
-                0,
-                local(
-                    ErrorKind::LocalError,
-                    "this draft is already being posted; wait for it to finish",
-                ),
-            ));
-        };
+        let _guard = self
+            .store
+            .begin_publish(draft_id)
+            .map_err(|e| fail(0, local_err(e)))?;
         let draft = self
             .store
             .draft_by_id(draft_id)
-            .map_err(|e| fail(0, local(ErrorKind::LocalError, e.to_string())))?;
+            .map_err(|e| fail(0, local_err(e)))?;
+        if let Some(bound) = draft.account.as_deref().filter(|a| *a != self.account) {
+            if draft.started() {
+                return Err(fail(
+                    draft.first_unposted().min(draft.parts.len().saturating_sub(1)),
+                    local(
+                        ErrorKind::LocalError,
+                        format!(
+                            "this draft was started from the account \"{bound}\"; switch back to it to continue, or start a new draft for \"{}\"",
+                            self.account
+                        ),
+                    ),
+                ));
+            }
+        }
+        let snapshot = draft.parts.len();
+        self.store.freeze(draft_id, snapshot);
         let mut run = Run {
             posted: Vec::new(),
             id_unknown: Vec::new(),
@@ -255,7 +264,7 @@ impl Publisher {
         let published = self
             .store
             .is_published(draft_id)
-            .map_err(|e| fail(0, local(ErrorKind::LocalError, e.to_string())))?;
+            .map_err(|e| fail(0, local_err(e)))?;
         if !published {
             let start = run.draft.first_unposted();
             if let Some(p) = validate(&run.draft, true)
@@ -266,7 +275,7 @@ impl Publisher {
             }
             self.post_parts(&mut run).await?;
             self.store
-                .finish(draft_id)
+                .finish(draft_id, snapshot)
                 .map_err(|e| self.error(&run, run.draft.parts.len(), local_err(e)))?;
         } else {
             for (i, p) in run.draft.parts.iter().enumerate() {
@@ -286,11 +295,15 @@ impl Publisher {
     }
 
     fn error(&self, run: &Run, part: usize, diagnosis: Diagnosis) -> PublishError {
+        let profile_link = (diagnosis.kind == ErrorKind::OutcomeUnknown)
+            .then(|| self.profile_link())
+            .flatten();
         PublishError {
             part,
             diagnosis,
             posted: run.posted.clone(),
             route_decision: run.decision.clone(),
+            profile_link,
         }
     }
 
@@ -332,7 +345,14 @@ impl Publisher {
                             prev = Some(id.clone());
                             run.posted.push(id);
                         }
-                        None => run.id_unknown.push(i),
+                        None => {
+                            run.id_unknown.push(i);
+                            let more = i + 1 < run.draft.parts.len()
+                                && run.draft.parts[i + 1].status != PartStatus::Posted;
+                            if more {
+                                prev = Some(self.id_of_posted(run, i, records.get(&i)).await?);
+                            }
+                        }
                     }
                     continue;
                 }
@@ -344,11 +364,23 @@ impl Publisher {
                             local(ErrorKind::LocalError, "armed part has no stored request"),
                         ));
                     };
-                    if let Some(id) = self.resolve_armed(run, i, rec).await? {
-                        prev = Some(id);
-                    }
+                    prev = Some(self.settle_armed(run, i, rec).await?);
                     sent_in_this_run = true;
                     continue;
+                }
+                PartStatus::MayHavePosted => {
+                    return Err(self.error(
+                        run,
+                        i,
+                        Diagnosis::new(
+                            ErrorKind::OutcomeUnknown,
+                            None,
+                            format!(
+                                "part {} may have been posted already: check the profile, then choose \"It's on X\" or \"Post it again\"",
+                                i + 1
+                            ),
+                        ),
+                    ));
                 }
                 PartStatus::Draft => {}
             }
@@ -379,66 +411,38 @@ impl Publisher {
                         duration_minutes: p.duration_minutes,
                     }),
             };
-            if let Some(id) = self.send(run, i, &part, &req).await? {
-                prev = Some(id);
-            }
+            prev = Some(self.send(run, i, &part, &req).await?);
             sent_in_this_run = true;
         }
         Ok(())
     }
 
-    /// ARM → POST → CONFIRM for one part. Returns its id (None: posted, id unknown).
+    /// ARM → POST → CONFIRM for one part. Returns its id.
     async fn send(
         &self,
         run: &mut Run,
         i: usize,
         part: &Part,
         req: &PostRequest,
-    ) -> Result<Option<String>, PublishError> {
+    ) -> Result<String, PublishError> {
         let mut retried_385 = false;
         loop {
-            self.store
-                .arm_part(&run.draft.id, i, part, req)
+            let armed_at = self
+                .store
+                .arm_part(&run.draft.id, i, part, req, &self.account)
                 .map_err(|e| self.error(run, i, local_err(e)))?;
             (run.events)(PublishEvent::Posting { part: i });
-            let result = self.client.post(req).await;
+            let result = self.client.post_armed_at(req, secs_to_time(armed_at)).await;
             match result {
                 Ok(p) => {
                     run.rate_limit = p.rate_limit.or(run.rate_limit);
-                    let mut h = self.history(run, i, part);
-                    h.link = Some(self.link(&p.id));
-                    if p.confirmation != Confirmation::Created {
-                        h.note = Some(match p.confirmation {
-                            Confirmation::Resent => {
-                                "the first send had an unknown outcome; the single re-send posted it"
-                            }
-                            _ => "the first send had an unknown outcome; X confirmed it posted",
-                        }
-                        .into());
-                    }
-                    self.store
-                        .confirm(
-                            &run.draft.id,
-                            i,
-                            Some(p.id.clone()),
-                            confirmation_name(p.confirmation),
-                            h,
-                        )
-                        .map_err(|e| self.error(run, i, local_err(e)))?;
-                    run.posted.push(p.id.clone());
-                    (run.events)(PublishEvent::Posted {
-                        part: i,
-                        id: Some(p.id.clone()),
+                    let note = (p.confirmation == Confirmation::ReadBack).then(|| {
+                        "X's answer was lost; the post was found among the account's posts".into()
                     });
-                    return Ok(Some(p.id));
+                    return self.record_posted(run, i, part, p.id, p.confirmation, note);
                 }
-                Err(e) if first_try_posted_without_id(&e) => {
-                    self.confirm_without_id(run, i, part, &e.to_string())?;
-                    return Ok(None);
-                }
-                Err(e @ ClientError::UnknownOutcome(_)) => {
-                    // Stays armed: the next publish checks it before anything else.
-                    return Err(self.failed(run, i, part, e.diagnosis()));
+                Err(e @ ClientError::UnknownOutcome { .. }) => {
+                    return Err(self.may_have_posted(run, i, part, e.diagnosis()));
                 }
                 Err(e) => {
                     // A definite refusal: nothing was created.
@@ -461,33 +465,46 @@ impl Publisher {
         }
     }
 
-    fn confirm_without_id(
+    /// CONFIRM: records part `i` as posted with `id`.
+    fn record_posted(
         &self,
         run: &mut Run,
         i: usize,
         part: &Part,
-        detail: &str,
-    ) -> Result<(), PublishError> {
+        id: String,
+        how: Confirmation,
+        note: Option<String>,
+    ) -> Result<String, PublishError> {
         let mut h = self.history(run, i, part);
-        h.link = self.profile_link();
-        h.note = Some(format!(
-            "posted, but X did not give its id (check the profile); later parts reply to the last known post. {detail}"
-        ));
+        h.link = Some(self.link(&id));
+        h.note = note;
         self.store
-            .confirm(&run.draft.id, i, None, "posted-id-unknown", h)
+            .confirm(&run.draft.id, i, Some(id.clone()), how.as_str(), h)
             .map_err(|e| self.error(run, i, local_err(e)))?;
-        run.id_unknown.push(i);
-        (run.events)(PublishEvent::Posted { part: i, id: None });
-        Ok(())
+        run.posted.push(id.clone());
+        (run.events)(PublishEvent::Posted {
+            part: i,
+            id: Some(id.clone()),
+        });
+        Ok(id)
     }
 
-    /// Resolves a part found armed (x-api-notes §6.5): re-send the identical request once.
-    async fn resolve_armed(
+    /// Marks part `i` "may have posted" and builds the error that stops the publish.
+    fn may_have_posted(&self, run: &Run, i: usize, part: &Part, d: Diagnosis) -> PublishError {
+        if let Err(e) = self.store.mark_unknown(&run.draft.id, i) {
+            // It stays armed, which the next publish settles the same way.
+            return self.error(run, i, local_err(e));
+        }
+        self.failed(run, i, part, d)
+    }
+
+    /// Settles a part found armed (the process died after arming): read back, never re-send.
+    async fn settle_armed(
         &self,
         run: &mut Run,
         i: usize,
         rec: &PartRecord,
-    ) -> Result<Option<String>, PublishError> {
+    ) -> Result<String, PublishError> {
         let body = rec.body.clone();
         let req: PostRequest = rec
             .request
@@ -500,59 +517,78 @@ impl Publisher {
                     local(ErrorKind::LocalError, "the armed request could not be read"),
                 )
             })?;
-        if x_client::text::normalize(&req.text).trim().is_empty() {
-            return Err(self.failed(
+        (run.events)(PublishEvent::Posting { part: i });
+        let exclude = run.posted.clone();
+        match self
+            .client
+            .find_post(&req, secs_to_time(rec.armed_at), &exclude)
+            .await
+        {
+            Ok(Some(id)) => self.record_posted(
                 run,
                 i,
                 &body,
-                local(
-                    ErrorKind::ServerError,
-                    "an earlier send of this part (media only) may or may not have posted, and a post without text cannot be checked safely. Check the profile, then mark it as posted or not posted",
+                id,
+                Confirmation::ReadBack,
+                Some("an earlier send was interrupted; the post was found among the account's posts".into()),
+            ),
+            Ok(None) => Err(self.may_have_posted(
+                run,
+                i,
+                &body,
+                Diagnosis::new(
+                    ErrorKind::OutcomeUnknown,
+                    None,
+                    "an earlier send of this part was interrupted and the post was not found among the account's recent posts; it may still appear",
                 ),
-            ));
+            )),
+            Err(e) => Err(self.may_have_posted(
+                run,
+                i,
+                &body,
+                Diagnosis::new(
+                    ErrorKind::OutcomeUnknown,
+                    e.status(),
+                    format!(
+                        "an earlier send of this part was interrupted, and the account's posts could not be read to check ({e})"
+                    ),
+                ),
+            )),
         }
-        (run.events)(PublishEvent::Posting { part: i });
-        match self.client.post(&req).await {
-            Ok(p) => {
-                run.rate_limit = p.rate_limit.or(run.rate_limit);
-                let mut h = self.history(run, i, &body);
-                h.link = Some(self.link(&p.id));
-                h.note = Some(match p.confirmation {
-                    Confirmation::FirstTryPosted => {
-                        "an earlier send was interrupted; X confirmed it had posted".into()
-                    }
-                    _ => {
-                        "an earlier send was interrupted and had not posted; sent again once".into()
-                    }
-                });
-                let name = match p.confirmation {
-                    Confirmation::FirstTryPosted => "first-try-posted",
-                    _ => "resent",
-                };
-                self.store
-                    .confirm(&run.draft.id, i, Some(p.id.clone()), name, h)
-                    .map_err(|e| self.error(run, i, local_err(e)))?;
-                run.posted.push(p.id.clone());
-                (run.events)(PublishEvent::Posted {
-                    part: i,
-                    id: Some(p.id.clone()),
-                });
-                Ok(Some(p.id))
-            }
-            Err(e)
-                if e.kind() == ErrorKind::DuplicateContent || first_try_posted_without_id(&e) =>
+    }
+
+    /// The id of part `i`, marked posted without one, read back so a reply can follow it.
+    async fn id_of_posted(
+        &self,
+        run: &Run,
+        i: usize,
+        rec: Option<&PartRecord>,
+    ) -> Result<String, PublishError> {
+        let req: Option<PostRequest> = rec
+            .and_then(|r| r.request.clone())
+            .and_then(|v| serde_json::from_value(v).ok());
+        if let (Some(req), Some(rec)) = (req, rec) {
+            if let Ok(Some(id)) = self
+                .client
+                .find_post(&req, secs_to_time(rec.armed_at), &run.posted)
+                .await
             {
-                self.confirm_without_id(
-                    run,
-                    i,
-                    &body,
-                    "An earlier send was interrupted; X reports this text as a duplicate, so it had posted.",
-                )?;
-                Ok(None)
+                return Ok(id);
             }
-            // Still unknown, or refused for another reason: stays armed, nothing is assumed.
-            Err(e) => Err(self.failed(run, i, &body, e.diagnosis())),
         }
+        Err(self.error(
+            run,
+            i + 1,
+            local(
+                ErrorKind::LocalError,
+                format!(
+                    "part {} replies to part {}, whose link is unknown; open part {} on X and give its link, so the thread does not break",
+                    i + 2,
+                    i + 1,
+                    i + 1
+                ),
+            ),
+        ))
     }
 
     /// Uploads the part's media that have no fresh id; returns the media ids in order.
@@ -648,6 +684,10 @@ impl Publisher {
     }
 }
 
-fn local_err(e: crate::ComposerError) -> Diagnosis {
+fn local_err(e: ComposerError) -> Diagnosis {
     local(ErrorKind::LocalError, e.to_string())
+}
+
+fn secs_to_time(secs: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
 }

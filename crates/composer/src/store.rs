@@ -11,14 +11,27 @@
 //!   ids are kept per file (path + size) and overlaid on every read. Saving a draft that was
 //!   already published is ignored, so a late save from the UI cannot resurrect it.
 //! - Arming (x-api-notes §6.5) is written with `synchronous=FULL` before the post is sent, so it
-//!   survives a crash or power loss; confirmation and its history row are one transaction.
+//!   survives a crash or power loss; confirmation and its history row are one transaction, also
+//!   `synchronous=FULL`.
+//! - **One writer per draft across processes.** [`Store::begin_publish`] takes an OS file lock
+//!   (`locks/<draft>.lock` beside the database; the OS drops it when a process dies, even by
+//!   SIGKILL) and an in-process mark; a second publisher of the same draft, in this process or
+//!   another, gets [`ComposerError::Busy`]. Arming is also conditional, inside `BEGIN
+//!   IMMEDIATE`: a part another writer armed or posted is never armed again.
+//! - A draft is bound to the account (profile name) that armed its first part
+//!   ([`Draft::account`]); the binding is stored apart from the body the app saves.
+//! - While a draft is being published, the parts being sent (the snapshot taken when Post was
+//!   clicked) keep their stored text and media whatever the app saves; parts added meanwhile
+//!   are kept and, when the publish finishes, become a new current draft.
+//! - The database and its directory are private to the user (0600 / 0700 on Unix).
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use x_client::Diagnosis;
 
@@ -72,18 +85,58 @@ CREATE TABLE IF NOT EXISTS history (
 CREATE INDEX IF NOT EXISTS drafts_current ON drafts (current);
 ";
 
+/// Schema version 2: the draft's account binding and the CLI's send journal.
+const SCHEMA_V2: &str = "
+ALTER TABLE drafts ADD COLUMN account TEXT;
+CREATE TABLE IF NOT EXISTS sends (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    state TEXT NOT NULL,
+    request TEXT,
+    armed_at INTEGER,
+    posted_id TEXT,
+    pid INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sends_fingerprint ON sends (account, fingerprint);
+";
+
+/// The schema version this build writes.
+const SCHEMA_VERSION: i64 = 2;
+
+/// The database's file name inside the data directory.
+pub const DB_FILE: &str = "postbridge.sqlite3";
+
+/// Where Postbridge keeps its data, for the app and the CLI alike: `override_dir` (the
+/// `POSTBRIDGE_DATA_DIR` variable) when given, else the platform's data directory +
+/// `postbridge` (`~/.local/share/postbridge` on Linux).
+pub fn data_dir(override_dir: Option<PathBuf>) -> PathBuf {
+    override_dir
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| {
+            dirs::data_dir()
+                .unwrap_or_else(|| PathBuf::from("."))
+                .join("postbridge")
+        })
+}
+
 /// Longest excerpt kept in history (characters).
 const EXCERPT_CHARS: usize = 100;
 
 /// The composer's SQLite store (see the module docs).
 #[derive(Clone)]
 pub struct Store {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     conn: Mutex<Connection>,
     publishing: Mutex<HashSet<String>>,
+    /// Drafts being published here → number of parts in the snapshot being sent.
+    frozen: Mutex<HashMap<String, usize>>,
+    /// The database file (None in memory): lock files live beside it.
+    path: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Store {
@@ -161,6 +214,8 @@ pub(crate) struct PartRecord {
     pub body: Part,
     pub request: Option<serde_json::Value>,
     pub posted_id: Option<String>,
+    /// When it was armed (Unix seconds).
+    pub armed_at: u64,
 }
 
 /// An uploaded file remembered for reuse.
@@ -215,14 +270,26 @@ fn status_of(s: &str) -> PartStatus {
     match s {
         "posted" => PartStatus::Posted,
         "armed" => PartStatus::Armed,
+        "unknown" => PartStatus::MayHavePosted,
         _ => PartStatus::Draft,
     }
 }
 
-/// Removes the in-progress mark of a draft when dropped.
-pub(crate) struct PublishGuard {
+/// The right to publish one draft (see the module docs). Dropping it — also by a panic or
+/// the process dying — releases the draft.
+pub struct PublishGuard {
     store: Store,
     id: String,
+    /// Held with an exclusive OS lock while the guard lives.
+    _lock: Option<File>,
+}
+
+impl std::fmt::Debug for PublishGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublishGuard")
+            .field("draft", &self.id)
+            .finish()
+    }
 }
 
 impl Drop for PublishGuard {
@@ -233,7 +300,26 @@ impl Drop for PublishGuard {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&self.id);
+        self.store
+            .inner
+            .frozen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.id);
     }
+}
+
+/// Makes `path` readable by its owner only (Unix); elsewhere the profile folder's rights apply.
+fn make_private(path: &Path, dir: bool) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = if dir { 0o700 } else { 0o600 };
+        // Best effort: a file system without Unix modes keeps its own rules.
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    let _ = (path, dir);
 }
 
 impl Store {
@@ -241,17 +327,20 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store, ComposerError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| ComposerError::io(dir, e))?;
+            make_private(dir, true);
         }
         let conn = Connection::open(path)?;
-        Self::init(conn, true)
+        make_private(path, false);
+        Self::init(conn, Some(path.to_path_buf()))
     }
 
     /// A store in memory (tests, previews).
     pub fn open_in_memory() -> Result<Store, ComposerError> {
-        Self::init(Connection::open_in_memory()?, false)
+        Self::init(Connection::open_in_memory()?, None)
     }
 
-    fn init(conn: Connection, wal: bool) -> Result<Store, ComposerError> {
+    fn init(conn: Connection, path: Option<PathBuf>) -> Result<Store, ComposerError> {
+        let wal = path.is_some();
         conn.busy_timeout(Duration::from_secs(5))?;
         if wal {
             let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
@@ -263,22 +352,33 @@ impl Store {
         }
         conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version > 1 {
+        if version > SCHEMA_VERSION {
             return Err(ComposerError::Corrupt(format!(
-                "the database has schema version {version}; this version of Postbridge knows 1"
+                "the database has schema version {version}; this version of Postbridge knows {SCHEMA_VERSION}"
             )));
         }
-        conn.execute_batch(SCHEMA)?;
-        conn.execute_batch("PRAGMA user_version = 1")?;
+        if version < SCHEMA_VERSION {
+            // Two processes may open a new database at once: migrate under a write lock.
+            let tx = conn.unchecked_transaction()?;
+            let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if now < SCHEMA_VERSION {
+                tx.execute_batch(SCHEMA)?;
+                tx.execute_batch(SCHEMA_V2)?;
+                tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
+            }
+            tx.commit()?;
+        }
         Ok(Store {
             inner: Arc::new(Inner {
                 conn: Mutex::new(conn),
                 publishing: Mutex::new(HashSet::new()),
+                frozen: Mutex::new(HashMap::new()),
+                path,
             }),
         })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a half-done transaction (SQLite rolls
         // back), so the connection stays usable.
         self.inner.conn.lock().unwrap_or_else(|e| e.into_inner())
@@ -321,10 +421,28 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        if status.as_deref() == Some("published") {
+        if matches!(status.as_deref(), Some("published" | "discarded")) {
             return Ok(());
         }
-        write_draft(&tx, draft)?;
+        let frozen = self
+            .inner
+            .frozen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&draft.id)
+            .copied();
+        match frozen {
+            Some(n) => {
+                // The parts being sent keep their stored form; later parts are the app's.
+                let mut d = draft.clone();
+                let stored = load_draft(&tx, &draft.id)?;
+                let mut parts: Vec<Part> = stored.parts.into_iter().take(n).collect();
+                parts.extend(draft.parts.iter().skip(n).cloned());
+                d.parts = parts;
+                write_draft(&tx, &d)?;
+            }
+            None => write_draft(&tx, draft)?,
+        }
         tx.commit()?;
         Ok(())
     }
@@ -382,57 +500,111 @@ impl Store {
         Ok(out)
     }
 
-    /// Records that part `part` of `draft_id` is about to be sent with `request` (the exact
-    /// `POST /2/tweets` body), durably, before it is sent (x-api-notes §6.5). The publisher
-    /// calls this; it is public for crash-recovery tools and tests. `body` is the part as sent
-    /// (it becomes read-only).
+    /// Records that part `part` of `draft_id` is about to be sent by `account` with `request`
+    /// (the exact `POST /2/tweets` body), durably, before it is sent (x-api-notes §6.5), and
+    /// binds the draft to `account` if it is not bound yet. Conditional: a part already armed,
+    /// "may have posted" or posted (by this or another process) is refused with
+    /// [`ComposerError::Busy`]. `body` is the part as sent (it becomes read-only). Returns the
+    /// arm time (Unix seconds). The publisher calls this; it is public for recovery tools and
+    /// tests.
     pub fn arm_part(
         &self,
         draft_id: &str,
         part: usize,
         body: &Part,
         request: &x_client::PostRequest,
-    ) -> Result<(), ComposerError> {
+        account: &str,
+    ) -> Result<u64, ComposerError> {
         let mut conn = self.conn();
         conn.execute_batch("PRAGMA synchronous=FULL")?;
+        let armed_at = now_secs();
         let result = (|| {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let existing: Option<String> = tx
+                .query_row(
+                    "SELECT state FROM parts WHERE draft_id = ?1 AND part = ?2",
+                    params![draft_id, to_i64(part as u64)],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if existing.is_some() {
+                return Err(ComposerError::Busy);
+            }
             let mut locked = body.clone();
             locked.status = PartStatus::Armed;
             locked.posted_id = None;
             tx.execute(
-                "INSERT OR REPLACE INTO parts (draft_id, part, state, body, request, armed_at)
+                "INSERT INTO parts (draft_id, part, state, body, request, armed_at)
                  VALUES (?1, ?2, 'armed', ?3, ?4, ?5)",
                 params![
                     draft_id,
                     to_i64(part as u64),
                     serde_json::to_string(&locked).map_err(corrupt)?,
                     serde_json::to_string(request).map_err(corrupt)?,
-                    to_i64(now_secs()),
+                    to_i64(armed_at),
                 ],
             )?;
+            tx.execute(
+                "UPDATE drafts SET account = ?2 WHERE id = ?1 AND account IS NULL",
+                params![draft_id, account],
+            )?;
             tx.commit()?;
-            Ok::<(), ComposerError>(())
+            Ok::<u64, ComposerError>(armed_at)
         })();
         conn.execute_batch("PRAGMA synchronous=NORMAL")?;
         result
     }
 
-    /// Settles an armed part by the user's word when it could not be checked automatically.
+    /// Marks an armed part "may have posted" (its outcome could not be read back).
+    pub(crate) fn mark_unknown(&self, draft_id: &str, part: usize) -> Result<(), ComposerError> {
+        self.conn().execute(
+            "UPDATE parts SET state = 'unknown' WHERE draft_id = ?1 AND part = ?2 AND state = 'armed'",
+            params![draft_id, to_i64(part as u64)],
+        )?;
+        Ok(())
+    }
+
+    /// Settles, by the person's word, a part that "may have posted" (or is armed with nobody
+    /// sending it): [`ArmedResolution::Posted`] ("It's on X", with the post's id or link if
+    /// they have it) marks it posted; [`ArmedResolution::NotPosted`] ("Post it again") makes
+    /// it a draft part again, to be sent by the next publish. Refused with
+    /// [`ComposerError::Busy`] while the draft is being published.
     pub fn resolve_armed(
         &self,
         draft_id: &str,
         part: usize,
         resolution: ArmedResolution,
     ) -> Result<(), ComposerError> {
+        let _guard = self.begin_publish(draft_id)?;
+        let rec = self
+            .part_records(draft_id)?
+            .remove(&part)
+            .filter(|r| matches!(r.state, PartStatus::Armed | PartStatus::MayHavePosted))
+            .ok_or_else(|| {
+                ComposerError::ReadOnly(format!(
+                    "part {} is not waiting for a decision (it is a draft or already posted)",
+                    part + 1
+                ))
+            })?;
         match resolution {
-            ArmedResolution::NotPosted => self.disarm(draft_id, part),
+            ArmedResolution::NotPosted => {
+                self.conn().execute(
+                    "DELETE FROM parts WHERE draft_id = ?1 AND part = ?2
+                     AND state IN ('armed', 'unknown')",
+                    params![draft_id, to_i64(part as u64)],
+                )?;
+                Ok(())
+            }
             ArmedResolution::Posted { id } => {
+                let id = match id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                    None => None,
+                    Some(s) => Some(crate::draft::parse_post_ref(s).ok_or_else(|| {
+                        ComposerError::ReadOnly(format!(
+                            "{s:?} is not a post link or id (like https://x.com/you/status/123)"
+                        ))
+                    })?),
+                };
                 let account = self.draft_by_id(draft_id)?.account.unwrap_or_default();
-                let rec = self
-                    .part_records(draft_id)?
-                    .remove(&part)
-                    .ok_or_else(|| ComposerError::NoDraft(format!("{draft_id} part {part}")))?;
                 self.confirm(
                     draft_id,
                     part,
@@ -444,7 +616,7 @@ impl Store {
                         part: Some(part),
                         text: rec.body.text.clone(),
                         media_count: rec.body.media.len(),
-                        note: Some("marked as posted by the user".into()),
+                        note: Some("marked as posted by the person (\"It's on X\")".into()),
                         ..NewHistory::default()
                     },
                 )
@@ -452,16 +624,126 @@ impl Store {
         }
     }
 
-    pub(crate) fn begin_publish(&self, draft_id: &str) -> Option<PublishGuard> {
-        let mut set = self
+    /// Gives up a draft (kept in the database, no longer current) and returns the new current
+    /// one. Refused while it is being published; parts that may have posted stay recorded in
+    /// history as they are.
+    pub fn discard_draft(&self, draft_id: &str) -> Result<Draft, ComposerError> {
+        let _guard = self.begin_publish(draft_id)?;
+        {
+            let mut conn = self.conn();
+            let tx = conn.transaction()?;
+            tx.execute(
+                "UPDATE drafts SET status = 'discarded', current = 0, updated_at = ?2
+                 WHERE id = ?1 AND status = 'open'",
+                params![draft_id, to_i64(now_secs())],
+            )?;
+            tx.execute("DELETE FROM media WHERE draft_id = ?1", [draft_id])?;
+            tx.commit()?;
+        }
+        self.draft()
+    }
+
+    /// Removes part `index` of a draft. Only a draft part after every part that has publish
+    /// state can go (removing an earlier one would shift the parts being or already sent);
+    /// the last remaining part is emptied instead. Returns the draft.
+    pub fn remove_part(&self, draft_id: &str, index: usize) -> Result<Draft, ComposerError> {
+        if self
             .inner
-            .publishing
+            .frozen
             .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        set.insert(draft_id.to_owned()).then(|| PublishGuard {
+            .unwrap_or_else(|e| e.into_inner())
+            .get(draft_id)
+            .is_some_and(|n| index < *n)
+        {
+            return Err(ComposerError::ReadOnly(format!(
+                "part {} is being posted and cannot be removed now",
+                index + 1
+            )));
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let last_recorded: Option<i64> = tx.query_row(
+            "SELECT MAX(part) FROM parts WHERE draft_id = ?1",
+            [draft_id],
+            |r| r.get(0),
+        )?;
+        if last_recorded.is_some_and(|m| to_i64(index as u64) <= m) {
+            return Err(ComposerError::ReadOnly(format!(
+                "part {} was sent (or may have been) and cannot be removed",
+                index + 1
+            )));
+        }
+        let mut d = load_draft(&tx, draft_id)?;
+        if index >= d.parts.len() {
+            return Err(ComposerError::ReadOnly(format!(
+                "there is no part {}",
+                index + 1
+            )));
+        }
+        if d.parts.len() == 1 {
+            d.parts[0] = Part::default();
+        } else {
+            d.parts.remove(index);
+        }
+        write_draft(&tx, &d)?;
+        tx.commit()?;
+        drop(conn);
+        self.draft_by_id(draft_id)
+    }
+
+    /// The right to publish (or settle) `draft_id`: in this process and, through an OS file
+    /// lock, in every other process using this database. [`ComposerError::Busy`] when taken.
+    pub fn begin_publish(&self, draft_id: &str) -> Result<PublishGuard, ComposerError> {
+        {
+            let mut set = self
+                .inner
+                .publishing
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if !set.insert(draft_id.to_owned()) {
+                return Err(ComposerError::Busy);
+            }
+        }
+        let mut guard = PublishGuard {
             store: self.clone(),
             id: draft_id.to_owned(),
-        })
+            _lock: None,
+        };
+        if let Some(db) = &self.inner.path {
+            let dir = db
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .join("locks");
+            std::fs::create_dir_all(&dir).map_err(|e| ComposerError::io(&dir, e))?;
+            let name: String = draft_id
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .take(64)
+                .collect();
+            let path = dir.join(format!("{name}.lock"));
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(|e| ComposerError::io(&path, e))?;
+            match file.try_lock() {
+                Ok(()) => guard._lock = Some(file),
+                Err(std::fs::TryLockError::WouldBlock) => return Err(ComposerError::Busy),
+                Err(std::fs::TryLockError::Error(e)) => return Err(ComposerError::io(&path, e)),
+            }
+        }
+        Ok(guard)
+    }
+
+    /// Protects the first `parts` parts of a draft being published from the app's saves.
+    pub(crate) fn freeze(&self, draft_id: &str, parts: usize) {
+        self.inner
+            .frozen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(draft_id.to_owned(), parts);
     }
 
     pub(crate) fn part_records(
@@ -481,27 +763,17 @@ impl Store {
         mut history: NewHistory,
     ) -> Result<(), ComposerError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let n = tx.execute(
-            "UPDATE parts SET state = 'posted', posted_id = ?3, confirmation = ?4, posted_at = ?5
-             WHERE draft_id = ?1 AND part = ?2",
-            params![
-                draft_id,
-                to_i64(part as u64),
-                posted_id,
-                confirmation,
-                to_i64(now_secs())
-            ],
-        )?;
-        if n == 0 {
-            return Err(ComposerError::Database(format!(
-                "part {part} of draft {draft_id} was not armed"
-            )));
-        }
-        history.post_id = posted_id;
-        insert_history(&tx, HistoryKind::Posted, &history)?;
-        tx.commit()?;
-        Ok(())
+        conn.execute_batch("PRAGMA synchronous=FULL")?;
+        let result = confirm_tx(
+            &mut conn,
+            draft_id,
+            part,
+            posted_id,
+            confirmation,
+            &mut history,
+        );
+        conn.execute_batch("PRAGMA synchronous=NORMAL")?;
+        result
     }
 
     /// Forgets an armed part (its request provably created nothing).
@@ -567,10 +839,23 @@ impl Store {
         Ok(())
     }
 
-    /// Marks the draft published and starts a new empty current draft.
-    pub(crate) fn finish(&self, draft_id: &str) -> Result<Draft, ComposerError> {
+    /// Marks the draft published and starts a new current draft: empty, or holding the parts
+    /// the person added after the first `sent` parts while they were being posted.
+    pub(crate) fn finish(&self, draft_id: &str, sent: usize) -> Result<Draft, ComposerError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        let body: Option<String> = tx
+            .query_row("SELECT body FROM drafts WHERE id = ?1", [draft_id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let stored: Option<Draft> = body.and_then(|b| serde_json::from_str(&b).ok());
+        let extra: Vec<Part> = stored
+            .map(|d| d.parts.into_iter().skip(sent).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| !p.text.trim().is_empty() || !p.media.is_empty())
+            .collect();
         tx.execute(
             "UPDATE drafts SET status = 'published', current = 0, updated_at = ?2 WHERE id = ?1",
             params![draft_id, to_i64(now_secs())],
@@ -582,8 +867,11 @@ impl Store {
                 |r| r.get::<_, i64>(0),
             )
             .map(|n| n == 0)?;
-        let fresh = Draft::new();
-        if none_current {
+        let mut fresh = Draft::new();
+        if !extra.is_empty() {
+            fresh.parts = extra;
+        }
+        if none_current || fresh.parts.len() > 1 || !fresh.parts[0].text.is_empty() {
             write_draft(&tx, &fresh)?;
         }
         tx.execute("DELETE FROM media WHERE draft_id = ?1", [draft_id])?;
@@ -600,6 +888,42 @@ impl Store {
             .optional()?;
         Ok(s.as_deref() == Some("published"))
     }
+}
+
+fn confirm_tx(
+    conn: &mut Connection,
+    draft_id: &str,
+    part: usize,
+    posted_id: Option<String>,
+    confirmation: &str,
+    history: &mut NewHistory,
+) -> Result<(), ComposerError> {
+    let tx = conn.transaction()?;
+    let n = tx.execute(
+        "UPDATE parts SET state = 'posted', posted_id = ?3, confirmation = ?4, posted_at = ?5
+         WHERE draft_id = ?1 AND part = ?2 AND state IN ('armed', 'unknown')",
+        params![
+            draft_id,
+            to_i64(part as u64),
+            posted_id,
+            confirmation,
+            to_i64(now_secs())
+        ],
+    )?;
+    if n == 0 {
+        return Err(ComposerError::Database(format!(
+            "part {} was posted{} but could not be recorded: it was not armed",
+            part + 1,
+            posted_id
+                .as_deref()
+                .map(|i| format!(" as {i}"))
+                .unwrap_or_default()
+        )));
+    }
+    history.post_id = posted_id;
+    insert_history(&tx, HistoryKind::Posted, history)?;
+    tx.commit()?;
+    Ok(())
 }
 
 fn insert_history(
@@ -661,8 +985,9 @@ fn part_records(
     conn: &Connection,
     draft_id: &str,
 ) -> Result<HashMap<usize, PartRecord>, ComposerError> {
-    let mut stmt = conn
-        .prepare("SELECT part, state, body, request, posted_id FROM parts WHERE draft_id = ?1")?;
+    let mut stmt = conn.prepare(
+        "SELECT part, state, body, request, posted_id, armed_at FROM parts WHERE draft_id = ?1",
+    )?;
     let rows = stmt.query_map([draft_id], |r| {
         Ok((
             r.get::<_, i64>(0)?,
@@ -670,11 +995,12 @@ fn part_records(
             r.get::<_, String>(2)?,
             r.get::<_, Option<String>>(3)?,
             r.get::<_, Option<String>>(4)?,
+            r.get::<_, Option<i64>>(5)?,
         ))
     })?;
     let mut out = HashMap::new();
     for row in rows {
-        let (part, state, body, request, posted_id) = row?;
+        let (part, state, body, request, posted_id, armed_at) = row?;
         let mut body: Part = serde_json::from_str(&body).map_err(corrupt)?;
         let state = status_of(&state);
         body.status = state;
@@ -689,6 +1015,7 @@ fn part_records(
                     .transpose()
                     .map_err(corrupt)?,
                 posted_id,
+                armed_at: armed_at.and_then(|t| u64::try_from(t).ok()).unwrap_or(0),
             },
         );
     }
@@ -719,11 +1046,16 @@ fn media_record(
 }
 
 fn load_draft(conn: &Connection, id: &str) -> Result<Draft, ComposerError> {
-    let body: Option<String> = conn
-        .query_row("SELECT body FROM drafts WHERE id = ?1", [id], |r| r.get(0))
+    let row: Option<(String, Option<String>)> = conn
+        .query_row(
+            "SELECT body, account FROM drafts WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
-    let body = body.ok_or_else(|| ComposerError::NoDraft(id.to_owned()))?;
+    let (body, account) = row.ok_or_else(|| ComposerError::NoDraft(id.to_owned()))?;
     let mut d: Draft = serde_json::from_str(&body).map_err(corrupt)?;
+    d.account = account;
     let records = part_records(conn, id)?;
     if let Some(max) = records.keys().max() {
         while d.parts.len() <= *max {

@@ -73,7 +73,8 @@ pub fn fast_config() -> ClientConfig {
         append_concurrency: 4,
         processing_deadline: Duration::from_secs(30),
         route_ttl: Duration::from_secs(3600),
-        resend_delay: Duration::from_millis(150),
+        read_back_attempts: 2,
+        read_back_delay: Duration::from_millis(20),
         ..ClientConfig::default()
     }
 }
@@ -83,6 +84,8 @@ pub async fn sim() -> SimHandle {
     s.update_modes(|m| {
         m.processing_ms = 0;
         m.plan = x_sim::Plan::Unlimited;
+        // X's duplicate filter is not a guarantee: nothing here may rely on it.
+        m.duplicate_window_secs = 0;
     });
     s
 }

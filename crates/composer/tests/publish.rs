@@ -1,5 +1,6 @@
-//! Publishing against the simulator: a thread with an image, a failing part then resume,
-//! crash recovery of an armed part, cancellation during a video upload.
+//! Publishing against the simulator (its duplicate filter off): a thread with an image, a
+//! failing part then resume, crash recovery of armed parts by read-back, one writer per draft,
+//! account binding, edits during a post, cancellation during a video upload.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -246,9 +247,34 @@ async fn failed_second_part_resumes_without_reposting() {
         .await
         .unwrap_err();
     assert_eq!(e.part, 1);
-    assert_eq!(e.diagnosis.kind, ErrorKind::ServerError);
-    assert_eq!(store.draft().unwrap().parts[1].status, PartStatus::Armed);
+    // A 503 on a post leaves its outcome open: read back, not found, so "may have posted".
+    assert_eq!(e.diagnosis.kind, ErrorKind::OutcomeUnknown);
+    assert_eq!(e.diagnosis.status, Some(503));
+    assert_eq!(
+        store.draft().unwrap().parts[1].status,
+        PartStatus::MayHavePosted
+    );
     s.clear_faults();
+    let e = pb
+        .publish(
+            &d.id,
+            UploadRoute::V2,
+            None,
+            |_| {},
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.diagnosis.kind,
+        ErrorKind::OutcomeUnknown,
+        "never re-sent on its own"
+    );
+    assert_eq!(count(&s, "u two"), 0);
+    // The person checked: not there. "Post it again".
+    store
+        .resolve_armed(&d.id, 1, ArmedResolution::NotPosted)
+        .unwrap();
     let p = pb
         .publish(
             &d.id,
@@ -266,114 +292,93 @@ async fn failed_second_part_resumes_without_reposting() {
     s.shutdown().await;
 }
 
+async fn publish(pb: &Publisher, id: &str) -> Result<composer::Published, composer::PublishError> {
+    pb.publish(
+        id,
+        UploadRoute::Auto,
+        None,
+        |_| {},
+        CancellationToken::new(),
+    )
+    .await
+}
+
+fn arm(store: &Store, d: &Draft, i: usize, req: &PostRequest) {
+    store.arm_part(&d.id, i, &d.parts[i], req, "demo").unwrap();
+}
+
 #[tokio::test]
-async fn armed_part_after_a_crash_is_never_posted_twice() {
+async fn armed_part_after_a_crash_is_read_back_never_resent() {
     let s = common::sim().await;
     let dir = common::tmp_dir("crash");
     let db = dir.join("c.sqlite3");
     let c = common::client(&s);
 
-    // A: the app armed the part and died before sending. On restart, the check re-send meets
-    // a 503 after X created the post; x-client's single re-send gets "duplicate".
+    // A: the app armed the part and died before sending. On restart the read-back does not
+    // find it: "may have posted", and nothing is sent until the person decides.
     let id = {
         let store = Store::open(&db).unwrap();
         let mut d = store.draft().unwrap();
         d.parts[0].text = "crash test A".into();
         store.save_draft(&d).unwrap();
-        store
-            .arm_part(&d.id, 0, &d.parts[0], &PostRequest::text("crash test A"))
-            .unwrap();
+        arm(&store, &d, 0, &PostRequest::text("crash test A"));
         d.id
     };
     let store = Store::open(&db).unwrap(); // restart
     assert_eq!(store.draft().unwrap().parts[0].status, PartStatus::Armed);
-    s.set_faults(
-        "POST /2/tweets",
-        Faults {
-            error_rate: 1.0,
-            error_status: 503,
-            error_after_commit: true,
-            ..Faults::default()
-        },
-    );
-    let s3 = s.clone();
-    let clear = tokio::spawn(async move {
-        for _ in 0..2000 {
-            if s3.posts().iter().any(|p| p.text == "crash test A") {
-                s3.clear_faults();
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    });
     let pb = publisher(&s, &store);
-    let p = pb
-        .publish(
-            &id,
-            UploadRoute::Auto,
-            None,
-            |_| {},
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap();
-    clear.await.unwrap();
-    assert_eq!(count(&s, "crash test A"), 1);
-    assert_eq!(p.ids.len() + p.id_unknown.len(), 1);
-    let h = store.history(1).unwrap();
-    assert_eq!(h[0].kind, HistoryKind::Posted);
-    assert!(h[0].note.is_some(), "the resolution is recorded");
-
-    // B: the send reached X and created the post; the app died before confirming.
-    let mut d = Draft::new();
-    d.parts = vec![text_part("crash test B"), text_part("crash test B, part 2")];
-    store.save_draft(&d).unwrap();
-    store
-        .arm_part(&d.id, 0, &d.parts[0], &PostRequest::text("crash test B"))
-        .unwrap();
-    c.post(&PostRequest::text("crash test B")).await.unwrap();
-    let p = pb
-        .publish(
-            &d.id,
-            UploadRoute::Auto,
-            None,
-            |_| {},
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(count(&s, "crash test B"), 1);
-    assert_eq!(count(&s, "crash test B, part 2"), 1);
-    assert_eq!(p.id_unknown, vec![0], "confirmed as posted, id unknown");
-    assert_eq!(p.ids.len(), 1);
-    let h = store.history(2).unwrap();
-    assert_eq!(h[1].post_id, None);
+    let e = publish(&pb, &id).await.unwrap_err();
+    assert_eq!(e.diagnosis.kind, ErrorKind::OutcomeUnknown);
     assert_eq!(
-        h[1].link.as_deref(),
+        e.profile_link.as_deref(),
         Some(format!("https://x.com/{}", s.demo().username).as_str())
     );
-
-    // C: the armed send never reached X: the check re-send posts it once.
-    let mut d = Draft::new();
-    d.parts = vec![text_part("crash test C")];
-    store.save_draft(&d).unwrap();
+    assert_eq!(count(&s, "crash test A"), 0);
+    assert_eq!(
+        store.draft_by_id(&id).unwrap().parts[0].status,
+        PartStatus::MayHavePosted
+    );
+    // Publishing again sends nothing while the person has not decided.
+    let e = publish(&pb, &id).await.unwrap_err();
+    assert_eq!(e.diagnosis.kind, ErrorKind::OutcomeUnknown);
+    assert_eq!(count(&s, "crash test A"), 0);
+    // "Post it again".
     store
-        .arm_part(&d.id, 0, &d.parts[0], &PostRequest::text("crash test C"))
+        .resolve_armed(&id, 0, ArmedResolution::NotPosted)
         .unwrap();
-    let p = pb
-        .publish(
-            &d.id,
-            UploadRoute::Auto,
-            None,
-            |_| {},
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+    let p = publish(&pb, &id).await.unwrap();
     assert_eq!(p.ids.len(), 1);
-    assert_eq!(count(&s, "crash test C"), 1);
+    assert_eq!(count(&s, "crash test A"), 1);
 
-    // D: media only cannot be probed: it waits for the user's word.
+    // B: the send reached X and created the post; the app died before confirming. The
+    // read-back finds it with its id, and part 2 replies to it.
+    let mut d = Draft::new();
+    d.parts = vec![
+        text_part("crash test B & co"),
+        text_part("crash test B, part 2"),
+    ];
+    store.save_draft(&d).unwrap();
+    arm(&store, &d, 0, &PostRequest::text("crash test B & co"));
+    let first = c
+        .post(&PostRequest::text("crash test B & co"))
+        .await
+        .unwrap()
+        .id;
+    let p = publish(&pb, &d.id).await.unwrap();
+    assert_eq!(count(&s, "crash test B & co"), 1);
+    assert_eq!(p.ids[0], first, "confirmed with the id read back");
+    let reply = common::live_posts(&s)
+        .into_iter()
+        .find(|x| x.text == "crash test B, part 2")
+        .unwrap();
+    assert_eq!(reply.in_reply_to_tweet_id.as_deref(), Some(first.as_str()));
+    let h = store.history(2).unwrap();
+    assert!(
+        h[1].note.as_deref().unwrap_or("").contains("found"),
+        "{h:?}"
+    );
+
+    // C: media only, created before the crash: matched by media count, not text.
     let img = common::write(&dir, "m.png", &samples::png(40, 40, 0));
     let mut d = Draft::new();
     let a = attach(&img, &d.parts[0]).unwrap();
@@ -387,38 +392,177 @@ async fn armed_part_after_a_crash_is_never_posted_twice() {
         media_ids: vec![up.media_id],
         ..PostRequest::default()
     };
-    store.arm_part(&d.id, 0, &d.parts[0], &req).unwrap();
+    arm(&store, &d, 0, &req);
+    let made = c.post(&req).await.unwrap().id;
     let before = common::live_posts(&s).len();
-    let e = pb
-        .publish(
+    let p = publish(&pb, &d.id).await.unwrap();
+    assert_eq!(p.ids, vec![made]);
+    assert_eq!(common::live_posts(&s).len(), before);
+
+    // D: created, but reads are refused: "may have posted"; the person says "It's on X"
+    // with the link, and part 2 replies to that id.
+    let mut d = Draft::new();
+    d.parts = vec![text_part("crash test D"), text_part("crash test D, part 2")];
+    store.save_draft(&d).unwrap();
+    arm(&store, &d, 0, &PostRequest::text("crash test D"));
+    let made = c.post(&PostRequest::text("crash test D")).await.unwrap().id;
+    s.update_modes(|m| m.reads_refused = Some(403));
+    let e = publish(&pb, &d.id).await.unwrap_err();
+    s.update_modes(|m| m.reads_refused = None);
+    assert_eq!(e.diagnosis.kind, ErrorKind::OutcomeUnknown);
+    assert_eq!(count(&s, "crash test D"), 1);
+    assert!(store
+        .resolve_armed(
             &d.id,
-            UploadRoute::Auto,
-            None,
-            |_| {},
-            CancellationToken::new(),
+            0,
+            ArmedResolution::Posted {
+                id: Some("not a link".into())
+            }
         )
-        .await
-        .unwrap_err();
-    assert_eq!(e.part, 0);
+        .is_err());
+    store
+        .resolve_armed(
+            &d.id,
+            0,
+            ArmedResolution::Posted {
+                id: Some(format!("https://x.com/{}/status/{made}", s.demo().username)),
+            },
+        )
+        .unwrap();
+    publish(&pb, &d.id).await.unwrap();
+    let reply = common::live_posts(&s)
+        .into_iter()
+        .find(|x| x.text == "crash test D, part 2")
+        .unwrap();
+    assert_eq!(reply.in_reply_to_tweet_id.as_deref(), Some(made.as_str()));
+    assert_eq!(count(&s, "crash test D"), 1);
+
+    // E: "It's on X" without a link: the id is read back before part 2 replies to it.
+    let mut d = Draft::new();
+    d.parts = vec![text_part("crash test E"), text_part("crash test E, part 2")];
+    store.save_draft(&d).unwrap();
+    arm(&store, &d, 0, &PostRequest::text("crash test E"));
+    let made = c.post(&PostRequest::text("crash test E")).await.unwrap().id;
+    s.update_modes(|m| m.reads_refused = Some(429));
+    publish(&pb, &d.id).await.unwrap_err();
+    s.update_modes(|m| m.reads_refused = None);
+    store
+        .resolve_armed(&d.id, 0, ArmedResolution::Posted { id: None })
+        .unwrap();
+    publish(&pb, &d.id).await.unwrap();
+    let reply = common::live_posts(&s)
+        .into_iter()
+        .find(|x| x.text == "crash test E, part 2")
+        .unwrap();
+    assert_eq!(reply.in_reply_to_tweet_id.as_deref(), Some(made.as_str()));
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn one_writer_per_draft_bound_account_and_read_only_parts() {
+    let s = common::sim().await;
+    let dir = common::tmp_dir("writers");
+    let db = dir.join("w.sqlite3");
+    let a = Store::open(&db).unwrap();
+    let b = Store::open(&db).unwrap(); // another process's connection
+    let mut d = a.draft().unwrap();
+    d.parts = vec![text_part("writer one"), text_part("writer two")];
+    a.save_draft(&d).unwrap();
+
+    // The OS lock is per open file: a second store (as in a second process) is refused.
+    let guard = a.begin_publish(&d.id).unwrap();
+    assert!(matches!(
+        b.begin_publish(&d.id),
+        Err(composer::ComposerError::Busy)
+    ));
+    assert!(matches!(
+        a.begin_publish(&d.id),
+        Err(composer::ComposerError::Busy)
+    ));
+    let e = publish(&publisher(&s, &b), &d.id).await.unwrap_err();
     assert!(
-        e.diagnosis.detail.contains("check"),
+        e.diagnosis.detail.contains("posting this right now"),
         "{}",
         e.diagnosis.detail
     );
-    assert_eq!(common::live_posts(&s).len(), before);
-    store
-        .resolve_armed(&d.id, 0, ArmedResolution::NotPosted)
-        .unwrap();
-    pb.publish(
-        &d.id,
-        UploadRoute::Auto,
-        None,
-        |_| {},
-        CancellationToken::new(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(common::live_posts(&s).len(), before + 1);
+    drop(guard);
+    assert_eq!(common::live_posts(&s).len(), 0);
+
+    // Arming is conditional: a part armed elsewhere is never armed again.
+    arm(&a, &d, 0, &PostRequest::text("writer one"));
+    assert!(matches!(
+        b.arm_part(
+            &d.id,
+            0,
+            &d.parts[0],
+            &PostRequest::text("writer one"),
+            "demo"
+        ),
+        Err(composer::ComposerError::Busy)
+    ));
+    // The draft is bound to the account that armed it.
+    assert_eq!(
+        b.draft_by_id(&d.id).unwrap().account.as_deref(),
+        Some("demo")
+    );
+    let other = Publisher::new(common::client(&s), b.clone(), "work".into());
+    let e = publish(&other, &d.id).await.unwrap_err();
+    assert!(
+        e.diagnosis
+            .detail
+            .contains("started from the account \"demo\""),
+        "{}",
+        e.diagnosis.detail
+    );
+    assert_eq!(common::live_posts(&s).len(), 0);
+
+    // An armed part cannot be removed, nor can one before it (PB-04).
+    assert!(a.remove_part(&d.id, 0).is_err());
+    let mut three = a.draft_by_id(&d.id).unwrap();
+    three.parts.push(text_part("writer three"));
+    a.save_draft(&three).unwrap();
+    let after = a.remove_part(&d.id, 1).unwrap();
+    assert_eq!(after.parts.len(), 2);
+    assert_eq!(after.parts[0].text, "writer one");
+    assert_eq!(after.parts[1].text, "writer three");
+    assert_eq!(after.parts[0].status, PartStatus::Armed);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn edits_made_while_posting_are_kept() {
+    let s = common::sim().await;
+    let dir = common::tmp_dir("edits");
+    let store = Store::open(&dir.join("e.sqlite3")).unwrap();
+    let mut d = store.draft().unwrap();
+    d.parts = vec![text_part("sent as clicked")];
+    store.save_draft(&d).unwrap();
+    // Slow the post so the "typing" below happens while it is in flight.
+    s.set_faults(
+        "POST /2/tweets",
+        Faults {
+            latency_ms: 400,
+            ..Faults::default()
+        },
+    );
+    let pb = publisher(&s, &store);
+    let id = d.id.clone();
+    let task = tokio::spawn(async move { publish(&pb, &id).await });
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    // The person edits the part being sent and adds a part meanwhile.
+    let mut edit = d.clone();
+    edit.parts[0].text = "edited during the post".into();
+    edit.parts.push(text_part("added during the post"));
+    store.save_draft(&edit).unwrap();
+    task.await.unwrap().unwrap();
+    s.clear_faults();
+    assert_eq!(count(&s, "sent as clicked"), 1);
+    assert_eq!(count(&s, "edited during the post"), 0);
+    // The added part is not lost: it is the new current draft.
+    let now = store.draft().unwrap();
+    assert_ne!(now.id, d.id);
+    assert_eq!(now.parts.len(), 1);
+    assert_eq!(now.parts[0].text, "added during the post");
     s.shutdown().await;
 }
 

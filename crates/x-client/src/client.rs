@@ -12,15 +12,22 @@
 //!   timeouts, resets and connection failures. A 429 waits for `x-rate-limit-reset` when that is
 //!   within [`RetryPolicy::max_rate_limit_wait`], otherwise it fails at once. A failed APPEND
 //!   segment is re-sent alone with the same `segment_index` (X and the simulator overwrite).
-//! - **`POST /2/tweets` is never retried blindly**: a timeout, reset or 5xx may follow a post that
-//!   was created. It is re-sent only when the request provably never left (connection refused,
-//!   DNS). On an unknown outcome the identical request is re-sent **once** (§6.5): 201 means the
-//!   first try never posted; 403 "duplicate content" means it did (the id is then looked up in the
-//!   account's recent posts). Posts with no text are not probed (a duplicate check needs text).
-//!   So no post is ever created twice. 4xx answers and 429 are returned as they are.
+//! - **`POST /2/tweets` is sent once and never re-sent** (x-api-notes §6.5): a timeout, reset,
+//!   5xx or a 2xx without a readable id may follow a post that was created. It is re-sent only
+//!   when the request provably never left (connection refused, DNS). On an unknown outcome the
+//!   account's own recent posts are read back ([`crate::readback`]): found → the post is
+//!   confirmed with its id ([`Confirmation::ReadBack`]); not found, or the read refused →
+//!   [`ClientError::UnknownOutcome`] ("may have posted"), for the person to decide. So this
+//!   client never creates a post twice. 4xx answers and 429 are returned as they are.
+//!
+//! # Deadlines
+//!
+//! Every request has an overall deadline besides the connect and read timeouts:
+//! [`ClientConfig::request_timeout`] for calls without a file, plus one second per
+//! [`ClientConfig::upload_min_rate`] bytes for a call that carries part of a file.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE};
@@ -82,8 +89,15 @@ pub struct ClientConfig {
     pub processing_deadline: Duration,
     /// Age after which a remembered "v2" route decision is re-probed (7 days).
     pub route_ttl: Duration,
-    /// Delay before the single §6.5 re-send of a post with an unknown outcome.
-    pub resend_delay: Duration,
+    /// Reads of the account's posts when a post's outcome is unknown (§6.5; default 3).
+    pub read_back_attempts: u32,
+    /// Pause between those reads (timelines lag; default 5 s, so about 10 s in all).
+    pub read_back_delay: Duration,
+    /// Overall deadline of one request without a file (default 30 s).
+    pub request_timeout: Duration,
+    /// Slowest acceptable upload, bytes per second: a request carrying `n` bytes of a file
+    /// gets `request_timeout + n / upload_min_rate` seconds (default 32 KiB/s).
+    pub upload_min_rate: u64,
     /// Trusted root certificates (PEM) replacing the system's, e.g. a TLS simulator's or a
     /// company proxy's CA. Empty = the platform's roots.
     pub root_certs_pem: Vec<Vec<u8>>,
@@ -99,7 +113,10 @@ impl Default for ClientConfig {
             append_concurrency: 6,
             processing_deadline: Duration::from_secs(600),
             route_ttl: Duration::from_secs(7 * 24 * 3600),
-            resend_delay: Duration::from_secs(1),
+            read_back_attempts: 3,
+            read_back_delay: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            upload_min_rate: 32 * 1024,
             root_certs_pem: Vec::new(),
         }
     }
@@ -265,12 +282,21 @@ impl PostRequest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Confirmation {
-    /// 201 on the first try.
+    /// X answered 201 with the id.
     Created,
-    /// The first try had an unknown outcome; the single re-send got 201 (first never posted).
-    Resent,
-    /// The first try had an unknown outcome; the re-send got "duplicate": the first one posted.
-    FirstTryPosted,
+    /// The answer was lost or unreadable; the post was found among the account's own posts
+    /// (§6.5 read-back).
+    ReadBack,
+}
+
+impl Confirmation {
+    /// The wire name (`created`, `read-back`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confirmation::Created => "created",
+            Confirmation::ReadBack => "read-back",
+        }
+    }
 }
 
 /// A created post.
@@ -347,6 +373,8 @@ pub(crate) struct Inner {
     pub endpoints: Endpoints,
     pub credentials: Credentials,
     pub config: ClientConfig,
+    /// The account's user id, once `GET /2/users/me` told it (read-back needs it).
+    pub user_id: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for XClient {
@@ -438,6 +466,7 @@ impl XClient {
                 endpoints,
                 credentials,
                 config,
+                user_id: Mutex::new(None),
             }),
         })
     }
@@ -537,6 +566,21 @@ impl XClient {
                 req.multipart(form)
             }
         };
+        let file_bytes: u64 = match payload {
+            Payload::Multipart(fields) => fields
+                .iter()
+                .map(|f| match f {
+                    Field::File { len, .. } => *len,
+                    Field::Text(..) => 0,
+                })
+                .sum(),
+            _ => 0,
+        };
+        let cfg = &self.inner.config;
+        let deadline = cfg
+            .request_timeout
+            .saturating_add(Duration::from_secs(file_bytes / cfg.upload_min_rate.max(1)));
+        let req = req.timeout(deadline);
         let resp = req.send().await.map_err(|e| network_error(&e, &what))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
@@ -746,10 +790,20 @@ impl XClient {
 
     /// `POST /2/tweets`, never creating a post twice (module docs, §6.5).
     pub async fn post(&self, req: &PostRequest) -> Result<Posted, ClientError> {
+        self.post_armed_at(req, SystemTime::now()).await
+    }
+
+    /// As [`Self::post`], for a request armed (durably recorded) at `armed_at`: the read-back
+    /// of an unknown outcome starts from there.
+    pub async fn post_armed_at(
+        &self,
+        req: &PostRequest,
+        armed_at: SystemTime,
+    ) -> Result<Posted, ClientError> {
         text::check_length(&text::normalize(&req.text))?;
         let url = self.api_url("/2/tweets");
         let payload = Payload::Json(req.to_json(), false);
-        // Only a request that provably never left is re-sent without the §6.5 probe.
+        // Only a request that provably never left is sent again.
         let first = self
             .send_retrying(Method::POST, &url, &payload, None, |e| {
                 matches!(
@@ -761,58 +815,48 @@ impl XClient {
                 )
             })
             .await;
-        let unknown = match first {
-            Ok(r) => return parse_posted(&r, Confirmation::Created),
-            Err(e) if is_unknown_outcome(&e) => e,
+        let (unknown, status) = match first {
+            Ok(r) => match parse_posted(&r) {
+                Ok(p) => return Ok(p),
+                Err(e) => (e, Some(r.status)),
+            },
+            Err(e) if is_unknown_outcome(&e) => {
+                let status = e.status();
+                (e, status)
+            }
             Err(e) => return Err(e),
         };
-        if text::normalize(&req.text).trim().is_empty() {
-            return Err(ClientError::UnknownOutcome(format!(
-                "{unknown}. A post without text cannot be checked safely, so it was not re-sent; check the profile before posting again"
-            )));
-        }
-        tokio::time::sleep(self.inner.config.resend_delay).await;
-        match self.send_once(Method::POST, &url, &payload).await {
-            Ok(r) => parse_posted(&r, Confirmation::Resent),
-            Err(e) if e.kind() == ErrorKind::DuplicateContent => {
-                match self.find_recent_post(&req.text).await {
-                    Some(id) => Ok(Posted {
-                        id,
-                        text: text::normalize(&req.text),
-                        confirmation: Confirmation::FirstTryPosted,
-                        rate_limit: e.rate_limit(),
-                    }),
-                    None => Err(ClientError::UnknownOutcome(format!(
-                        "{unknown}. X reports the text as a duplicate, so the first try was posted, but its id could not be read; check the profile"
-                    ))),
-                }
-            }
-            Err(e) => Err(ClientError::UnknownOutcome(format!(
-                "{unknown}; the single check re-send also failed ({e}). The post may exist: check the profile before posting again"
-            ))),
-        }
+        self.settle_unknown(req, armed_at, &unknown, status).await
     }
 
-    /// Looks for the account's most recent post with `text` (for §6.5 confirmation).
-    async fn find_recent_post(&self, post_text: &str) -> Option<String> {
-        let me = self.me().await.ok()?;
-        let url = self.api_url(&format!("/2/users/{}/tweets?max_results=5", me.id));
-        let r = self
-            .send_retrying(
-                Method::GET,
-                &url,
-                &Payload::None,
-                None,
-                ClientError::is_transient,
-            )
-            .await
-            .ok()?;
-        let v = r.json("/2/users/:id/tweets").ok()?;
-        let want = text::normalize(post_text);
-        v["data"].as_array()?.iter().find_map(|t| {
-            let same = t["text"].as_str().map(text::normalize) == Some(want.clone());
-            same.then(|| t["id"].as_str().map(str::to_owned)).flatten()
-        })
+    /// Reads back a post whose send had the unknown outcome `unknown` (§6.5).
+    async fn settle_unknown(
+        &self,
+        req: &PostRequest,
+        armed_at: SystemTime,
+        unknown: &ClientError,
+        status: Option<u16>,
+    ) -> Result<Posted, ClientError> {
+        match self.find_post(req, armed_at, &[]).await {
+            Ok(Some(id)) => Ok(Posted {
+                id,
+                text: text::normalize(&req.text),
+                confirmation: Confirmation::ReadBack,
+                rate_limit: None,
+            }),
+            Ok(None) => Err(ClientError::UnknownOutcome {
+                status,
+                message: format!(
+                    "{unknown}. The post was not found among the account's recent posts, but X may show it later; check the profile before posting it again"
+                ),
+            }),
+            Err(read) => Err(ClientError::UnknownOutcome {
+                status,
+                message: format!(
+                    "{unknown}. The account's posts could not be read to check ({read}); check the profile before posting it again"
+                ),
+            }),
+        }
     }
 }
 
@@ -834,14 +878,16 @@ fn is_unknown_outcome(e: &ClientError) -> bool {
     }
 }
 
-fn parse_posted(r: &Resp, confirmation: Confirmation) -> Result<Posted, ClientError> {
+/// The created post of a 2xx answer; a body without a readable `data.id` is an
+/// [`ClientError::Unexpected`] — an unknown outcome, since X may have created the post.
+fn parse_posted(r: &Resp) -> Result<Posted, ClientError> {
     let v = r.json("/2/tweets")?;
-    let id = v["data"]["id"].as_str().map(str::to_owned);
+    let id = crate::readback::id_of(&v["data"]["id"]);
     match id {
         Some(id) => Ok(Posted {
             id,
             text: v["data"]["text"].as_str().unwrap_or_default().to_owned(),
-            confirmation,
+            confirmation: Confirmation::Created,
             rate_limit: r.rate_limit(),
         }),
         None => Err(ClientError::Unexpected {

@@ -48,8 +48,11 @@ pub enum ErrorKind {
     UploadRouteRetired,
     /// The network failed (DNS, connect, TLS, reset, timeout).
     Network,
-    /// X failed (5xx), or the outcome of a post is unknown.
+    /// X failed (5xx).
     ServerError,
+    /// A post's answer was lost (timeout, reset, 5xx, 2xx without id) and reading the
+    /// account's posts did not find it: it may have been posted (§6.5).
+    OutcomeUnknown,
     /// A generic 403 (account restrictions, OAuth 2 scopes, feature not permitted).
     Forbidden,
     /// The account is temporarily locked (code 326).
@@ -306,11 +309,19 @@ pub static TABLE: &[Entry] = &[
     Entry {
         kind: ErrorKind::ServerError,
         name: "server-error",
-        matches: "5xx, or an unknown outcome of a post",
-        cause: "X failed or is overloaded (in 2026, 503 on posting can also mean a billing problem). If this was a post, it may or may not exist.",
+        matches: "5xx",
+        cause: "X failed or is overloaded (in 2026, 503 on posting can also mean a billing problem).",
+        fix: &["Check the credits balance, then try again later."],
+        wizard_step: None,
+    },
+    Entry {
+        kind: ErrorKind::OutcomeUnknown,
+        name: "outcome-unknown",
+        matches: "POST /2/tweets: timeout, reset, 5xx or 2xx without id, and the post not found by reading the account's posts",
+        cause: "The post was sent but X's answer was lost, and reading your recent posts did not settle whether it was created (timelines lag, or the read was refused). It may be on X.",
         fix: &[
-            "Check your profile before posting again: the post may exist.",
-            "Check the credits balance, then try again later.",
+            "Open your profile and look for the post.",
+            "If it is there, mark it as posted (app: \"It's on X\"); if it is not, post it again (app: \"Post it again\"; CLI: the same command with --force).",
         ],
         wizard_step: None,
     },

@@ -295,9 +295,15 @@ pub enum ClientError {
         /// The transport's message (no URL secrets: URLs carry none).
         message: String,
     },
-    /// The outcome of `POST /2/tweets` is unknown and could not be confirmed.
-    #[error("the post may or may not exist: {0}")]
-    UnknownOutcome(String),
+    /// The outcome of `POST /2/tweets` is unknown and reading the account's posts did not
+    /// settle it (§6.5): the post may exist. Never re-send without the person's word.
+    #[error("the post may have been posted: {message}")]
+    UnknownOutcome {
+        /// The status of the answer that left the outcome open (5xx, 2xx without id), if any.
+        status: Option<u16>,
+        /// What happened and what was checked.
+        message: String,
+    },
     /// Media processing failed at X.
     #[error("media processing failed: {0}")]
     ProcessingFailed(String),
@@ -345,7 +351,7 @@ impl ClientError {
         match self {
             ClientError::Api(e) => e.kind(),
             ClientError::Network { .. } => ErrorKind::Network,
-            ClientError::UnknownOutcome(_) => ErrorKind::ServerError,
+            ClientError::UnknownOutcome { .. } => ErrorKind::OutcomeUnknown,
             ClientError::ProcessingFailed(_) => ErrorKind::MediaProcessingFailed,
             ClientError::ProcessingTimeout(_) => ErrorKind::MediaProcessingFailed,
             ClientError::MediaRefused(_) => ErrorKind::MediaInvalid,
@@ -360,6 +366,7 @@ impl ClientError {
     pub fn status(&self) -> Option<u16> {
         match self {
             ClientError::Api(e) => Some(e.status),
+            ClientError::UnknownOutcome { status, .. } => *status,
             _ => None,
         }
     }

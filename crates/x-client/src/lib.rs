@@ -16,6 +16,7 @@ pub mod error;
 pub mod media;
 pub mod pin;
 pub mod ratelimit;
+pub mod readback;
 pub mod sign;
 pub mod text;
 pub mod upload;

@@ -28,7 +28,10 @@ fn fast_config() -> ClientConfig {
         append_concurrency: 4,
         processing_deadline: Duration::from_secs(30),
         route_ttl: Duration::from_secs(3600),
-        resend_delay: Duration::from_millis(20),
+        read_back_attempts: 3,
+        read_back_delay: Duration::from_millis(20),
+        request_timeout: Duration::from_secs(10),
+        upload_min_rate: 32 * 1024,
         root_certs_pem: Vec::new(),
     }
 }
@@ -318,105 +321,145 @@ async fn auto_route_per_upload_fallback_on_v1_server_errors() {
     s.shutdown().await;
 }
 
+fn post_requests(s: &SimHandle) -> usize {
+    s.requests()
+        .iter()
+        .filter(|r| r.endpoint == "POST /2/tweets")
+        .count()
+}
+
+fn after_commit(f: Faults) -> Faults {
+    Faults {
+        error_status: 503,
+        error_after_commit: true,
+        reset_after_commit: true,
+        ..f
+    }
+}
+
 #[tokio::test]
-async fn unknown_outcome_resolved_without_double_posts() {
+async fn unknown_outcome_is_read_back_never_resent() {
     let s = sim().await;
+    // X's duplicate filter is not a guarantee: prove nothing relies on it.
+    s.update_modes(|m| m.duplicate_window_secs = 0);
     let c = client(&s);
+    let faults = [
+        (
+            "503 after create",
+            Faults {
+                error_rate: 1.0,
+                ..Faults::default()
+            },
+        ),
+        (
+            "reset after create",
+            Faults {
+                reset_rate: 1.0,
+                ..Faults::default()
+            },
+        ),
+        (
+            "200 without id",
+            Faults {
+                ok_without_id_rate: 1.0,
+                ..Faults::default()
+            },
+        ),
+    ];
+    for (i, (what, f)) in faults.into_iter().enumerate() {
+        let text = format!("Tom & Jerry #{i} https://example.com/{i}");
+        let before = post_requests(&s);
+        s.set_faults("POST /2/tweets", after_commit(f));
+        let p = c.post(&PostRequest::text(&text)).await;
+        s.clear_faults();
+        let p = p.unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(p.confirmation, Confirmation::ReadBack, "{what}");
+        let mine: Vec<_> = live_posts(&s)
+            .into_iter()
+            .filter(|x| x.text == text)
+            .collect();
+        assert_eq!(mine.len(), 1, "{what}: exactly one post");
+        assert_eq!(mine[0].id, p.id, "{what}: the id read back is the post's");
+        assert_eq!(post_requests(&s) - before, 1, "{what}: sent once");
+    }
 
-    // 503 before anything was created: the single re-send posts it.
+    // 503 before anything was created: not found, so "may have posted", never re-sent.
     s.set_faults(
         "POST /2/tweets",
         Faults {
             error_rate: 1.0,
             error_status: 503,
-            error_after_commit: false,
             ..Faults::default()
         },
     );
-    let s2 = s.clone();
-    let clear = tokio::spawn(async move {
-        // Clear the fault once the first (failed) attempt reached the simulator.
-        for _ in 0..400 {
-            if s2.requests().iter().any(|r| r.endpoint == "POST /2/tweets") {
-                s2.clear_faults();
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-    });
-    let mut cfg = fast_config();
-    cfg.resend_delay = Duration::from_millis(300);
-    let c_slow = client_with(&s, creds_of(&s.demo()), cfg);
-    let p = c_slow
-        .post(&PostRequest::text("first try failed"))
-        .await
-        .unwrap();
-    clear.await.unwrap();
-    assert_eq!(p.confirmation, Confirmation::Resent);
-    assert_eq!(live_posts(&s).len(), 1);
-
-    // 503 after the post was created, every time: at most one post, kind server-error.
-    s.set_faults(
-        "POST /2/tweets",
-        Faults {
-            error_rate: 1.0,
-            error_status: 503,
-            error_after_commit: true,
-            ..Faults::default()
-        },
-    );
+    let before = post_requests(&s);
     let e = c
-        .post(&PostRequest::text("created then 503"))
+        .post(&PostRequest::text("never created"))
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::ServerError);
-    assert!(matches!(e, ClientError::UnknownOutcome(_)));
+    s.clear_faults();
     assert!(
-        e.diagnosis().detail.contains("may"),
-        "{}",
-        e.diagnosis().detail
+        matches!(
+            e,
+            ClientError::UnknownOutcome {
+                status: Some(503),
+                ..
+            }
+        ),
+        "{e}"
     );
-    let n = live_posts(&s)
-        .iter()
-        .filter(|p| p.text == "created then 503")
-        .count();
-    assert_eq!(n, 1);
+    assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
+    assert_eq!(e.diagnosis().status, Some(503));
+    assert_eq!(post_requests(&s) - before, 1, "not re-sent");
+    assert!(live_posts(&s).iter().all(|p| p.text != "never created"));
 
-    // Created, then 503 once: the re-send gets "duplicate", so the first try posted.
+    // Created, but the account's posts cannot be read: "may have posted", one post.
+    for refused in [403u16, 429, 402] {
+        let text = format!("reads refused {refused}");
+        s.update_modes(|m| m.reads_refused = Some(refused));
+        s.set_faults(
+            "POST /2/tweets",
+            after_commit(Faults {
+                error_rate: 1.0,
+                ..Faults::default()
+            }),
+        );
+        let e = c.post(&PostRequest::text(&text)).await.unwrap_err();
+        s.clear_faults();
+        s.update_modes(|m| m.reads_refused = None);
+        assert_eq!(e.kind(), ErrorKind::OutcomeUnknown, "{refused}: {e}");
+        assert!(e.to_string().contains("could not be read"), "{e}");
+        assert_eq!(live_posts(&s).iter().filter(|p| p.text == text).count(), 1);
+    }
+
+    // Media-only reply: matched by media count and reply target, not by text.
+    let parent = c.post(&PostRequest::text("parent")).await.unwrap().id;
+    let m = c
+        .upload(&png("readback.png"), opts(UploadRoute::V2))
+        .await
+        .unwrap();
+    let req = PostRequest {
+        media_ids: vec![m.media_id],
+        reply_to: Some(parent.clone()),
+        ..PostRequest::default()
+    };
     s.set_faults(
         "POST /2/tweets",
-        Faults {
+        after_commit(Faults {
             error_rate: 1.0,
-            error_status: 503,
-            error_after_commit: true,
             ..Faults::default()
-        },
+        }),
     );
-    let s3 = s.clone();
-    let clear = tokio::spawn(async move {
-        for _ in 0..400 {
-            if s3.posts().iter().any(|p| p.text == "created once") {
-                s3.clear_faults();
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-    });
-    let r = c_slow.post(&PostRequest::text("created once")).await;
-    clear.await.unwrap();
-    match r {
-        Ok(p) => assert_eq!(p.confirmation, Confirmation::FirstTryPosted),
-        Err(e) => {
-            // Without a timeline read the id cannot be recovered; the message says it posted.
-            assert_eq!(e.kind(), ErrorKind::ServerError);
-            assert!(e.to_string().contains("first try was posted"), "{e}");
-        }
-    }
-    let n = live_posts(&s)
-        .iter()
-        .filter(|p| p.text == "created once")
-        .count();
-    assert_eq!(n, 1);
+    let p = c.post(&req).await;
+    s.clear_faults();
+    let p = p.unwrap();
+    assert_eq!(p.confirmation, Confirmation::ReadBack);
+    let replies: Vec<_> = live_posts(&s)
+        .into_iter()
+        .filter(|x| x.in_reply_to_tweet_id.as_deref() == Some(parent.as_str()))
+        .collect();
+    assert_eq!(replies.len(), 1);
+    assert_eq!(replies[0].id, p.id);
     s.shutdown().await;
 }
 
