@@ -213,7 +213,8 @@ pub struct Modes {
     pub processing_ms: u64,
     /// `check_after_secs` reported while processing.
     pub check_after_secs: u64,
-    /// Window in which identical text from the same account is a duplicate (B12).
+    /// Window in which identical text from the same account is a duplicate (B12);
+    /// `0` turns the duplicate-content filter off completely.
     pub duplicate_window_secs: u64,
     /// Override of every media expiry (seconds); `None` = X's values (86400 / 1295999).
     pub media_expiry_secs: Option<u64>,

@@ -374,8 +374,10 @@ fn create_post(ctx: &Ctx, body: ReqBody) -> HResult {
             ));
         }
     }
+    // `duplicate_window_secs: 0` turns the filter off, whatever the clock does.
     let window = crate::media::secs_to_ms(m.duplicate_window_secs);
-    if !text.trim().is_empty()
+    if m.duplicate_window_secs > 0
+        && !text.trim().is_empty()
         && w.posts.iter().any(|p| {
             p.author_id == account
                 && !p.deleted
