@@ -295,4 +295,10 @@ pub struct Faults {
     pub processing_factor: f64,
     /// Media finalized through this endpoint fails processing with `InvalidMedia`.
     pub force_invalid_media: bool,
+    /// Probability (0–1) of running the handler (committing its effect, e.g. creating the
+    /// post) and then answering `200` with a body that has no readable `data.id`: one of
+    /// `{}`, `{"data":{}}`, `{"errors":[{"message":"Internal error"}]}` or
+    /// `<html>upstream</html>` (text/html), picked by the seeded RNG. A reset or error
+    /// fault rolled for the same request takes precedence.
+    pub ok_without_id_rate: f64,
 }

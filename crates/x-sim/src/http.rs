@@ -630,7 +630,7 @@ pub async fn dispatch(shared: Arc<Shared>, conn: ConnInfo, req: Request<Body>) -
         .map(|p| p.to_string())
         .unwrap_or_else(|| path.clone());
 
-    let (faults, modes, seq, roll_err, roll_hang, roll_reset, jitter) = {
+    let (faults, modes, seq, roll_err, roll_hang, roll_reset, jitter, roll_no_id) = {
         let mut w = shared.world();
         let f = w.faults_for(&endpoint);
         let at_ms = w.now_ms();
@@ -658,7 +658,10 @@ pub async fn dispatch(shared: Arc<Shared>, conn: ConnInfo, req: Request<Body>) -
         } else {
             0
         };
-        (f, w.modes.clone(), seq, e, h, r, j)
+        // Drawn last and only when configured, so older fault set-ups keep their sequence.
+        let o = (f.ok_without_id_rate > 0.0 && w.rand_f64() < f.ok_without_id_rate)
+            .then(|| w.rand_u64() % 4);
+        (f, w.modes.clone(), seq, e, h, r, j, o)
     };
     if faults.latency_ms.saturating_add(jitter) > 0 {
         tokio::time::sleep(Duration::from_millis(
@@ -907,6 +910,8 @@ pub async fn dispatch(shared: Arc<Shared>, conn: ConnInfo, req: Request<Body>) -
     }
     if roll_err && faults.error_after_commit {
         resp = reply::server_error(&modes, err_status, family == Family::V2);
+    } else if let Some(variant) = roll_no_id {
+        resp = reply::ok_without_id(variant);
     }
     if let Some(info) = &rate {
         rate_headers(&mut resp, &modes, info);

@@ -233,3 +233,15 @@ pub fn html_403() -> Response {
         "<!DOCTYPE html><html><head><title>403 Forbidden</title></head><body><h1>Forbidden</h1><p>You don't have permission to access this resource.</p></body></html>",
     )
 }
+
+/// A `200` whose body has no readable `data.id` (the `ok_without_id_rate` fault), variant
+/// `n % 4`: `{}`, `{"data":{}}`, `{"errors":[{"message":"Internal error"}]}`, or the
+/// non-JSON `<html>upstream</html>`.
+pub fn ok_without_id(n: u64) -> Response {
+    match n % 4 {
+        0 => json(200, &json!({})),
+        1 => json(200, &json!({"data":{}})),
+        2 => json(200, &json!({"errors":[{"message":"Internal error"}]})),
+        _ => raw(200, "text/html; charset=utf-8", "<html>upstream</html>"),
+    }
+}
