@@ -246,6 +246,7 @@ pub struct World {
     log_seq: u64,
     rng: ChaCha8Rng,
     id_counter: u64,
+    last_id: u64,
     /// The demo credentials.
     pub demo: DemoCredentials,
 }
@@ -296,6 +297,7 @@ impl World {
             log_seq: 0,
             rng: ChaCha8Rng::seed_from_u64(seed),
             id_counter: 0,
+            last_id: 0,
             demo: demo.clone(),
         };
         w.tokens.insert(
@@ -348,14 +350,19 @@ impl World {
             .collect()
     }
 
-    /// A new snowflake-like 19-digit id.
+    /// A new snowflake-like 19-digit id, strictly greater than every id issued before
+    /// (X's ids order by creation, which `since_id`, `until_id` and timelines rely on).
     pub fn new_id(&mut self) -> String {
         self.id_counter += 1;
         let ms = self.now_ms().saturating_sub(1_288_834_974_657).max(0) as u64;
         let low = (self.id_counter + (self.rng.next_u64() & 0x3FF) * 4096) & 0x3F_FFFF;
         let id = (ms << 22) | low;
-        // Keep 19 digits.
-        format!("{}", id.max(1_000_000_000_000_000_000))
+        // Keep 19 digits; never go back (same millisecond, or the virtual clock moved back).
+        let id = id
+            .max(1_000_000_000_000_000_000)
+            .max(self.last_id.saturating_add(1));
+        self.last_id = id;
+        format!("{id}")
     }
 
     /// Looks up an app.
@@ -673,5 +680,19 @@ mod tests {
         let id = a.new_id();
         assert_eq!(id.len(), 19);
         assert!(id.bytes().all(|c| c.is_ascii_digit()));
+    }
+
+    #[test]
+    fn ids_increase_even_when_the_clock_goes_back() {
+        let mut w = World::new(3, Modes::default());
+        let mut last: u64 = w.new_id().parse().unwrap();
+        for i in 0..200 {
+            if i == 100 {
+                w.modes.clock_offset_secs = -3600;
+            }
+            let id: u64 = w.new_id().parse().unwrap();
+            assert!(id > last, "{id} after {last}");
+            last = id;
+        }
     }
 }
