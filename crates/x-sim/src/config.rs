@@ -224,6 +224,10 @@ pub struct Modes {
     /// Offset of the clock that `oauth_timestamp` is checked against (simulates a client
     /// whose clock is off by this much: beyond the window → 401 code 135).
     pub auth_clock_skew_secs: i64,
+    /// `GET /2/users/:id/tweets` is refused with this status (`None` = served): `403`
+    /// (B1, the 453 "subset of endpoints" body), `429` (B9/B10 per `rate_limit_body`), `402`
+    /// (B8); any other status gets a generic `about:blank` problem of that status.
+    pub reads_refused: Option<u16>,
 }
 
 impl Default for Modes {
@@ -264,6 +268,7 @@ impl Default for Modes {
             media_expiry_secs: None,
             clock_offset_secs: 0,
             auth_clock_skew_secs: 0,
+            reads_refused: None,
         }
     }
 }

@@ -101,6 +101,8 @@ pub enum Route {
     DeletePost(String),
     /// `GET /2/tweets/:id`
     GetPost(String),
+    /// `GET /2/users/:id/tweets` (user timeline)
+    UserTweets(String),
     /// `POST /1.1/statuses/update.json`
     V1StatusesUpdate,
     /// `POST|GET /1.1/media/upload.json`
@@ -137,6 +139,7 @@ impl Route {
                 Route::InvalidateToken
             }
             ("GET", ["2", "users", "me"]) => Route::UsersMe,
+            ("GET", ["2", "users", id, "tweets"]) => Route::UserTweets((*id).to_string()),
             ("POST", ["2", "tweets"]) => Route::CreatePost,
             ("DELETE", ["2", "tweets", id]) => Route::DeletePost((*id).to_string()),
             ("GET", ["2", "tweets", id]) => Route::GetPost((*id).to_string()),
@@ -170,6 +173,7 @@ impl Route {
             Route::CreatePost => "POST /2/tweets",
             Route::DeletePost(_) => "DELETE /2/tweets/:id",
             Route::GetPost(_) => "GET /2/tweets/:id",
+            Route::UserTweets(_) => crate::timeline::ENDPOINT,
             Route::V1StatusesUpdate => "POST /1.1/statuses/update.json",
             Route::V1Upload => {
                 return format!("{} /1.1/media/upload.json", method.as_str());
@@ -193,6 +197,7 @@ impl Route {
             | Route::CreatePost
             | Route::DeletePost(_)
             | Route::GetPost(_)
+            | Route::UserTweets(_)
             | Route::V2OneShot
             | Route::V2Status
             | Route::V2Init
@@ -898,6 +903,17 @@ pub async fn dispatch(shared: Arc<Shared>, conn: ConnInfo, req: Request<Body>) -
             rate_headers(&mut r, &modes, &info);
             return finish(&shared, seq, r, started, family);
         }
+        if let (Route::UserTweets(_), Some(status)) = (&route, modes.reads_refused) {
+            let mut r = reads_refusal(&modes, status);
+            if status == 429 {
+                let mut spent = info.clone();
+                if let Some(u) = spent.user.as_mut() {
+                    u.1 = 0;
+                }
+                rate_headers(&mut r, &modes, &spent);
+            }
+            return finish(&shared, seq, r, started, family);
+        }
         rate = Some(info);
     }
 
@@ -923,6 +939,16 @@ pub async fn dispatch(shared: Arc<Shared>, conn: ConnInfo, req: Request<Body>) -
         }
     }
     finish(&shared, seq, resp, started, family)
+}
+
+/// The answer of `GET /2/users/:id/tweets` under `Modes::reads_refused`.
+fn reads_refusal(m: &Modes, status: u16) -> Response {
+    match status {
+        402 => reply::b8(m),
+        403 => reply::b1_453(),
+        429 => reply::rate_limited(m),
+        _ => reply::status_problem(m, status),
+    }
 }
 
 enum Refusal {

@@ -21,6 +21,7 @@
 //! | `POST /oauth/access_token` | `oauth_token` + `oauth_verifier` (PIN) → `oauth_token, oauth_token_secret, user_id, screen_name` |
 //! | `POST /1.1/oauth/invalidate_token` | revokes the calling token → `{"access_token": "…"}` |
 //! | `GET /2/users/me` | `{"data":{"id","name","username"}}` + `x-access-level`; `user.fields` honoured |
+//! | `GET /2/users/:id/tweets` | user timeline, newest first (the §6.5 read-back; details below) |
 //! | `POST /2/tweets`, `DELETE /2/tweets/:id`, `GET /2/tweets/:id` | §4 validation; 201 + `Location` |
 //! | `POST /1.1/statuses/update.json` | always 403 / 453 (B1) |
 //! | `POST /1.1/media/upload.json` | simple (multipart `media` / `media_data`), `command=INIT|APPEND|FINALIZE` (form or multipart); `GET …?command=STATUS` |
@@ -39,8 +40,8 @@
 //! | `GET /_sim/credits` | `{"plan","balance_usd","ledger":[…],"month_posts"}` |
 //! | `GET /_sim/mode`, `GET /_sim/faults` | current [`Modes`] / faults by endpoint |
 //! | `POST /_sim/reset` | back to the start-up state |
-//! | `POST /_sim/mode` | partial [`Modes`], e.g. `{"v1_retired":"403-453"}`, `{"plan":"free"}`, `{"credits_usd":0}`, `{"premium":true}`, `{"summoned_only_replies":true}`, `{"rate_limit_24h_headers":true}`, `{"client_enrolled":false}`, `{"processing_ms":50}`; unknown keys → 400 |
-//! | `POST /_sim/faults` | `{"endpoint":"POST /2/tweets","faults":{"error_rate":1,"error_status":503,"error_after_commit":true}}`; `{"clear":true}` (optionally with `endpoint`) |
+//! | `POST /_sim/mode` | partial [`Modes`], e.g. `{"v1_retired":"403-453"}`, `{"plan":"free"}`, `{"credits_usd":0}`, `{"premium":true}`, `{"summoned_only_replies":true}`, `{"rate_limit_24h_headers":true}`, `{"client_enrolled":false}`, `{"processing_ms":50}`, `{"duplicate_window_secs":0}`, `{"reads_refused":403}` (`null` clears it); unknown keys or bad types → 400 |
+//! | `POST /_sim/faults` | `{"endpoint":"POST /2/tweets","faults":{"error_rate":1,"error_status":503,"error_after_commit":true}}`, `{"endpoint":"POST /2/tweets","faults":{"ok_without_id_rate":1}}`; `{"clear":true}` (optionally with `endpoint`) |
 //! | `POST /_sim/tokens` | `{"account":"demo","access_level":"read"}` → [`DemoCredentials`] |
 //! | `POST /_sim/tokens/regenerate` | `{"account":"demo"}` → new pair at the app's current permissions; old ones revoked (89) |
 //! | `POST /_sim/apps/permissions` (alias `/_sim/apps`) | `{"permissions":"read-write","native":true,"suspended":false,"callback_urls":[…]}` (demo app unless `consumer_key`) |
@@ -48,6 +49,44 @@
 //! | `POST /_sim/clock` | `{"advance_secs":3600}` moves the virtual clock (expiry, windows, processing, timestamps) |
 //! | `POST /_sim/accounts` | `{"username":"alice","name":"Alice"}` → new account |
 //! | `POST /_sim/accounts/update` | `{"account":"demo","premium":true,"locked":false,"v1_retired":"404"}` per-account overrides (`null` clears one) |
+//!
+//! ## User timeline (`GET /2/users/:id/tweets`, x-api-notes §6.5)
+//! Signed and verified like every route; endpoint key `"GET /2/users/:id/tweets"` (its own
+//! rate-limit bucket: Free 1, Basic 5, Pro and pay-per-use 900 per 15 min per user).
+//! - `{"data":[{"id","text","edit_history_tweet_ids"}…],"meta":{"result_count","newest_id",
+//!   "oldest_id","next_token"?,"previous_token"?}}`, non-deleted posts newest first; an empty
+//!   result is exactly `{"meta":{"result_count":0}}`. Unknown user → **200**
+//!   `{"errors":[{… "resource_type":"user" … "type":"…/2/problems/resource-not-found"}]}`.
+//! - `max_results` 5..=100 (default 10), `since_id`/`until_id` (exclusive), `start_time`
+//!   (inclusive) / `end_time` (exclusive) in RFC 3339 at second granularity,
+//!   `pagination_token` (opaque, bound to the user), `exclude=replies,retweets`,
+//!   `tweet.fields` (`created_at` as `2026-12-02T05:34:35.000Z`, `attachments.media_keys`,
+//!   `referenced_tweets` `replied_to`/`quoted`, `author_id`, `conversation_id`,
+//!   `in_reply_to_user_id`, `note_tweet`). Any bad or unknown parameter → 400 B13 with X's
+//!   messages, all bad parameters in one `errors[]`.
+//! - **Text as X returns it** (what a client must undo to match its own post): NFC; every
+//!   URL replaced by a t.co link (`https://t.co/` + 10 alphanumerics, stable per post); with
+//!   media one more t.co link appended after a space (alone if the text is empty); then
+//!   `&` `<` `>` → `&amp;` `&lt;` `&gt;`. Posts over 280 weighted characters: `text` is cut
+//!   (first ≤ 270 characters at a word boundary), the whole text is in `note_tweet.text`
+//!   when `tweet.fields` asks for `note_tweet`. `/_sim/posts` keeps the text as sent.
+//! - Pay-per-use (⚠ assumed prices): $0.001 per own post returned, $0.005 per other user's;
+//!   empty pages free; B8 402 when out of credits.
+//! - `reads_refused` (`null` | `403` | `429` | `402`) refuses only this route: 403 with the
+//!   453 body (B1), 429 with B9/B10 (`x-rate-limit-remaining: 0`), 402 with B8.
+//!
+//! ## Faults and the duplicate filter
+//! Faults are per endpoint key, else `"*"` (which covers every route, the timeline
+//! included), and are drawn from the world's seeded RNG: one seed and one request sequence
+//! give the same outcomes. Per request: latency, then hang, then reset-before or
+//! error-before (nothing runs), otherwise the handler runs and commits; then
+//! `reset_after_commit` drops the connection, else `error_after_commit` answers
+//! `error_status`, else `ok_without_id_rate` answers 200 with `{}`, `{"data":{}}`,
+//! `{"errors":[{"message":"Internal error"}]}` or `<html>upstream</html>`. For
+//! `POST /2/tweets` the three after-commit faults leave the post created (visible in
+//! `/_sim/posts` and on the timeline). The duplicate-content 403 (B12) applies to identical
+//! text within `duplicate_window_secs` (default 86400); **`0` turns it off completely**, so
+//! fault campaigns can prove a client never relies on it.
 //!
 //! ## Real clients and performance
 //! `peers/run.sh` runs pinned tweepy and node twitter-api-v2 against the `serve` example over
@@ -88,9 +127,11 @@ pub mod http;
 pub mod media;
 pub mod oauth;
 pub mod reply;
+pub mod rfc3339;
 mod routes;
 mod server;
 pub mod text;
+pub mod timeline;
 mod upload;
 pub mod world;
 

@@ -234,6 +234,19 @@ pub fn html_403() -> Response {
     )
 }
 
+/// A generic `about:blank` problem for `status` (its canonical reason as title and detail).
+pub fn status_problem(m: &Modes, status: u16) -> Response {
+    let reason = StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    problem(
+        m,
+        status,
+        &json!({"title":reason,"detail":reason,"type":"about:blank","status":status}),
+    )
+}
+
 /// A `200` whose body has no readable `data.id` (the `ok_without_id_rate` fault), variant
 /// `n % 4`: `{}`, `{"data":{}}`, `{"errors":[{"message":"Internal error"}]}`, or the
 /// non-JSON `<html>upstream</html>`.

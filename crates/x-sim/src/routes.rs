@@ -22,6 +22,7 @@ pub async fn route(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
         Route::CreatePost => create_post(ctx, body),
         Route::DeletePost(id) => delete_post(ctx, id),
         Route::GetPost(id) => get_post(ctx, id),
+        Route::UserTweets(id) => crate::timeline::user_tweets(ctx, id),
         Route::V1StatusesUpdate => Ok(reply::b1_453()),
         Route::RequestToken => request_token(ctx),
         Route::Authorize => authorize(ctx, body),
@@ -388,6 +389,7 @@ fn create_post(ctx: &Ctx, body: ReqBody) -> HResult {
         return Err(reply::b12(&m));
     }
     let id = w.new_id();
+    let media_ids_empty = media_ids.is_empty();
     w.posts.push(Post {
         id: id.clone(),
         text: text.clone(),
@@ -408,12 +410,24 @@ fn create_post(ctx: &Ctx, body: ReqBody) -> HResult {
         0.015
     };
     w.charge("POST /2/tweets", cost);
+    drop(w);
+    // The same links every read of the post shows (crate::timeline).
     let echoed = if m.tco_links {
-        text::replace_urls(&text, |_| format!("https://t.co/{}", w.rand_string(10)))
+        let mut n = 0usize;
+        let mut t = text::replace_urls(&text, |_| {
+            n += 1;
+            text::tco_link(&id, n - 1)
+        });
+        if !media_ids_empty {
+            if !t.is_empty() {
+                t.push(' ');
+            }
+            t.push_str(&text::tco_link(&id, n));
+        }
+        t
     } else {
         text.clone()
     };
-    drop(w);
     let mut data = json!({"id": id, "text": echoed});
     match m.edit_history.as_str() {
         "none" => {}

@@ -5,6 +5,8 @@
 //! U+2032–U+2037 as 1 and everything else as 2. URL detection is a compact re-implementation
 //! of twitter-text's extractor (scheme URLs, `www.` and bare domains with a known TLD);
 //! the `twitter-text` crate itself is not used because it builds C++ (cxx) and pest.
+//! [`tco_link`] gives the stable t.co link of a post's n-th URL and [`escape_x`] the HTML
+//! escaping X applies to post text on reads.
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -214,6 +216,37 @@ pub fn contains_url(text: &str) -> bool {
     (0..chars.len()).any(|i| url_at(&chars, i).is_some())
 }
 
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// The t.co link (`https://t.co/` + 10 alphanumerics, 23 characters) of the `n`-th link of
+/// the post `post_id`: a pure function of both, so every read of a post shows the same links.
+pub fn tco_link(post_id: &str, n: usize) -> String {
+    // FNV-1a over "id:n", then splitmix64 steps for the characters.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in post_id.bytes().chain([b':']).chain(n.to_string().bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let mut out = String::from("https://t.co/");
+    for _ in 0..10 {
+        h = h.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = h;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        out.push(char::from(ALNUM[(z % ALNUM.len() as u64) as usize]));
+    }
+    out
+}
+
+/// X's escaping of post text in API replies: `&`, `<` and `>` become `&amp;`, `&lt;` and
+/// `&gt;` (quotes are left alone).
+pub fn escape_x(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -251,6 +284,18 @@ mod tests {
             "https://t.co/abc".into()
         });
         assert_eq!(out, "a https://t.co/abc b https://t.co/abc");
+    }
+
+    #[test]
+    fn tco_links_are_stable_and_shaped() {
+        let a = tco_link("1800000000000000001", 0);
+        assert_eq!(a, tco_link("1800000000000000001", 0));
+        assert_ne!(a, tco_link("1800000000000000001", 1));
+        assert_ne!(a, tco_link("1800000000000000002", 0));
+        assert_eq!(a.len(), 23);
+        assert!(a.starts_with("https://t.co/"));
+        assert!(a[13..].bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert_eq!(escape_x("a&b <c> \"d\""), "a&amp;b &lt;c&gt; \"d\"");
     }
 
     #[test]

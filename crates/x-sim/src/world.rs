@@ -505,6 +505,13 @@ impl World {
             (Free, "GET /2/users/me") => (u(25, H24), None),
             (Basic, "GET /2/users/me") => (u(250, H24), None),
             (_, "GET /2/users/me") => (u(75, M15), None),
+            // User timeline. §6.3 lists only GET /2/tweets; these follow X's published
+            // per-user timeline limits (Free 1, Basic 5, Pro 900 per 15 min); pay-per-use
+            // takes Pro's. The per-app windows (Basic 10, Pro 1,500 per 15 min) are not
+            // modelled: app windows here are 24-hour ones.
+            (Free, "GET /2/users/:id/tweets") => (u(1, M15), None),
+            (Basic, "GET /2/users/:id/tweets") => (u(5, M15), None),
+            (_, "GET /2/users/:id/tweets") => (u(900, M15), None),
             (_, "POST /2/media/upload") => (u(500, M15), u(50_000, H24)),
             (_, "GET /2/media/upload") => (u(1000, M15), u(100_000, H24)),
             (
@@ -650,6 +657,13 @@ mod tests {
             Some(1875)
         );
         assert_eq!(limit_of(Plan::Unlimited, "POST /2/tweets"), None);
+        assert_eq!(limit_of(Plan::Free, "GET /2/users/:id/tweets"), Some(1));
+        assert_eq!(limit_of(Plan::Basic, "GET /2/users/:id/tweets"), Some(5));
+        assert_eq!(limit_of(Plan::Pro, "GET /2/users/:id/tweets"), Some(900));
+        assert_eq!(
+            limit_of(Plan::PayPerUse, "GET /2/users/:id/tweets"),
+            Some(900)
+        );
     }
 
     #[test]
