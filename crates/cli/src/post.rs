@@ -1,10 +1,18 @@
-//! `postbridge post`: upload media (v1.1, v2 or auto) and create one post.
+//! `postbridge post`: upload media (v1.1, v2 or auto) and create one post, never twice.
 //!
-//! Contract (issue 4): credentials from `X_API_KEY`, `X_API_SECRET`, `X_ACCESS_TOKEN`,
+//! Contract (issue 4, issue 10): credentials from `X_API_KEY`, `X_API_SECRET`, `X_ACCESS_TOKEN`,
 //! `X_ACCESS_SECRET` (missing → a message naming them, exit 2); endpoints from
 //! `POSTBRIDGE_API_BASE` / `POSTBRIDGE_UPLOAD_BASE`. Success: exit 0; with `--json` one object
-//! on stdout with at least `"id"` and `"media_ids"`. Failure: exit 1 (2 for usage/configuration);
-//! with `--json` one object `{"error": {"kind", "status", "detail", "cause", "fix", …}}` on stdout.
+//! on stdout with at least `"id"`, `"media_ids"` and `"confirmed_by"` (`created` or
+//! `read-back`). Failure: exit 1 (2 for usage/configuration; **3 when the post may have been
+//! created**, kind `outcome-unknown`); with `--json` one object
+//! `{"error": {"kind", "status", "detail", "cause", "fix", …}}` on stdout.
+//!
+//! Every send is recorded in the app's database (`POSTBRIDGE_DATA_DIR`, see
+//! [`composer::journal`]) before anything is uploaded. Running the same post again while an
+//! earlier identical send is unresolved does not send it: the earlier one is read back from
+//! the account's posts (found → exit 0 with its id, `"confirmed_by":"read-back"`), otherwise
+//! exit 3, until `--force` says "post it again".
 //! Without `--json`: friendly lines, with a progress line on stderr when it is a terminal.
 //! All logic is in [`execute`], which returns the exit code and the texts instead of printing,
 //! so it can be tested against the simulator without spawning the binary.
@@ -48,6 +56,9 @@ pub struct PostArgs {
     /// Reply to this post id.
     #[arg(long = "reply-to", value_name = "ID")]
     pub reply_to: Option<String>,
+    /// Post even though an identical earlier send may have posted (you checked the profile).
+    #[arg(long)]
+    pub force: bool,
     /// Use this saved account (from the app's keychain profiles) instead of the default one.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
@@ -204,26 +215,57 @@ pub fn usage_error(json_out: bool, msg: &str) -> Outcome {
     }
 }
 
-/// The failure outcome of an error (exit 1).
+/// The failure outcome of an error (exit 1; 3 for `outcome-unknown`).
 pub fn failure(json_out: bool, err: &ClientError, extra: Value) -> Outcome {
-    let d = err.diagnosis();
+    diagnosis_failure(json_out, err.diagnosis(), extra)
+}
+
+/// The failure outcome of a diagnosis (exit 1; 3 for `outcome-unknown`).
+pub fn diagnosis_failure(json_out: bool, d: Diagnosis, extra: Value) -> Outcome {
+    let code = if d.kind == ErrorKind::OutcomeUnknown {
+        3
+    } else {
+        1
+    };
     if json_out {
         let mut e = serde_json::to_value(&d).unwrap_or(Value::Null);
         if let (Some(obj), Value::Object(more)) = (e.as_object_mut(), extra) {
             obj.extend(more);
         }
         Outcome {
-            code: 1,
+            code,
             stdout: format!("{}\n", json!({ "error": e })),
             stderr: String::new(),
         }
     } else {
         Outcome {
-            code: 1,
+            code,
             stdout: String::new(),
             stderr: render_diagnosis(&d),
         }
     }
+}
+
+/// The journal's name for the account: the user id that prefixes an access token
+/// (`<user id>-…`, public), else the profile name.
+fn journal_account(env: &HashMap<String, String>, profile: Option<&str>) -> String {
+    match env
+        .get("X_ACCESS_TOKEN")
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+    {
+        Some(token) => match token.split_once('-') {
+            Some((id, _)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
+                format!("user:{id}")
+            }
+            _ => "env".to_owned(),
+        },
+        None => format!("profile:{}", profile.unwrap_or("")),
+    }
+}
+
+fn unknown(detail: String) -> Diagnosis {
+    Diagnosis::new(ErrorKind::OutcomeUnknown, None, detail)
 }
 
 /// Friendly lines for a person.
@@ -300,6 +342,26 @@ pub async fn execute(
         Err(e) => return usage_error(json_out, &e.to_string()),
     };
     let mut notes = String::new();
+    if args.text.trim().is_empty() && args.media.is_empty() {
+        return usage_error(
+            json_out,
+            "nothing to post: give a text, or --media with a file",
+        );
+    }
+    let reply_to = match args.reply_to.as_deref() {
+        None => None,
+        Some(r) => match composer::parse_post_ref(r) {
+            Some(id) => Some(id),
+            None => {
+                return usage_error(
+                    json_out,
+                    &format!(
+                    "--reply-to {r:?} is not a post id or link (like https://x.com/you/status/123)"
+                ),
+                )
+            }
+        },
+    };
 
     // §9 checks for the whole set before any byte is sent.
     if !args.media.is_empty() {
@@ -318,6 +380,49 @@ pub async fn execute(
         Ok(_) => {}
         Err(e) => return failure(json_out, &e, json!({})),
     }
+
+    let store = match composer::Store::open(
+        &composer::data_dir(env.get("POSTBRIDGE_DATA_DIR").map(PathBuf::from))
+            .join(composer::store::DB_FILE),
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            return diagnosis_failure(
+                json_out,
+                Diagnosis::new(ErrorKind::LocalError, None, e.to_string()),
+                json!({}),
+            )
+        }
+    };
+    let media_sizes: Vec<(String, u64)> = args
+        .media
+        .iter()
+        .map(|p| {
+            let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+            let size = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+            (abs.to_string_lossy().into_owned(), size)
+        })
+        .collect();
+    let fingerprint =
+        composer::journal::fingerprint(&args.text, &media_sizes, &args.alt, reply_to.as_deref());
+    let account = journal_account(env, args.profile.as_deref());
+    let seq = match store.journal_claim(&account, &fingerprint, args.force) {
+        Ok(composer::Claim::Fresh(seq)) => seq,
+        Ok(composer::Claim::Unresolved(earlier)) => {
+            return settle_earlier(&client, &store, earlier, json_out).await
+        }
+        Err(e) => {
+            return diagnosis_failure(
+                json_out,
+                Diagnosis::new(ErrorKind::LocalError, None, e.to_string()),
+                json!({}),
+            )
+        }
+    };
+    let settle = |state: composer::SendState, id: Option<&str>| {
+        // The journal is the safety net; a failure to write it must not hide the outcome.
+        let _ = store.journal_settle(seq, state, id);
+    };
 
     let mut media_ids = Vec::new();
     let mut uploads = Vec::new();
@@ -355,6 +460,7 @@ pub async fn execute(
                 }));
             }
             Err(e) => {
+                settle(composer::SendState::Failed, None);
                 let extra = json!({ "media_ids": media_ids, "uploads": uploads });
                 let mut o = failure(json_out, &e, extra);
                 o.stderr = format!("{notes}{}", o.stderr);
@@ -366,16 +472,29 @@ pub async fn execute(
     let req = PostRequest {
         text: args.text.clone(),
         media_ids: media_ids.clone(),
-        reply_to: args.reply_to.clone(),
+        reply_to,
         ..PostRequest::default()
     };
-    match client.post(&req).await {
+    let armed_at = match store.journal_arm(seq, &req) {
+        Ok(t) => std::time::UNIX_EPOCH + std::time::Duration::from_secs(t),
+        Err(e) => {
+            settle(composer::SendState::Failed, None);
+            return diagnosis_failure(
+                json_out,
+                Diagnosis::new(ErrorKind::LocalError, None, e.to_string()),
+                json!({ "media_ids": media_ids }),
+            );
+        }
+    };
+    match client.post_armed_at(&req, armed_at).await {
         Ok(p) => {
+            settle(composer::SendState::Posted, Some(&p.id));
             let out = json!({
                 "id": p.id,
                 "text": p.text,
                 "media_ids": media_ids,
                 "confirmation": p.confirmation,
+                "confirmed_by": p.confirmation,
                 "uploads": uploads,
                 "rate_limit": p.rate_limit,
             });
@@ -387,12 +506,9 @@ pub async fn execute(
                 }
             } else {
                 let how = match p.confirmation {
-                    x_client::Confirmation::Created => String::new(),
-                    x_client::Confirmation::Resent => {
-                        " (X failed on the first try; the single check re-send posted it)".into()
-                    }
-                    x_client::Confirmation::FirstTryPosted => {
-                        " (X failed to answer, but the first try had posted it)".into()
+                    x_client::Confirmation::Created => "",
+                    x_client::Confirmation::ReadBack => {
+                        " (X's answer was lost; the post was found on the account)"
                     }
                 };
                 let mut s = format!("✓ Posted {}{how}\n", p.id);
@@ -410,9 +526,81 @@ pub async fn execute(
             }
         }
         Err(e) => {
+            let state = if e.kind() == ErrorKind::OutcomeUnknown {
+                composer::SendState::Unknown
+            } else {
+                composer::SendState::Failed
+            };
+            settle(state, None);
             let mut o = failure(json_out, &e, json!({ "media_ids": media_ids }));
             o.stderr = format!("{notes}{}", o.stderr);
             o
+        }
+    }
+}
+
+/// An identical earlier send is unresolved: read it back, never send it again.
+async fn settle_earlier(
+    client: &XClient,
+    store: &composer::Store,
+    earlier: composer::SendEntry,
+    json_out: bool,
+) -> Outcome {
+    let in_flight = matches!(
+        earlier.state,
+        composer::SendState::Claimed | composer::SendState::Armed
+    );
+    if earlier.live && in_flight {
+        return diagnosis_failure(
+            json_out,
+            unknown(format!(
+                "an identical post is being sent right now by another postbridge process (pid {}); nothing was sent",
+                earlier.pid
+            )),
+            json!({}),
+        );
+    }
+    let (Some(req), Some(at)) = (earlier.request.clone(), earlier.armed_at) else {
+        return diagnosis_failure(
+            json_out,
+            unknown("an identical earlier post has no recorded request; check the profile, then run again with --force to post it".into()),
+            json!({}),
+        );
+    };
+    let armed_at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(at);
+    match client.find_post(&req, armed_at, &[]).await {
+        Ok(Some(id)) => {
+            let _ = store.journal_settle(earlier.seq, composer::SendState::Posted, Some(&id));
+            let out = json!({
+                "id": id,
+                "text": x_client::text::normalize(&req.text),
+                "media_ids": req.media_ids,
+                "confirmed_by": "read-back",
+                "earlier_send": true,
+            });
+            Outcome {
+                code: 0,
+                stdout: if json_out {
+                    format!("{out}\n")
+                } else {
+                    format!("✓ Already posted {id} by an earlier run (found on the account); not sent again\n")
+                },
+                stderr: String::new(),
+            }
+        }
+        found => {
+            let _ = store.journal_settle(earlier.seq, composer::SendState::Unknown, None);
+            let why = match found {
+                Err(e) => format!("the account's posts could not be read ({e})"),
+                _ => "it was not found among the account's recent posts".to_owned(),
+            };
+            diagnosis_failure(
+                json_out,
+                unknown(format!(
+                    "an identical post sent earlier may have been posted: {why}. Check the profile; to post it anyway, run the same command with --force"
+                )),
+                json!({}),
+            )
         }
     }
 }

@@ -24,7 +24,25 @@ fn env_for(s: &SimHandle, d: &x_sim::DemoCredentials) -> HashMap<String, String>
         ("X_ACCESS_SECRET".to_string(), d.access_token_secret.clone()),
         ("POSTBRIDGE_API_BASE".to_string(), s.api_base()),
         ("POSTBRIDGE_UPLOAD_BASE".to_string(), s.upload_base()),
+        ("POSTBRIDGE_DATA_DIR".to_string(), data_dir(s)),
     ])
+}
+
+/// A data directory (the send journal's database) of this simulator's tests.
+fn data_dir(s: &SimHandle) -> String {
+    let dir = std::env::temp_dir().join(format!(
+        "pb-cli-data-{}-{}",
+        std::process::id(),
+        s.api_base().rsplit(':').next().unwrap_or("0")
+    ));
+    dir.to_string_lossy().into_owned()
+}
+
+fn count(s: &SimHandle, text: &str) -> usize {
+    s.posts()
+        .iter()
+        .filter(|p| p.text == text && !p.deleted)
+        .count()
 }
 
 fn post_args(argv: &[&str]) -> post::PostArgs {
@@ -183,29 +201,90 @@ async fn post_failures_have_the_error_contract() {
     assert_eq!(o.code, 1);
     assert_eq!(json(&o.stdout)["error"]["kind"], "media-invalid");
 
-    // Unknown outcome (503 after the post was created, every time): at most one post.
+    // Nothing to post, or a reply target that is not a post: exit 2, nothing sent.
+    let o = post::execute(&post_args(&["--json", "  "]), &env, None).await;
+    assert_eq!(o.code, 2, "{o:?}");
+    let o = post::execute(
+        &post_args(&["--json", "--reply-to", "https://example.com/x", "r"]),
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(o.code, 2, "{o:?}");
+    assert!(o.stderr.contains("--reply-to"), "{}", o.stderr);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn unknown_outcome_exits_3_and_is_never_resent() {
+    let s = sim().await;
+    s.update_modes(|m| m.duplicate_window_secs = 0);
+    let env = env_for(&s, &s.demo());
+    let after_commit = Faults {
+        error_rate: 1.0,
+        error_status: 503,
+        error_after_commit: true,
+        ..Faults::default()
+    };
+
+    // Created, then 503: read back, exit 0 with the id.
+    s.set_faults("POST /2/tweets", after_commit.clone());
+    let o = post::execute(&post_args(&["--json", "created then 503"]), &env, None).await;
+    s.clear_faults();
+    assert_eq!(o.code, 0, "{o:?}");
+    let v = json(&o.stdout);
+    assert_eq!(v["confirmed_by"], "read-back");
+    assert_eq!(count(&s, "created then 503"), 1);
+    assert!(s.posts().iter().any(|p| p.id == v["id"].as_str().unwrap()));
+
+    // 503 before anything was created: exit 3, the outcome-unknown object.
     s.set_faults(
         "POST /2/tweets",
         Faults {
             error_rate: 1.0,
             error_status: 503,
-            error_after_commit: true,
             ..Faults::default()
         },
     );
-    let o = post::execute(&post_args(&["--json", "maybe posted"]), &env, None).await;
-    assert_eq!(o.code, 1);
-    let e = &json(&o.stdout)["error"];
-    assert_eq!(e["kind"], "server-error");
-    assert!(e["detail"].as_str().unwrap().contains("may"), "{e}");
-    assert_eq!(
-        s.posts()
-            .iter()
-            .filter(|p| p.text == "maybe posted")
-            .count(),
-        1
-    );
+    let o = post::execute(&post_args(&["--json", "lost answer"]), &env, None).await;
     s.clear_faults();
+    assert_eq!(o.code, 3, "{o:?}");
+    let e = &json(&o.stdout)["error"];
+    assert_eq!(e["kind"], "outcome-unknown");
+    assert_eq!(e["status"], 503);
+    for k in ["detail", "cause"] {
+        assert!(e[k].as_str().is_some_and(|t| !t.is_empty()), "{k}: {e}");
+    }
+    assert!(e["fix"].as_array().is_some_and(|f| !f.is_empty()));
+    // Running it again does not send it (the journal remembers), until --force.
+    let o = post::execute(&post_args(&["--json", "lost answer"]), &env, None).await;
+    assert_eq!(o.code, 3, "{o:?}");
+    assert!(o.stdout.contains("--force"), "{}", o.stdout);
+    assert_eq!(count(&s, "lost answer"), 0);
+    let o = post::execute(
+        &post_args(&["--json", "--force", "lost answer"]),
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(count(&s, "lost answer"), 1);
+
+    // Created, but the account's posts cannot be read: exit 3. Once reads work, running the
+    // same command finds the earlier post instead of posting again.
+    s.update_modes(|m| m.reads_refused = Some(429));
+    s.set_faults("POST /2/tweets", after_commit);
+    let o = post::execute(&post_args(&["unreadable"]), &env, None).await;
+    s.clear_faults();
+    s.update_modes(|m| m.reads_refused = None);
+    assert_eq!(o.code, 3, "{o:?}");
+    assert!(o.stderr.contains("outcome-unknown"), "{}", o.stderr);
+    let o = post::execute(&post_args(&["--json", "unreadable"]), &env, None).await;
+    assert_eq!(o.code, 0, "{o:?}");
+    let v = json(&o.stdout);
+    assert_eq!(v["confirmed_by"], "read-back");
+    assert_eq!(v["earlier_send"], true);
+    assert_eq!(count(&s, "unreadable"), 1);
     s.shutdown().await;
 }
 
