@@ -8,7 +8,9 @@
 //!   [`match_key`], same number of media, same reply target. Ids in `exclude` (parts already
 //!   accounted for) never match. It reads up to [`ClientConfig::read_back_attempts`] times,
 //!   [`ClientConfig::read_back_delay`] apart (timelines lag), and up to
-//!   [`MAX_PAGES`] pages each time.
+//!   [`MAX_PAGES`] pages each time. Long posts are matched on `note_tweet.text` (their
+//!   `text` is cut short). An answer without `data` (an empty timeline, or X's `errors`
+//!   body) finds nothing.
 //! - `Ok(Some(id))`: the post exists. `Ok(None)`: not found after every attempt (the post
 //!   probably does not exist, but only the person can be sure). `Err(_)`: the read itself was
 //!   refused or failed (403/429/402, network); nothing can be concluded.
@@ -81,7 +83,11 @@ fn matches(t: &Value, req: &PostRequest, want: &str) -> bool {
     if replied_to != req.reply_to {
         return false;
     }
-    let Some(got) = t["text"].as_str() else {
+    // A long post's full text is in `note_tweet.text`; `text` is then cut short.
+    let Some(got) = t["note_tweet"]["text"]
+        .as_str()
+        .or_else(|| t["text"].as_str())
+    else {
         return false;
     };
     let got = match_key(got);
@@ -167,7 +173,7 @@ impl XClient {
             let mut token: Option<String> = None;
             for _ in 0..MAX_PAGES {
                 let mut url = self.api_url(&format!(
-                    "/2/users/{user}/tweets?max_results=100&start_time={start}&tweet.fields=created_at,attachments,referenced_tweets"
+                    "/2/users/{user}/tweets?max_results=100&start_time={start}&tweet.fields=created_at,attachments,referenced_tweets,note_tweet"
                 ));
                 if let Some(t) = &token {
                     url.push_str("&pagination_token=");
