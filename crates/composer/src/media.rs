@@ -47,6 +47,15 @@ fn kind_str(k: MediaKind) -> &'static str {
 
 /// Checks `path` for attaching to `existing` and describes it (see the module docs).
 pub fn attach(path: &Path, existing: &Part) -> Result<Attachment, ComposerError> {
+    // Legal on Linux, but a draft stores paths as text (PB-25): refuse this file alone.
+    if path.to_str().is_none() {
+        return Err(ComposerError::MediaRefused(format!(
+            "{} cannot be attached: its name is not valid UTF-8 text; rename the file and attach it again",
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.to_string_lossy().into_owned())
+        )));
+    }
     let info = x_client::inspect(path)?;
     let images = existing.media.iter().filter(|a| a.kind == "image").count();
     let others = existing.media.len() - images;

@@ -158,3 +158,20 @@ fn thumbnails() {
     let e = thumbnail(&junk, 100).unwrap_err().to_string();
     assert!(e.contains("preview"), "{e}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_refused_alone_with_its_reason() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = common::tmp_dir("non-utf8");
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.png");
+    let path = dir.join(name);
+    std::fs::write(&path, x_client::media::samples::png(8, 8, 0)).unwrap();
+    let e = composer::attach(&path, &composer::Part::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not valid UTF-8") && e.contains("rename"), "{e}");
+    // Another file next to it still attaches.
+    let ok = common::write(&dir, "ok.png", &x_client::media::samples::png(8, 8, 0));
+    assert!(composer::attach(&ok, &composer::Part::default()).is_ok());
+}

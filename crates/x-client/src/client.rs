@@ -442,6 +442,14 @@ impl XClient {
                     "base URL must start with http:// or https://: {base}"
                 )));
             }
+            // A password in a base URL would be copied into messages and files (PB-19).
+            let authority = base.split_once("://").map(|(_, r)| r).unwrap_or(base);
+            let authority = authority.split(['/', '?', '#']).next().unwrap_or(authority);
+            if authority.contains('@') {
+                return Err(ClientError::Config(
+                    "a base URL must not contain a user name or password (user:pass@…); configure the proxy's credentials outside Postbridge".into(),
+                ));
+            }
         }
         let mut roots = Vec::new();
         for pem in &config.root_certs_pem {
@@ -968,5 +976,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("consumer_secret"), "{e}");
+        let ok = Credentials {
+            consumer_key: "k".into(),
+            consumer_secret: "cs".into(),
+            access_token: "t".into(),
+            access_secret: "s".into(),
+        };
+        let with_password = Endpoints {
+            api_base: "https://user:hunter2@proxy.example".into(),
+            upload_base: "https://upload.x.com".into(),
+        };
+        let e = XClient::new(with_password, ok).unwrap_err().to_string();
+        assert!(e.contains("user name or password"), "{e}");
+        assert!(!e.contains("hunter2"), "the password is not repeated: {e}");
     }
 }

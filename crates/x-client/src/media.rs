@@ -116,6 +116,14 @@ fn mb(bytes: u64) -> String {
 
 /// Sniffs, measures and checks one file against §9's per-file limits.
 pub fn inspect(path: &Path) -> Result<MediaInfo, ClientError> {
+    // A named pipe or device would block `open` or never end (PB-26): regular files only.
+    let meta = std::fs::metadata(path).map_err(|e| io_err(path, e))?;
+    if !meta.is_file() {
+        return Err(refuse(
+            path,
+            "is not a regular file (a folder, pipe or device cannot be attached)".into(),
+        ));
+    }
     let mut file = File::open(path).map_err(|e| io_err(path, e))?;
     let size = file.metadata().map_err(|e| io_err(path, e))?.len();
     let mut head = vec![0u8; 8192];
@@ -254,20 +262,25 @@ fn mp4_duration<R: Read + Seek>(mut r: R, file_len: u64) -> Option<f64> {
     let mut pos = 0u64;
     let mut end = file_len;
     for _ in 0..10_000 {
-        if pos + 8 > end {
+        // Checked arithmetic: box sizes come from the file (PB-28).
+        if pos.checked_add(8)? > end {
             return None;
         }
         r.seek(SeekFrom::Start(pos)).ok()?;
         let (size, kind, hlen) = header(&mut r)?;
-        let size = if size == 0 { end - pos } else { size };
+        let size = if size == 0 {
+            end.checked_sub(pos)?
+        } else {
+            size
+        };
         if size < hlen {
             return None;
         }
         match &kind {
             b"moov" => {
                 // Descend.
-                end = pos + size;
-                pos += hlen;
+                end = pos.checked_add(size)?.min(end);
+                pos = pos.checked_add(hlen)?;
             }
             b"mvhd" => {
                 let mut v = [0u8; 4];
@@ -289,7 +302,7 @@ fn mp4_duration<R: Read + Seek>(mut r: R, file_len: u64) -> Option<f64> {
                 };
                 return (timescale > 0).then(|| duration as f64 / f64::from(timescale));
             }
-            _ => pos += size,
+            _ => pos = pos.checked_add(size)?,
         }
     }
     None
@@ -570,6 +583,43 @@ mod tests {
         let d = std::env::temp_dir().join(format!("xclient-media-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&d).unwrap();
         d
+    }
+
+    #[test]
+    fn special_files_are_refused_without_blocking() {
+        let d = tmpdir("special");
+        let e = inspect(&d).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+        #[cfg(unix)]
+        {
+            let fifo = d.join("pipe.png");
+            let _ = std::fs::remove_file(&fifo);
+            let ok = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if ok.is_ok_and(|s| s.success()) {
+                // Opening a FIFO for reading would block forever without the check.
+                let e = inspect(&fifo).unwrap_err().to_string();
+                assert!(
+                    e.contains("pipe.png") && e.contains("not a regular file"),
+                    "{e}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn crafted_mp4_box_sizes_do_not_overflow() {
+        // A box claiming u64::MAX bytes (64-bit size) must not panic in debug builds.
+        let mut b = Vec::new();
+        b.extend_from_slice(&[0, 0, 0, 24]);
+        b.extend_from_slice(b"ftypisom");
+        b.extend_from_slice(&[0; 12]);
+        b.extend_from_slice(&[0, 0, 0, 1]);
+        b.extend_from_slice(b"free");
+        b.extend_from_slice(&u64::MAX.to_be_bytes());
+        b.extend_from_slice(&[0; 64]);
+        let d = tmpdir("mp4");
+        let p = write(&d, "odd.mp4", &b);
+        let _ = inspect(&p); // any answer but a panic
     }
 
     #[test]

@@ -779,8 +779,9 @@ impl XClient {
             ctx.report(Progress::Processing {
                 percent: p.progress_percent,
             });
-            let wait = Duration::from_secs(p.check_after_secs.unwrap_or(5));
-            if started.elapsed() + wait > deadline {
+            // Clamped to 1–60 s: the value comes from the server (PB-14).
+            let wait = Duration::from_secs(p.check_after_secs.unwrap_or(5).clamp(1, 60));
+            if started.elapsed().saturating_add(wait) > deadline {
                 return Err(ClientError::ProcessingTimeout(deadline.as_secs()));
             }
             sleep_cancellable(wait, ctx.cancel()).await?;
