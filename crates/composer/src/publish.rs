@@ -248,6 +248,11 @@ impl Publisher {
                 ));
             }
         }
+        if !draft.started() {
+            self.store
+                .rebind_account(draft_id, &self.account)
+                .map_err(|e| fail(0, local_err(e)))?;
+        }
         let snapshot = draft.parts.len();
         self.store.freeze(draft_id, snapshot);
         let mut run = Run {

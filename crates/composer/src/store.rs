@@ -18,8 +18,9 @@
 //!   SIGKILL) and an in-process mark; a second publisher of the same draft, in this process or
 //!   another, gets [`ComposerError::Busy`]. Arming is also conditional, inside `BEGIN
 //!   IMMEDIATE`: a part another writer armed or posted is never armed again.
-//! - A draft is bound to the account (profile name) that armed its first part
-//!   ([`Draft::account`]); the binding is stored apart from the body the app saves.
+//! - A draft is bound to an account (profile name, [`Draft::account`]): the first one saved
+//!   with it, and whichever account arms its first part. Once a part is armed the binding is
+//!   fixed; it is stored apart from the body, so later saves cannot change it.
 //! - While a draft is being published, the parts being sent (the snapshot taken when Post was
 //!   clicked) keep their stored text and media whatever the app saves; parts added meanwhile
 //!   are kept and, when the publish finishes, become a new current draft.
@@ -555,6 +556,20 @@ impl Store {
         result
     }
 
+    /// Binds a draft that has not started (nothing armed or posted) to `account`.
+    pub(crate) fn rebind_account(
+        &self,
+        draft_id: &str,
+        account: &str,
+    ) -> Result<(), ComposerError> {
+        self.conn().execute(
+            "UPDATE drafts SET account = ?2 WHERE id = ?1
+             AND NOT EXISTS (SELECT 1 FROM parts WHERE draft_id = ?1)",
+            params![draft_id, account],
+        )?;
+        Ok(())
+    }
+
     /// Marks an armed part "may have posted" (its outcome could not be read back).
     pub(crate) fn mark_unknown(&self, draft_id: &str, part: usize) -> Result<(), ComposerError> {
         self.conn().execute(
@@ -973,10 +988,12 @@ fn write_draft(conn: &Connection, draft: &Draft) -> Result<(), ComposerError> {
         [&d.id],
     )?;
     conn.execute(
-        "INSERT INTO drafts (id, body, status, current, updated_at) VALUES (?1, ?2, 'open', 1, ?3)
+        "INSERT INTO drafts (id, body, status, current, updated_at, account)
+         VALUES (?1, ?2, 'open', 1, ?3, ?4)
          ON CONFLICT(id) DO UPDATE SET body = excluded.body, current = 1,
-                                       updated_at = excluded.updated_at",
-        params![d.id, body, now],
+                                       updated_at = excluded.updated_at,
+                                       account = COALESCE(drafts.account, excluded.account)",
+        params![d.id, body, now, d.account],
     )?;
     Ok(())
 }
