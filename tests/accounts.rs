@@ -50,16 +50,15 @@ async fn first_run_sandbox_shows_a_verified_account() {
                     "done card: {done:?}"
                 );
                 app.click("#wizard-finish").await?;
-                let active = app.wait_for("#active-account").await?;
-                check!(
-                    active.contains("can post") && active.contains("sandbox"),
-                    "home shows {active:?}"
-                );
-                let banner = app.wait_for("#sandbox-banner").await?;
-                check!(
-                    banner.contains("nothing leaves this computer"),
-                    "banner: {banner:?}"
-                );
+                app.wait_text("#active-account", |t| {
+                    t.contains("can post") && t.contains("sandbox")
+                })
+                .await
+                .map_err(|e| format!("home should show a sandbox account that can post: {e}"))?;
+                app.wait_text("#sandbox-banner", |t| {
+                    t.contains("nothing leaves this computer")
+                })
+                .await?;
                 app.screenshot("sandbox-home").await?;
                 // The sandbox account's keys are in the real keychain.
                 check!(
@@ -208,18 +207,17 @@ async fn read_only_token_is_fixed_by_regenerating() {
                 );
                 app.screenshot("read-only").await?;
                 app.click("#fix-permissions").await?;
-                let perms = app.wait_for("#wizard").await?;
-                check!(
-                    perms.contains("User authentication settings")
-                        && perms.contains("App permissions"),
-                    "permissions step: {perms:?}"
-                );
+                app.wait_text("#wizard", |t| {
+                    t.contains("User authentication settings") && t.contains("App permissions")
+                })
+                .await
+                .map_err(|e| format!("permissions step: {e}"))?;
                 app.click("#permissions-continue").await?;
-                let regen = app.wait_for("#wizard").await?;
-                check!(
-                    regen.contains("Keys and tokens") && regen.contains("Regenerate"),
-                    "regenerate step: {regen:?}"
-                );
+                app.wait_text("#wizard", |t| {
+                    t.contains("Keys and tokens") && t.contains("Regenerate")
+                })
+                .await
+                .map_err(|e| format!("regenerate step: {e}"))?;
                 // The person does it in the developer console (here: the simulator's control API).
                 handle.set_app_permissions(x_sim::AccessLevel::ReadWrite);
                 let fresh = handle

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use support::{journey_prepared, keychain_env, keychain_service, seed_account, App, Outcome, Sim};
+use support::{
+    journey_prepared, keychain_env, keychain_service, seed_account, App, Look, Outcome, Sim,
+};
 use x_client::media::samples;
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
@@ -23,56 +25,126 @@ fn env_for(sim: &Sim, journey: &str) -> Vec<(String, String)> {
     sim.app_env(journey)
 }
 
-/// Posts what is in the composer and waits for the outcome.
-async fn post_and_wait(app: &App, outcome: &str) -> Result<String, String> {
-    // A result from an earlier post may still be on screen for a moment: wait for a new one.
-    let earlier = app
-        .client()
-        .find(fantoccini::Locator::Css("#post-result"))
-        .await
-        .ok()
-        .map(|el| el.element_id().to_string());
+/// How long a post may take to get its result (uploads are paced by the simulator).
+const POST_WITHIN: Duration = Duration::from_secs(60);
+
+/// The number of posts the composer has started (its `data-post-attempt`).
+async fn post_attempts(app: &App) -> Result<u64, String> {
+    let value = app.attr("#composer", "data-post-attempt").await?;
+    Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+/// Clicks Post (once it is enabled) and waits until the composer has started that post;
+/// returns the post's number, which its result will carry (`#post-result[data-attempt]`).
+async fn start_post(app: &App) -> Result<u64, String> {
+    let before = post_attempts(app).await?;
     app.click("#post").await?;
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let want = (before + 1).to_string();
+    app.wait_attr("#composer", "data-post-attempt", |v| {
+        v == Some(want.as_str())
+    })
+    .await?;
+    Ok(before + 1)
+}
+
+/// Waits for the result of post number `attempt`, which must be `outcome`; returns its text.
+async fn wait_outcome(app: &App, attempt: u64, outcome: &str) -> Result<String, String> {
+    let css = format!("#post-result[data-attempt=\"{attempt}\"]");
+    let (got, text) = app
+        .poll(&css, "the post's result", POST_WITHIN, |el| async move {
+            let got = el.attr("data-outcome").await?;
+            let text = el.text().await?;
+            Ok(Look::Done((got, text)))
+        })
+        .await?;
+    check!(
+        got.as_deref() == Some(outcome),
+        "expected outcome {outcome}, got {got:?}: {text}"
+    );
+    Ok(text)
+}
+
+/// Posts what is in the composer and waits for the outcome of that post.
+async fn post_and_wait(app: &App, outcome: &str) -> Result<String, String> {
+    let attempt = start_post(app).await?;
+    wait_outcome(app, attempt, outcome).await
+}
+
+/// Waits until every edit made so far has been saved (the composer's `data-save`).
+async fn saved(app: &App) -> Outcome {
+    app.wait_attr("#composer", "data-save", |v| v == Some("saved"))
+        .await
+        .map(|_| ())
+}
+
+/// Types `text` into part `part` and waits until it is saved.
+async fn type_text(app: &App, part: usize, text: &str) -> Outcome {
+    app.type_into(&format!("#part-{part}-text"), text).await?;
+    saved(app).await
+}
+
+/// Runs xdotool; fails with its arguments if it does not succeed.
+fn xdo(args: &[&str]) -> Outcome {
+    let ok = Command::new("xdotool")
+        .args(args)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    check!(ok, "xdotool {} failed", args.join(" "));
+    Ok(())
+}
+
+/// `(x, y, width, height)` of an X11 window.
+fn geometry(window: &str) -> Option<(i32, i32, i32, i32)> {
+    let out = Command::new("xdotool")
+        .args(["getwindowgeometry", "--shell", window])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let get = |k: &str| -> Option<i32> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .and_then(|v| v.trim().parse().ok())
+    };
+    Some((get("X")?, get("Y")?, get("WIDTH")?, get("HEIGHT")?))
+}
+
+/// The first visible X11 window whose name matches `name`, waiting up to `within`.
+async fn wait_window(name: &str, within: Duration) -> Option<String> {
+    let started = std::time::Instant::now();
     loop {
-        if let Ok(el) = app
-            .client()
-            .find(fantoccini::Locator::Css("#post-result"))
-            .await
-        {
-            if Some(el.element_id().to_string()) == earlier {
-                if std::time::Instant::now() > deadline {
-                    let button = app
-                        .exec("const b = document.querySelector('#post'); return b ? [b.disabled, b.textContent] : null")
-                        .await?;
-                    return Err(format!("the earlier result stayed; post button: {button}"));
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-            let got = el.attr("data-outcome").await.map_err(|e| e.to_string())?;
-            if got.as_deref() == Some(outcome) {
-                return el.text().await.map_err(|e| e.to_string());
-            }
-            if got.is_some() && got.as_deref() != Some(outcome) {
-                let text = el.text().await.unwrap_or_default();
-                return Err(format!("expected outcome {outcome}, got {got:?}: {text}"));
-            }
-        }
-        if std::time::Instant::now() > deadline {
-            return Err(format!("no {outcome} outcome within 60 s"));
+        let found = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", name])
+            .output()
+            .ok()
+            .and_then(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .next()
+                    .map(str::to_owned)
+            });
+        if found.is_some() || started.elapsed() >= within {
+            return found;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
-async fn type_text(app: &App, part: usize, text: &str) -> Outcome {
-    app.type_into(&format!("#part-{part}-text"), text).await
+/// The number of attachments on screen.
+async fn media_count(app: &App) -> Result<u64, String> {
+    let n = app
+        .exec("return document.querySelectorAll('#composer .media').length")
+        .await?;
+    Ok(n.as_u64().unwrap_or(0))
 }
 
-/// A real drag: a GTK drag source window, moved onto the app window with xdotool.
+/// A real drag: a GTK drag source window, moved onto the app window with xdotool. Each step
+/// waits for what it needs: the source window mapped, the page seeing the drag over it before
+/// the button is released, and the attachments on screen before the source (which serves the
+/// dropped data) goes away.
 async fn drop_files(app: &App, files: &[PathBuf]) -> Outcome {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/drag_source.py");
+    let before = media_count(app).await?;
     let mut source = Command::new("/usr/bin/python3")
         .arg(&script)
         .args(["1000", "100"])
@@ -81,6 +153,13 @@ async fn drop_files(app: &App, files: &[PathBuf]) -> Outcome {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start the drag source: {e}"))?;
+    let result = drag(app, &mut source, files.len() as u64, before).await;
+    let _ = source.kill();
+    let _ = source.wait();
+    result
+}
+
+async fn drag(app: &App, source: &mut std::process::Child, files: u64, before: u64) -> Outcome {
     let mut ready = String::new();
     {
         use std::io::BufRead;
@@ -89,55 +168,84 @@ async fn drop_files(app: &App, files: &[PathBuf]) -> Outcome {
             .read_line(&mut ready)
             .map_err(|e| e.to_string())?;
     }
-    let xdo = |args: &[&str]| {
-        Command::new("xdotool")
-            .args(args)
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
-    };
-    // Drop onto the middle of the app's window, wherever it was placed.
-    let target = app
+    check!(ready.contains("ready"), "the drag source did not start");
+    let src = wait_window("^postbridge-drag-source$", Duration::from_secs(10))
+        .await
+        .ok_or("the drag source window is not visible")?;
+    let (sx, sy, sw, sh) = geometry(&src).ok_or("no geometry for the drag source")?;
+    let (sx, sy) = (sx + sw / 2, sy + sh / 2);
+    // The middle of the composer side of the app's window, wherever it was placed.
+    let (tx, ty) = app
         .window_id()
-        .and_then(|id| {
-            let out = Command::new("xdotool")
-                .args(["getwindowgeometry", "--shell", &id])
-                .output()
-                .ok()?;
-            let text = String::from_utf8_lossy(&out.stdout).into_owned();
-            let get = |k: &str| -> Option<i32> {
-                text.lines()
-                    .find_map(|l| l.strip_prefix(&format!("{k}=")))
-                    .and_then(|v| v.trim().parse().ok())
-            };
-            Some((
-                get("X")? + get("WIDTH")? / 3,
-                get("Y")? + get("HEIGHT")? / 2,
-            ))
-        })
-        .unwrap_or((480, 360));
-    let result = (|| {
-        if !ready.contains("ready") {
-            return Err("the drag source did not start".to_string());
+        .and_then(|id| geometry(&id))
+        .map(|(x, y, w, h)| (x + w / 3, y + h / 2))
+        .ok_or("the app window is not visible")?;
+    xdo(&["mousemove", &sx.to_string(), &sy.to_string()])?;
+    xdo(&["mousedown", "1"])?;
+    for step in 1..=8 {
+        let x = sx + (tx - sx) * step / 8;
+        let y = sy + (ty - sy) * step / 8;
+        xdo(&["mousemove", &x.to_string(), &y.to_string()])?;
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    // Release only once the page has seen the drag over it (a drag-over event), nudging the
+    // pointer so that the drag keeps sending positions.
+    let started = std::time::Instant::now();
+    let mut nudge = 0;
+    loop {
+        let over = app
+            .exec("return document.querySelector('#composer')?.classList.contains('dragging') ?? false")
+            .await?;
+        if over == serde_json::Value::Bool(true) {
+            break;
         }
-        // The button fills the source window at (1000,100); the composer is left of it.
-        xdo(&["mousemove", "1100", "160"]);
-        std::thread::sleep(Duration::from_millis(200));
-        xdo(&["mousedown", "1"]);
-        let (tx, ty) = target;
-        for step in 1..=8 {
-            let x = 1100 + (tx - 1100) * step / 8;
-            let y = 160 + (ty - 160) * step / 8;
-            xdo(&["mousemove", &x.to_string(), &y.to_string()]);
-            std::thread::sleep(Duration::from_millis(120));
+        if started.elapsed() >= Duration::from_secs(15) {
+            let _ = xdo(&["mouseup", "1"]);
+            return Err(
+                "waited 15 s for the page to see the drag over the window (#composer.dragging)"
+                    .into(),
+            );
         }
-        xdo(&["mouseup", "1"]);
-        Ok(())
-    })();
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let _ = source.kill();
-    let _ = source.wait();
-    result
+        nudge = 1 - nudge;
+        xdo(&["mousemove", &(tx + nudge).to_string(), &ty.to_string()])?;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    xdo(&["mouseup", "1"])?;
+    let want = before + files;
+    app.wait_js(
+        &format!("{want} attachments on screen after the drop"),
+        Duration::from_secs(15),
+        &format!("return document.querySelectorAll('#composer .media').length >= {want}"),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Drives the GTK file chooser the way a person does: waits for it to open, gives it the
+/// keyboard focus (there is no window manager), opens its location field, types `path`, and
+/// presses Return until the chooser closes (the first Return may only accept a completion).
+async fn pick_in_file_chooser(path: &Path) -> Outcome {
+    const TITLE: &str = "Add images, a GIF or a video";
+    let dialog = wait_window(TITLE, support::WAIT)
+        .await
+        .ok_or("the file picker did not open within 15 s")?;
+    xdo(&["windowfocus", "--sync", &dialog])?;
+    xdo(&["key", "ctrl+l"])?;
+    let path = path.display().to_string();
+    xdo(&["type", "--delay", "10", &path])?;
+    for _ in 0..3 {
+        xdo(&["key", "Return"])?;
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(5) {
+            if wait_window(TITLE, Duration::ZERO).await.is_none() {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    Err(format!(
+        "the file picker stayed open after typing {path} and Return"
+    ))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -172,6 +280,7 @@ async fn drop_an_image_add_alt_text_and_post() {
                 app.type_into(".media .alt", "A white bridge under a yellow paper plane")
                     .await?;
                 app.click("#part-0-text").await?; // blur saves the alt text
+                saved(&app).await?;
                 app.screenshot("dropped").await?;
                 let result = post_and_wait(&app, "posted").await?;
                 check!(result.contains("Posted"), "result: {result:?}");
@@ -227,46 +336,7 @@ async fn pick_a_file_with_the_native_picker_and_post() {
                 type_text(&app, 0, "Chart of the week").await?;
                 // The click opens a GTK file chooser; type the path into it as a person would.
                 let click = app.click("#part-0-pick");
-                let driver = async {
-                    let mut dialog = None;
-                    for _ in 0..50 {
-                        let out = Command::new("xdotool")
-                            .args([
-                                "search",
-                                "--onlyvisible",
-                                "--name",
-                                "Add images, a GIF or a video",
-                            ])
-                            .output()
-                            .ok();
-                        dialog = out.and_then(|o| {
-                            String::from_utf8_lossy(&o.stdout)
-                                .lines()
-                                .next()
-                                .map(str::to_owned)
-                        });
-                        if dialog.is_some() {
-                            break;
-                        }
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                    }
-                    let Some(dialog) = dialog else {
-                        return Err("the file picker did not open".to_string());
-                    };
-                    tokio::time::sleep(Duration::from_millis(300)).await;
-                    // No window manager here: give the dialog the keyboard focus explicitly.
-                    let path = image.display().to_string();
-                    for args in [
-                        vec!["windowfocus", "--sync", dialog.as_str()],
-                        vec!["key", "ctrl+l"],
-                        vec!["type", "--delay", "10", &path],
-                        vec!["key", "Return"],
-                    ] {
-                        Command::new("xdotool").args(&args).status().ok();
-                        tokio::time::sleep(Duration::from_millis(200)).await;
-                    }
-                    Ok(())
-                };
+                let driver = pick_in_file_chooser(&image);
                 let (clicked, picked) = tokio::join!(click, driver);
                 clicked?;
                 picked?;
@@ -320,7 +390,7 @@ async fn a_video_uploads_in_chunks_with_progress_then_posts() {
                 drop_files(&app, std::slice::from_ref(&video)).await?;
                 let line = app.text(".media .media-name").await?;
                 check!(line.contains("video"), "attachment: {line:?}");
-                app.click("#post").await?;
+                let attempt = start_post(&app).await?;
                 app.wait_text("#progress-stage", |t| t.contains("Uploading"))
                     .await?;
                 app.find("#overall-progress").await?;
@@ -328,18 +398,8 @@ async fn a_video_uploads_in_chunks_with_progress_then_posts() {
                 app.wait_text("#progress-stage", |t| t.contains("processing"))
                     .await?;
                 app.screenshot("processing").await?;
-                let deadline = std::time::Instant::now() + Duration::from_secs(60);
-                loop {
-                    if let Ok(text) = app.text("#post-result").await {
-                        check!(text.contains("Posted"), "result: {text:?}");
-                        break;
-                    }
-                    check!(
-                        std::time::Instant::now() < deadline,
-                        "no result within 60 s"
-                    );
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
+                let text = wait_outcome(&app, attempt, "posted").await?;
+                check!(text.contains("Posted"), "result: {text:?}");
                 let media = serde_json::to_value(handle.media()).unwrap();
                 let m = &media[media.as_array().map(|a| a.len()).unwrap_or(1) - 1];
                 check!(
@@ -433,18 +493,15 @@ async fn a_thread_whose_second_part_fails_resumes_without_reposting() {
                 type_text(&app, 1, &too_long).await?;
                 app.click("#add-part").await?;
                 type_text(&app, 2, "Thread: part three").await?;
-                let count = app.text("#part-1-count").await?;
-                check!(
-                    count.contains("needs Premium"),
-                    "the counter should warn: {count:?}"
-                );
+                app.wait_text("#part-1-count", |t| t.contains("needs Premium"))
+                    .await
+                    .map_err(|e| format!("the counter should warn: {e}"))?;
                 let failed = post_and_wait(&app, "failed").await?;
                 check!(failed.contains("part 2"), "failure text: {failed:?}");
                 app.screenshot("thread-failed").await?;
-                check!(
-                    app.text("#post").await? == "Resume",
-                    "the button should offer Resume"
-                );
+                app.wait_text("#post", |t| t == "Resume")
+                    .await
+                    .map_err(|e| format!("the button should offer Resume: {e}"))?;
                 // Fix part two and resume: part one is not posted again.
                 type_text(&app, 1, "Thread: part two").await?;
                 post_and_wait(&app, "posted").await?;
@@ -504,7 +561,7 @@ async fn killing_the_app_during_an_upload_loses_nothing_and_posts_once() {
             type_text(&app, 0, text).await?;
             drop_files(&app, std::slice::from_ref(&video)).await?;
             app.find(".media .media-name").await?;
-            app.click("#post").await?;
+            start_post(&app).await?;
             app.wait_text("#progress-stage", |t| t.contains("Uploading")).await?;
             Ok(())
         }
@@ -515,19 +572,15 @@ async fn killing_the_app_during_an_upload_loses_nothing_and_posts_once() {
         app = app.crash_and_restart().await;
         handle.clear_faults();
         let outcome: Outcome = async {
-            let value = {
-                let deadline = std::time::Instant::now() + Duration::from_secs(15);
-                loop {
-                    let v = app
-                        .exec("const t = document.querySelector('#part-0-text'); return t ? t.value : null")
-                        .await?;
-                    if v.as_str() == Some(text) {
-                        break v;
-                    }
-                    check!(std::time::Instant::now() < deadline, "the draft text did not come back: {v}");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-            };
+            let script = format!(
+                "const t = document.querySelector('#part-0-text'); return t !== null && t.value === {}",
+                serde_json::to_string(text).unwrap()
+            );
+            app.wait_js("the draft text to come back", support::WAIT, &script)
+                .await?;
+            let value = app
+                .exec("return document.querySelector('#part-0-text').value")
+                .await?;
             check!(value.as_str() == Some(text), "draft text after restart: {value}");
             let media = app.text(".media .media-name").await?;
             check!(media.contains("long.mp4"), "the attachment did not come back: {media:?}");
@@ -565,16 +618,9 @@ async fn a_read_only_token_is_diagnosed_and_its_button_opens_the_wizard() {
                 check!(failed.contains("read-only-token"), "diagnosis: {failed:?}");
                 app.screenshot("read-only-diagnosis").await?;
                 app.click("#post-result .diagnosis-action").await?;
-                let step = app
-                    .find("#wizard")
-                    .await?
-                    .attr("data-step")
+                app.wait_attr("#wizard", "data-step", |s| s == Some("permissions"))
                     .await
-                    .map_err(|e| e.to_string())?;
-                check!(
-                    step.as_deref() == Some("permissions"),
-                    "the wizard opened at {step:?}"
-                );
+                    .map_err(|e| format!("the wizard should open at permissions: {e}"))?;
                 Ok(())
             }
             .await;

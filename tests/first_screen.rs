@@ -60,14 +60,75 @@ async fn first_run_screen_explains_a_missing_keychain() {
                 status.contains("Missing: Secret Service"),
                 "the card should name the missing service: {status:?}"
             );
-            let role = app
-                .find("#keychain-status")
-                .await?
-                .attr("role")
-                .await
-                .map_err(|e| e.to_string())?;
+            let role = app.attr("#keychain-status", "role").await?;
             check!(role.as_deref() == Some("alert"), "role is {role:?}");
             app.screenshot("no-keychain").await?;
+            Ok(())
+        }
+        .await;
+        (app, outcome)
+    })
+    .await;
+}
+
+/// The rig itself: an element the page keeps replacing (as the composer's progress line is on
+/// every progress event) is read, waited for and clicked without a stale-element failure, and
+/// a wait that cannot succeed names the selector, what it waited for and the last text seen.
+#[tokio::test]
+async fn helpers_survive_an_element_that_is_replaced_all_the_time() {
+    journey("rig-rerender", vec![], |app: App| async move {
+        let outcome: Outcome = async {
+            app.wait_for("#version").await?;
+            // Replace #version with a fresh node every 20 ms, and a button (counting clicks) every 250 ms.
+            app.exec(
+                "window.__clicks = 0;
+                 const version = () => {
+                   const v = document.querySelector('#version');
+                   const n = document.createElement('dd');
+                   n.id = 'version';
+                   n.textContent = v.textContent;
+                   v.replaceWith(n);
+                 };
+                 const button = () => {
+                   const b = document.createElement('button');
+                   b.id = 'rig-button';
+                   b.textContent = 'click me';
+                   b.onclick = () => { window.__clicks += 1; };
+                   const old = document.querySelector('#rig-button');
+                   if (old) old.replaceWith(b); else document.body.append(b);
+                 };
+                 button();
+                 window.__swappers = [setInterval(version, 20), setInterval(button, 250)];
+                 return true;",
+            )
+            .await?;
+            for _ in 0..20 {
+                let v = app
+                    .wait_text("#version", |t| t == env!("CARGO_PKG_VERSION"))
+                    .await?;
+                check!(v == env!("CARGO_PKG_VERSION"), "version read as {v:?}");
+                app.attr("#version", "id").await?;
+            }
+            for _ in 0..10 {
+                app.click("#rig-button").await?;
+            }
+            let clicks = app.exec("return window.__clicks").await?;
+            check!(clicks == 10, "10 clicks landed as {clicks}");
+            let missed = app
+                .wait_text_within("#version", std::time::Duration::from_secs(1), |t| {
+                    t == "not a version"
+                })
+                .await
+                .err()
+                .ok_or("a wait for text that never comes succeeded")?;
+            check!(
+                missed.contains("`#version`")
+                    && missed.contains("the expected text")
+                    && missed.contains(&format!("{:?}", env!("CARGO_PKG_VERSION"))),
+                "the timeout message should name the selector, the wait and the last text: {missed}"
+            );
+            app.exec("window.__swappers.forEach(clearInterval); return true")
+                .await?;
             Ok(())
         }
         .await;

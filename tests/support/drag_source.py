@@ -3,7 +3,7 @@
 file URIs given on the command line, so xdotool can perform a real drag-and-drop onto the app.
 
     drag_source.py X Y FILE...
-Prints "ready" once the window is mapped."""
+Prints "ready" once the window is mapped (the test then also waits for it to be visible)."""
 import sys
 
 import gi
@@ -24,13 +24,13 @@ button.drag_source_add_uri_targets()
 button.connect("drag-data-get", lambda _w, _ctx, data, _info, _time: data.set_uris(uris))
 win.add(button)
 win.connect("destroy", Gtk.main_quit)
-win.show_all()
 
 
-def ready():
+def ready(*_args):
     print("ready", flush=True)
     return False
 
 
-GLib.timeout_add(300, ready)
+win.connect("map-event", ready)
+win.show_all()
 Gtk.main()

@@ -10,6 +10,17 @@
 //! - Everything is stopped cleanly: the session is closed (the app exits) and tauri-driver gets
 //!   SIGTERM, never SIGKILL first, so WebKitWebDriver is not orphaned. Journeys in one test
 //!   binary run one at a time (2-core machines, one window at a time).
+//! - Every helper that looks at the page ([`App::find`], [`App::text`], [`App::wait_for`],
+//!   [`App::wait_text`], [`App::attr`], [`App::wait_attr`], [`App::click`],
+//!   [`App::type_into`], [`App::wait_js`]) waits for an observable condition, never for a
+//!   fixed time: it finds its element again on every poll, treats "no such element", a stale
+//!   element (the page re-rendered it; WebKit says "Node … was not found") and "not
+//!   interactable yet" as *not yet*, and at its deadline fails with a message naming the
+//!   selector, what it waited for and what it saw last. Any other WebDriver error fails at once.
+//! - `POSTBRIDGE_E2E_ARTIFACTS` (optional) replaces `target/tmp/e2e` as the artifacts root, and
+//!   `POSTBRIDGE_E2E_APP` (optional) the app binary (`scripts/flake-check.sh` runs a snapshot of
+//!   both builds, so a rebuild by someone else in the shared target dir cannot change a run).
+//!   Each journey leaves `outcome` (`passed`, or `failed` and the message) in its directory.
 //!
 //! Needs: a display (Xvfb), a D-Bus session with an unlocked keychain, `tauri-driver` and
 //! `WebKitWebDriver` on PATH — `scripts/test.sh` provides all of them.
@@ -21,6 +32,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::error::{CmdError, ErrorStatus};
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
 
 /// A journey's failure: what went wrong, in words.
@@ -36,13 +48,33 @@ macro_rules! check {
     };
 }
 
+/// How long a helper waits for its condition unless told otherwise.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// The pause between two looks at the page.
+const POLL: Duration = Duration::from_millis(100);
+
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Where a journey's screenshots and logs go: `target/tmp/e2e/<name>/` (emptied first).
+/// The root of all journeys' artifacts: `POSTBRIDGE_E2E_ARTIFACTS`, else `target/tmp/e2e`.
+pub fn artifacts_root() -> PathBuf {
+    match std::env::var_os("POSTBRIDGE_E2E_ARTIFACTS") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e"),
+    }
+}
+
+/// The app binary the journeys launch: `POSTBRIDGE_E2E_APP`, else this build's `postbridge`.
+pub fn app_binary() -> PathBuf {
+    match std::env::var_os("POSTBRIDGE_E2E_APP") {
+        Some(bin) if !bin.is_empty() => PathBuf::from(bin),
+        _ => PathBuf::from(env!("CARGO_BIN_EXE_postbridge")),
+    }
+}
+
+/// Where a journey's screenshots and logs go: `<artifacts root>/<name>/` (emptied first).
 pub fn artifacts_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("e2e")
-        .join(name);
+    let dir = artifacts_root().join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create artifacts dir");
     dir
@@ -75,9 +107,10 @@ pub async fn journey_prepared<P, F, Fut>(
     std::fs::create_dir_all(home.join("config")).unwrap();
     std::fs::create_dir_all(home.join("data")).unwrap();
     prepare(&home);
-    let app = App::start(name, artifacts, env).await;
+    let app = App::start(name, artifacts.clone(), env).await;
     let (app, outcome) = body(app).await;
     if let Err(msg) = outcome {
+        let _ = std::fs::write(artifacts.join("outcome"), format!("failed\n{msg}\n"));
         let shot = app.screenshot("failure").await;
         let log = app.log_path.clone();
         app.stop().await;
@@ -90,6 +123,35 @@ pub async fn journey_prepared<P, F, Fut>(
         );
     }
     app.stop().await;
+    let _ = std::fs::write(artifacts.join("outcome"), "passed\n");
+}
+
+/// What one look at an element found: the value waited for, or what was seen instead.
+pub enum Look<T> {
+    /// The condition holds.
+    Done(T),
+    /// Not yet; what was seen (for the message at the deadline).
+    NotYet(String),
+}
+
+/// Whether a WebDriver error only means "the page is not there yet": no element matches, the
+/// element was replaced by a re-render (stale — WebKit: "Node … was not found"), or it cannot
+/// take the interaction yet (hidden, covered, disabled).
+pub fn not_yet(e: &CmdError) -> bool {
+    match e {
+        CmdError::Standard(w) => {
+            matches!(
+                w.error,
+                ErrorStatus::NoSuchElement
+                    | ErrorStatus::StaleElementReference
+                    | ErrorStatus::ElementNotInteractable
+                    | ErrorStatus::ElementClickIntercepted
+                    | ErrorStatus::InvalidElementState
+            ) || (w.error == ErrorStatus::UnknownError && w.message.contains("was not found"))
+        }
+        CmdError::NotW3C(v) => v.to_string().contains("was not found"),
+        _ => false,
+    }
 }
 
 /// A running app: the WebDriver session and the tauri-driver process behind it.
@@ -127,8 +189,7 @@ impl App {
             "--native-port",
             &native_port.to_string(),
         ])
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
+        .envs(app_home_env(&home))
         .env("RUST_BACKTRACE", "1")
         .stdin(Stdio::null())
         .stdout(log.try_clone().unwrap())
@@ -155,7 +216,7 @@ impl App {
         }
         let caps = serde_json::json!({
             "browserName": "wry",
-            "tauri:options": { "application": env!("CARGO_BIN_EXE_postbridge") }
+            "tauri:options": { "application": app_binary() }
         });
         let caps = match caps {
             serde_json::Value::Object(map) => map,
@@ -182,72 +243,206 @@ impl App {
         self.client.as_ref().expect("session is open")
     }
 
-    /// Waits (up to 15 s) for an element matching `css`.
+    /// Looks at the element matching `css` until `look` says [`Look::Done`] or `within`
+    /// passes. The element is found again for every look; "not yet" errors (see [`not_yet`])
+    /// are retried, any other error fails at once. The message at the deadline names `css`,
+    /// `waiting_for` and the last thing seen.
+    pub async fn poll<T, F, Fut>(
+        &self,
+        css: &str,
+        waiting_for: &str,
+        within: Duration,
+        mut look: F,
+    ) -> Result<T, String>
+    where
+        F: FnMut(Element) -> Fut,
+        Fut: Future<Output = Result<Look<T>, CmdError>>,
+    {
+        let started = Instant::now();
+        let mut seen = String::from("no element matched");
+        let mut error = None::<String>;
+        loop {
+            match self.client().find(Locator::Css(css)).await {
+                Ok(el) => match look(el).await {
+                    Ok(Look::Done(value)) => return Ok(value),
+                    Ok(Look::NotYet(what)) => {
+                        seen = what;
+                        error = None;
+                    }
+                    Err(e) if not_yet(&e) => {
+                        seen = "an element, replaced or not ready before it could be used".into();
+                        error = Some(e.to_string());
+                    }
+                    Err(e) => return Err(format!("`{css}`: {waiting_for}: {e}")),
+                },
+                Err(e) if not_yet(&e) => error = Some(e.to_string()),
+                Err(e) => return Err(format!("`{css}`: cannot look for it: {e}")),
+            }
+            if started.elapsed() >= within {
+                let error = error
+                    .map(|e| format!("; last error: {e}"))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "`{css}`: waited {} s for {waiting_for}; last seen: {seen}{error}",
+                    within.as_secs()
+                ));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Waits (up to [`WAIT`]) for an element matching `css`. The element may still be replaced
+    /// by the next render: prefer the helpers that find it again ([`App::text`] …).
     pub async fn find(&self, css: &str) -> Result<Element, String> {
-        self.client()
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css(css))
-            .await
-            .map_err(|e| format!("no element `{css}` within 15 s: {e}"))
+        self.poll(css, "the element to exist", WAIT, |el| async move {
+            Ok(Look::Done(el))
+        })
+        .await
     }
 
-    /// The visible text of the element matching `css`.
+    /// Waits (up to [`WAIT`]) for an element matching `css`, then returns its visible text.
     pub async fn text(&self, css: &str) -> Result<String, String> {
-        self.find(css)
-            .await?
-            .text()
-            .await
-            .map_err(|e| format!("cannot read text of `{css}`: {e}"))
+        self.poll(css, "its text", WAIT, |el| async move {
+            Ok(Look::Done(el.text().await?))
+        })
+        .await
     }
 
-    /// Waits (up to 15 s) until the text of `css` satisfies `pred`; returns the last text seen.
+    /// Waits until an element matching `css` exists, then returns its text.
+    pub async fn wait_for(&self, css: &str) -> Result<String, String> {
+        self.text(css).await
+    }
+
+    /// Waits (up to [`WAIT`]) until the text of `css` satisfies `pred`; returns that text.
     pub async fn wait_text(
         &self,
         css: &str,
         pred: impl Fn(&str) -> bool,
     ) -> Result<String, String> {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let text = self.text(css).await?;
-            if pred(&text) {
-                return Ok(text);
+        self.wait_text_within(css, WAIT, pred).await
+    }
+
+    /// [`App::wait_text`] with a deadline of its own.
+    pub async fn wait_text_within(
+        &self,
+        css: &str,
+        within: Duration,
+        pred: impl Fn(&str) -> bool,
+    ) -> Result<String, String> {
+        let pred = &pred;
+        self.poll(css, "the expected text", within, |el| async move {
+            let text = el.text().await?;
+            Ok(if pred(&text) {
+                Look::Done(text)
+            } else {
+                Look::NotYet(format!("text {text:?}"))
+            })
+        })
+        .await
+    }
+
+    /// Waits for an element matching `css`, then returns its attribute `name`.
+    pub async fn attr(&self, css: &str, name: &str) -> Result<Option<String>, String> {
+        self.poll(
+            css,
+            &format!("its `{name}` attribute"),
+            WAIT,
+            |el| async move { Ok(Look::Done(el.attr(name).await?)) },
+        )
+        .await
+    }
+
+    /// Waits (up to [`WAIT`]) until attribute `name` of `css` satisfies `pred`; returns it.
+    pub async fn wait_attr(
+        &self,
+        css: &str,
+        name: &str,
+        pred: impl Fn(Option<&str>) -> bool,
+    ) -> Result<Option<String>, String> {
+        let pred = &pred;
+        let what = format!("the expected `{name}` attribute");
+        self.poll(css, &what, WAIT, |el| async move {
+            let value = el.attr(name).await?;
+            Ok(if pred(value.as_deref()) {
+                Look::Done(value)
+            } else {
+                Look::NotYet(format!("{name}={value:?}"))
+            })
+        })
+        .await
+    }
+
+    /// Clicks the element matching `css` once it exists and is enabled, after scrolling it
+    /// to the middle of the window (a native click at the very edge of the window can miss).
+    pub async fn click(&self, css: &str) -> Result<(), String> {
+        let client = self.client();
+        self.poll(css, "it to be clickable", WAIT, |el| async move {
+            if !el.is_enabled().await? {
+                return Ok(Look::NotYet(format!(
+                    "disabled, text {:?}",
+                    el.text().await.unwrap_or_default()
+                )));
             }
-            if Instant::now() > deadline {
+            let arg = serde_json::to_value(&el).map_err(CmdError::Json)?;
+            client
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'center', inline: 'center'});",
+                    vec![arg],
+                )
+                .await?;
+            el.click().await?;
+            Ok(Look::Done(()))
+        })
+        .await
+    }
+
+    /// Types `text` into the field matching `css` (after clearing it) once it is enabled, and
+    /// checks that the field then holds exactly `text`; if the page replaced the field while
+    /// typing, it is found again and typed into again. The message never shows the field's
+    /// content (some fields hold secrets).
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<(), String> {
+        let want = text.chars().count();
+        self.poll(css, "it to hold the typed text", WAIT, |el| async move {
+            if !el.is_enabled().await? {
+                return Ok(Look::NotYet("a disabled field".into()));
+            }
+            el.clear().await?;
+            el.send_keys(text).await?;
+            let value = el.prop("value").await?.unwrap_or_default();
+            Ok(if value == text {
+                Look::Done(())
+            } else {
+                Look::NotYet(format!(
+                    "a field holding {} characters instead of the {want} typed",
+                    value.chars().count()
+                ))
+            })
+        })
+        .await
+    }
+
+    /// Runs `script` in the page until it returns something other than `null`, `false` or
+    /// `undefined` (up to `within`); returns that value. `what` names the condition.
+    pub async fn wait_js(
+        &self,
+        what: &str,
+        within: Duration,
+        script: &str,
+    ) -> Result<serde_json::Value, String> {
+        let started = Instant::now();
+        loop {
+            let value = self.exec(script).await?;
+            if !(value.is_null() || value == serde_json::Value::Bool(false)) {
+                return Ok(value);
+            }
+            if started.elapsed() >= within {
                 return Err(format!(
-                    "`{css}` never got the expected text; last: {text:?}"
+                    "waited {} s for {what}; the page's answer stayed {value}",
+                    within.as_secs()
                 ));
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(POLL).await;
         }
-    }
-
-    /// Clicks the element matching `css`, after scrolling it to the middle of the window (a
-    /// native click at the very edge of the window can miss it).
-    pub async fn click(&self, css: &str) -> Result<(), String> {
-        let el = self.find(css).await?;
-        let arg = serde_json::to_value(&el).map_err(|e| e.to_string())?;
-        self.client()
-            .execute(
-                "arguments[0].scrollIntoView({block: 'center', inline: 'center'});",
-                vec![arg],
-            )
-            .await
-            .map_err(|e| format!("cannot scroll to `{css}`: {e}"))?;
-        el.click()
-            .await
-            .map_err(|e| format!("cannot click `{css}`: {e}"))
-    }
-
-    /// Types `text` into the element matching `css` (after clearing it).
-    pub async fn type_into(&self, css: &str, text: &str) -> Result<(), String> {
-        let el = self.find(css).await?;
-        el.clear()
-            .await
-            .map_err(|e| format!("cannot clear `{css}`: {e}"))?;
-        el.send_keys(text)
-            .await
-            .map_err(|e| format!("cannot type into `{css}`: {e}"))
     }
 
     /// Saves a PNG screenshot of the window as `<artifacts>/<name>.png`.
@@ -274,10 +469,42 @@ impl App {
 }
 
 impl App {
-    /// Kills the app process with SIGKILL (a crash), then starts it again on the same home.
+    /// The pids of the app processes this journey started (descendants of its tauri-driver
+    /// running [`app_binary`]); never anyone else's `postbridge`.
+    pub fn app_pids(&self) -> Vec<u32> {
+        let Some(driver) = self.driver.as_ref() else {
+            return Vec::new();
+        };
+        let bin = app_binary();
+        let bin = std::fs::canonicalize(&bin).unwrap_or(bin);
+        descendants(driver.id())
+            .into_iter()
+            .filter(|pid| {
+                std::fs::read_link(format!("/proc/{pid}/exe"))
+                    .map(|exe| {
+                        let exe = exe.to_string_lossy();
+                        let exe = exe.trim_end_matches(" (deleted)");
+                        Path::new(exe) == bin
+                    })
+                    .unwrap_or(false)
+            })
+            .collect()
+    }
+
+    /// Kills this journey's app process with SIGKILL (a crash), then starts it again on the
+    /// same home.
     pub async fn crash_and_restart(mut self) -> App {
-        let bin = env!("CARGO_BIN_EXE_postbridge");
-        let _ = Command::new("pkill").args(["-KILL", "-f", bin]).status();
+        let pids = self.app_pids();
+        assert!(!pids.is_empty(), "no app process to kill");
+        for pid in &pids {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while pids.iter().any(|pid| is_running(*pid)) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         if let Some(client) = self.client.take() {
             let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
         }
@@ -288,17 +515,84 @@ impl App {
         App::start(&name, artifacts, env).await
     }
 
-    /// The window's X11 id (for xdotool).
-    pub fn window_id(&self) -> Option<String> {
-        let out = Command::new("xdotool")
+    /// The X11 ids of the visible windows titled "Postbridge" (for xdotool).
+    pub fn window_ids(&self) -> Vec<String> {
+        Command::new("xdotool")
             .args(["search", "--onlyvisible", "--name", "^Postbridge$"])
             .output()
-            .ok()?;
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .next()
-            .map(str::to_owned)
+            .map(|out| {
+                String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
+
+    /// The window's X11 id (for xdotool).
+    pub fn window_id(&self) -> Option<String> {
+        self.window_ids().into_iter().next()
+    }
+}
+
+/// The environment that gives an app process its private home (config and data).
+pub fn app_home_env(home: &Path) -> Vec<(String, PathBuf)> {
+    vec![
+        ("XDG_CONFIG_HOME".into(), home.join("config")),
+        ("XDG_DATA_HOME".into(), home.join("data")),
+    ]
+}
+
+/// All processes below `root` in the process tree.
+fn descendants(root: u32) -> Vec<u32> {
+    let mut parents = Vec::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|s| s.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            // `pid (comm) state ppid …`; comm may contain spaces and parentheses.
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok());
+            if let Some(ppid) = ppid {
+                parents.push((pid, ppid));
+            }
+        }
+    }
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(
+            parents
+                .iter()
+                .filter(|(_, p)| *p == parent)
+                .map(|(c, _)| *c),
+        );
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
+/// Whether `pid` is alive (a zombie counts as gone).
+fn is_running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| {
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .is_some_and(|state| state != "Z" && state != "X")
+        })
+        .unwrap_or(false)
 }
 
 /// Seeds an account (profile file + keychain entry) into an app home before launch.
@@ -384,11 +678,6 @@ impl App {
             .execute(script, vec![])
             .await
             .map_err(|e| format!("script failed: {e}"))
-    }
-
-    /// Waits until an element matching `css` exists, then returns its text.
-    pub async fn wait_for(&self, css: &str) -> Result<String, String> {
-        self.text(css).await
     }
 
     /// The page's HTML as it is now.

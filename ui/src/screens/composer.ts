@@ -57,13 +57,33 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
   const root = h("section", { id: "composer", "aria-labelledby": "composer-title" });
   let draft: DraftView | null = null;
   let posting = false;
-  let outcome: PostOutcome | null = null;
+  /** The last post's outcome, and which post it was. */
+  let outcome: (PostOutcome & { attempt: number }) | null = null;
   let error: string | null = null;
   let history: HistoryView[] = [];
   const progress = new Map<string, { label: string; sent: number; total: number; processing: number | null }>();
   let stage = "";
-  /** Text saves, chained so they reach Rust in typing order. */
+  /** Every edit's save, chained so they reach Rust in the order they were made. */
   let saves: Promise<void> = Promise.resolve();
+  /** Saves queued and not finished yet; shown as `data-save` ("saving" / "saved"). */
+  let pending = 0;
+  /** Posts started in this window; the result carries its number (`data-attempt`). */
+  let attempts = 0;
+
+  const showSaveState = (): void => {
+    root.dataset["save"] = pending > 0 ? "saving" : "saved";
+  };
+  /** Queues `work` after every earlier save; Post waits for all of them. */
+  const queue = (work: () => Promise<void>): Promise<void> => {
+    pending += 1;
+    showSaveState();
+    const next = saves.then(work).catch(() => undefined).finally(() => {
+      pending -= 1;
+      showSaveState();
+    });
+    saves = next;
+    return next;
+  };
 
   const load = async (): Promise<void> => {
     const [d, hist] = await Promise.all([commands.draftGet(), commands.historyList()]);
@@ -73,20 +93,30 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     render();
   };
 
-  /** Runs a structural edit after every pending text save, then shows the draft Rust returns. */
-  const apply = async (work: () => Promise<{ status: "ok"; data: DraftView } | { status: "error"; error: Parameters<typeof errorText>[0] }>): Promise<void> => {
-    await saves;
-    const r = await work();
+  type Edit = () => Promise<{ status: "ok"; data: DraftView } | { status: "error"; error: Parameters<typeof errorText>[0] }>;
+  const show = (r: Awaited<ReturnType<Edit>>): void => {
     if (r.status === "ok") {
       draft = r.data;
       error = null;
     } else error = errorText(r.error);
     render();
   };
+  /** Runs a structural edit in the save chain (after every earlier save, before any post),
+   * then shows the draft Rust returns. */
+  const apply = (work: Edit): Promise<void> => queue(async () => show(await work()));
+  /** Like `apply` for the native picker, which waits for the person: it waits for the earlier
+   * saves but does not hold up later ones while the picker is open. */
+  const pick = async (work: Edit): Promise<void> => {
+    await saves;
+    show(await work());
+  };
 
   const post = async (): Promise<void> => {
     if (posting || draft === null) return;
     posting = true;
+    attempts += 1;
+    const attempt = attempts;
+    root.dataset["postAttempt"] = String(attempt);
     outcome = null;
     error = null;
     progress.clear();
@@ -124,7 +154,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     posting = false;
     if (r.status === "error") error = errorText(r.error);
     else {
-      outcome = r.data;
+      outcome = { ...r.data, attempt };
       draft = r.data.draft;
     }
     const hist = await commands.historyList();
@@ -204,7 +234,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       // Saved on every change; the draft's problems come back and update in place (the
       // textarea is not re-rendered while typing).
       const value = text.value;
-      saves = saves.then(() =>
+      void queue(() =>
         commands.draftSetText(i, value).then((r) => {
           if (r.status === "ok" && draft !== null) {
             draft.parts[i] = { ...p, text: value };
@@ -234,7 +264,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       h(
         "div",
         { className: "row" },
-        p.postedId === null ? h("button", { id: `part-${i}-pick`, className: "pick", onclick: () => void apply(() => commands.draftPickFiles(i)) }, "Add images or video…") : null,
+        p.postedId === null ? h("button", { id: `part-${i}-pick`, className: "pick", onclick: () => void pick(() => commands.draftPickFiles(i)) }, "Add images or video…") : null,
         d.parts.length > 1 && p.postedId === null ? h("button", { className: "remove-part danger", onclick: () => void apply(() => commands.draftRemovePart(i)) }, "Remove this part") : null,
       ),
     );
@@ -277,7 +307,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       case "posted":
         return h(
           "div",
-          { id: "post-result", className: "status ok", role: "status", "data-outcome": "posted" },
+          { id: "post-result", className: "status ok", role: "status", "data-outcome": "posted", "data-attempt": String(o.attempt) },
           h("h3", {}, o.ids.length > 1 ? `Thread posted (${o.ids.length} parts)` : "Posted"),
           h("ul", {}, ...o.links.map((l) => h("li", {}, h("a", { href: l, className: "post-link", onclick: (ev: Event) => { ev.preventDefault(); void commands.openLink(l); } }, l)))),
           o.rateLimit ? h("p", { id: "rate-limit", className: "muted" }, rateLimitText(o.rateLimit)) : null,
@@ -285,12 +315,12 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       case "failed":
         return h(
           "div",
-          { id: "post-result", "data-outcome": "failed", "data-part": String(o.part) },
+          { id: "post-result", "data-outcome": "failed", "data-part": String(o.part), "data-attempt": String(o.attempt) },
           o.posted.length > 0 ? h("p", { className: "muted" }, `${o.posted.length} part${o.posted.length === 1 ? "" : "s"} posted before part ${o.part + 1} failed; Resume continues from part ${o.part + 1}.`) : null,
           renderDiagnosis(o.diagnosis, opts.onFix),
         );
       case "cancelled":
-        return h("p", { id: "post-result", className: "status", "data-outcome": "cancelled" }, "Cancelled. Nothing more was posted; the draft is kept.");
+        return h("p", { id: "post-result", className: "status", "data-outcome": "cancelled", "data-attempt": String(o.attempt) }, "Cancelled. Nothing more was posted; the draft is kept.");
     }
   }
 
@@ -349,6 +379,8 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     },
     dragging: (on) => root.classList.toggle("dragging", on),
   };
+  root.dataset["postAttempt"] = "0";
+  showSaveState();
   render();
   void load();
   return root;
