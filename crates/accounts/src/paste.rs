@@ -176,6 +176,11 @@ fn shape_problems(field: Field, v: &str) -> Vec<String> {
             "The {label} has a space or line break inside it: copy it again with the console's copy button."
         ));
     }
+    if v.chars().any(|c| c.is_control() && !c.is_whitespace()) {
+        out.push(format!(
+            "The {label} contains an invisible control character: copy it again from the console."
+        ));
+    }
     if v.contains('•') || v.contains('*') || v.contains('…') {
         out.push(format!(
             "The {label} looks masked (dots or stars): X shows a secret only once — regenerate it to see it again."
@@ -282,6 +287,14 @@ mod tests {
                 },
                 Field::ApiSecret,
                 "space or line break inside",
+            ),
+            (
+                PastedKeys {
+                    access_secret: "abc\u{0}def\u{1f}".into(),
+                    ..good()
+                },
+                Field::AccessSecret,
+                "invisible control character",
             ),
             (
                 PastedKeys {

@@ -483,9 +483,24 @@ impl Publisher {
         let mut h = self.history(run, i, part);
         h.link = Some(self.link(&id));
         h.note = note;
-        self.store
+        if let Err(e) = self
+            .store
             .confirm(&run.draft.id, i, Some(id.clone()), how.as_str(), h)
-            .map_err(|e| self.error(run, i, local_err(e)))?;
+        {
+            // It IS on X: say so, so nobody posts it again (PB-33).
+            return Err(self.error(
+                run,
+                i,
+                local(
+                    ErrorKind::LocalError,
+                    format!(
+                        "part {} was posted ({}) but could not be recorded here: {e}. Do not post it again",
+                        i + 1,
+                        self.link(&id)
+                    ),
+                ),
+            ));
+        }
         run.posted.push(id.clone());
         (run.events)(PublishEvent::Posted {
             part: i,

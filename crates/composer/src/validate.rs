@@ -54,6 +54,9 @@ pub fn validate(draft: &Draft, premium: bool) -> Vec<Problem> {
     }
     for (i, p) in draft.parts.iter().enumerate() {
         let n = weighted_length(&p.text);
+        if let Some(problem) = x_client::text::control_problem(&p.text, "text") {
+            out.push(Problem::block(i, problem));
+        }
         if p.text.trim().is_empty() && p.media.is_empty() {
             out.push(Problem::block(
                 i,
@@ -94,6 +97,9 @@ pub fn validate(draft: &Draft, premium: bool) -> Vec<Problem> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let chars = alt.chars().count();
+            if let Some(problem) = x_client::text::control_problem(alt, "alt text") {
+                out.push(Problem::block(i, format!("{name}: {problem}")));
+            }
             if a.kind == "video" {
                 out.push(Problem::block(
                     i,

@@ -809,6 +809,9 @@ impl XClient {
         armed_at: SystemTime,
     ) -> Result<Posted, ClientError> {
         text::check_length(&text::normalize(&req.text))?;
+        if let Some(problem) = text::control_problem(&req.text, "post text") {
+            return Err(ClientError::TextRefused(problem));
+        }
         let url = self.api_url("/2/tweets");
         let payload = Payload::Json(req.to_json(), false);
         // Only a request that provably never left is sent again.

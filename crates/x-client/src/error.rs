@@ -321,6 +321,9 @@ pub enum ClientError {
         /// The limit applied.
         limit: usize,
     },
+    /// The text was refused locally before sending (a control character …).
+    #[error("{0}")]
+    TextRefused(String),
     /// A file could not be read.
     #[error("cannot read {path}: {message}")]
     Io {
@@ -356,6 +359,7 @@ impl ClientError {
             ClientError::ProcessingTimeout(_) => ErrorKind::MediaProcessingFailed,
             ClientError::MediaRefused(_) => ErrorKind::MediaInvalid,
             ClientError::TextTooLong { .. } => ErrorKind::TextTooLong,
+            ClientError::TextRefused(_) => ErrorKind::InvalidRequest,
             ClientError::Io { .. } | ClientError::Config(_) => ErrorKind::LocalError,
             ClientError::Unexpected { .. } => ErrorKind::UnexpectedResponse,
             ClientError::Cancelled => ErrorKind::Cancelled,

@@ -13,6 +13,22 @@ pub const MAX_WEIGHTED: usize = 280;
 /// The Premium long-post limit (hard limit here; the server decides below it).
 pub const MAX_PREMIUM: usize = 25_000;
 
+/// The first invisible control character of `text` that X would reject or drop (C0 controls
+/// other than tab, line feed and carriage return, and DEL), as a sentence naming it and its
+/// position (1-based, in characters), for a text called `what`.
+pub fn control_problem(text: &str, what: &str) -> Option<String> {
+    text.chars()
+        .enumerate()
+        .find(|(_, c)| matches!(*c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'))
+        .map(|(i, c)| {
+            format!(
+                "the {what} contains an invisible control character (U+{:04X}) at position {}; remove it",
+                c as u32,
+                i + 1
+            )
+        })
+}
+
 /// NFC-normalises `text`.
 pub fn normalize(text: &str) -> String {
     text.nfc().collect()
@@ -100,6 +116,16 @@ pub fn check_length(text: &str) -> Result<LengthCheck, ClientError> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_named_with_their_position() {
+        assert_eq!(control_problem("fine\ttext\r\nok", "post text"), None);
+        let p = control_problem("ab\u{0}c", "post text").unwrap();
+        assert!(p.contains("U+0000") && p.contains("position 3"), "{p}");
+        assert!(control_problem("x\u{7f}", "alt text")
+            .unwrap()
+            .contains("alt text"));
+    }
 
     #[test]
     fn vectors() {
