@@ -109,6 +109,27 @@ impl Accounts {
         Book::load(&self.dir)
     }
 
+    /// The book, read under an exclusive lock (`.profiles.lock`) that the caller holds until
+    /// it has saved: two processes changing profiles at once cannot lose each other's change
+    /// (PB-32). The OS drops the lock if the process dies.
+    fn book_for_update(&self) -> Result<(std::fs::File, Book), AccountsError> {
+        let path = self.dir.join(".profiles.lock");
+        let io = |e: std::io::Error| AccountsError::Io {
+            action: "lock",
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        std::fs::create_dir_all(&self.dir).map_err(io)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        file.lock().map_err(io)?;
+        Ok((file, Book::load(&self.dir)?))
+    }
+
     /// One profile by name.
     pub fn profile(&self, name: &str) -> Result<Profile, AccountsError> {
         self.book()?
@@ -127,7 +148,7 @@ impl Accounts {
     pub fn save(&self, profile: Profile, credentials: &Credentials) -> Result<(), AccountsError> {
         profile::check_name(&profile.name)?;
         self.write_secrets(&profile.name, credentials)?;
-        let mut book = self.book()?;
+        let (_lock, mut book) = self.book_for_update()?;
         book.upsert(profile);
         book.save(&self.dir)
     }
@@ -144,7 +165,7 @@ impl Accounts {
 
     /// Changes the non-secret data of a profile.
     pub fn update(&self, name: &str, f: impl FnOnce(&mut Profile)) -> Result<(), AccountsError> {
-        let mut book = self.book()?;
+        let (_lock, mut book) = self.book_for_update()?;
         let profile = book
             .get_mut(name)
             .ok_or_else(|| AccountsError::NoSuchProfile(name.to_owned()))?;
@@ -181,7 +202,7 @@ impl Accounts {
         if old == new {
             return Ok(());
         }
-        let mut book = self.book()?;
+        let (_lock, mut book) = self.book_for_update()?;
         if book.get(new).is_some() {
             return Err(AccountsError::NameTaken(new.to_owned()));
         }
@@ -199,7 +220,7 @@ impl Accounts {
 
     /// Removes a profile and deletes its keychain entry.
     pub fn remove(&self, name: &str) -> Result<(), AccountsError> {
-        let mut book = self.book()?;
+        let (_lock, mut book) = self.book_for_update()?;
         if book.get(name).is_none() {
             return Err(AccountsError::NoSuchProfile(name.to_owned()));
         }
@@ -210,7 +231,7 @@ impl Accounts {
 
     /// Makes `name` the default profile.
     pub fn set_default(&self, name: &str) -> Result<(), AccountsError> {
-        let mut book = self.book()?;
+        let (_lock, mut book) = self.book_for_update()?;
         if book.get(name).is_none() {
             return Err(AccountsError::NoSuchProfile(name.to_owned()));
         }
