@@ -43,6 +43,9 @@ use crate::ratelimit::RateLimit;
 use crate::sign::{encode_form, sign, SignInput};
 use crate::text;
 
+/// The most of a response body that is read (1 MiB).
+pub const MAX_BODY: usize = 1024 * 1024;
+
 /// Retry settings (see the module docs for what is retried).
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -589,10 +592,20 @@ impl XClient {
             .request_timeout
             .saturating_add(Duration::from_secs(file_bytes / cfg.upload_min_rate.max(1)));
         let req = req.timeout(deadline);
-        let resp = req.send().await.map_err(|e| network_error(&e, &what))?;
+        let mut resp = req.send().await.map_err(|e| network_error(&e, &what))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.bytes().await.map_err(|e| network_error(&e, &what))?;
+        // X's answers are small JSON: a body over the cap is cut there (PB-17), which at
+        // worst makes it unreadable (an unknown outcome for a post, never a crash).
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| network_error(&e, &what))? {
+            let room = MAX_BODY.saturating_sub(body.len());
+            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if chunk.len() > room {
+                break;
+            }
+        }
+        let body = body.freeze();
         if (200..300).contains(&status) {
             Ok(Resp {
                 status,

@@ -278,6 +278,9 @@ pub enum NetworkFailure {
     Other,
 }
 
+/// Longest `detail` a diagnosis keeps (characters).
+pub const MAX_DETAIL_CHARS: usize = 2000;
+
 /// The single error type of this crate.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -403,10 +406,14 @@ impl ClientError {
     /// Cause, fix steps and wizard step for a person; pinned JSON shape for programs.
     pub fn diagnosis(&self) -> Diagnosis {
         let kind = self.kind();
-        let detail = match self {
+        let mut detail = match self {
             ClientError::Api(e) => e.text(),
             other => other.to_string(),
         };
+        // It is shown, stored in history and printed: keep it to a readable size (PB-17).
+        if detail.chars().count() > MAX_DETAIL_CHARS {
+            detail = detail.chars().take(MAX_DETAIL_CHARS).collect::<String>() + "…";
+        }
         let mut d = Diagnosis::new(kind, self.status(), detail);
         d.rate_limit = self.rate_limit();
         if let ClientError::Api(e) = self {
