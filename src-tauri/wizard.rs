@@ -19,6 +19,8 @@ pub struct WizardSession {
 
 #[derive(Default)]
 struct Inner {
+    /// Bumped whenever new keys arrive, so a late verification of older keys is dropped.
+    generation: u64,
     pending: Option<(Credentials, Endpoints, bool)>,
     verified: Option<Verification>,
     pin: Option<PinSession>,
@@ -35,8 +37,14 @@ impl WizardSession {
     /// Keeps cleaned keys for the next steps (and forgets any earlier verification).
     pub fn set_pending(&self, credentials: Credentials, endpoints: Endpoints, sandbox: bool) {
         let mut inner = self.lock();
+        inner.generation = inner.generation.wrapping_add(1);
         inner.pending = Some((credentials, endpoints, sandbox));
         inner.verified = None;
+    }
+
+    /// The generation of the keys in progress (changes with every [`Self::set_pending`]).
+    pub fn generation(&self) -> u64 {
+        self.lock().generation
     }
 
     /// The keys in progress, their endpoints and whether they are the sandbox's.
@@ -44,9 +52,15 @@ impl WizardSession {
         self.lock().pending.clone()
     }
 
-    /// Records what X said about the pending keys.
-    pub fn set_verified(&self, verification: Verification) {
-        self.lock().verified = Some(verification);
+    /// Records what X said about the keys of `generation`; dropped (returns false) when other
+    /// keys were pasted meanwhile (PB-21), so a late answer never vouches for new keys.
+    pub fn set_verified(&self, generation: u64, verification: Verification) -> bool {
+        let mut inner = self.lock();
+        if inner.generation != generation {
+            return false;
+        }
+        inner.verified = Some(verification);
+        true
     }
 
     /// The last verification of the pending keys.
@@ -64,8 +78,43 @@ impl WizardSession {
         self.lock().pin.clone()
     }
 
-    /// Forgets everything.
+    /// Forgets everything (the generation keeps counting).
     pub fn clear(&self) {
-        *self.lock() = Inner::default();
+        let mut inner = self.lock();
+        let generation = inner.generation.wrapping_add(1);
+        *inner = Inner {
+            generation,
+            ..Inner::default()
+        };
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn creds(t: &str) -> Credentials {
+        Credentials {
+            consumer_key: "k".into(),
+            consumer_secret: "s".into(),
+            access_token: t.into(),
+            access_secret: "a".into(),
+        }
+    }
+
+    #[test]
+    fn a_late_verification_never_vouches_for_newer_keys() {
+        let w = WizardSession::default();
+        w.set_pending(creds("1-old"), Endpoints::default(), false);
+        let old = w.generation();
+        w.set_pending(creds("2-new"), Endpoints::default(), false);
+        let late = Verification::Failed {
+            diagnosis: x_client::Diagnosis::new(x_client::ErrorKind::Network, None, "late"),
+        };
+        assert!(!w.set_verified(old, late.clone()));
+        assert!(w.verified().is_none());
+        assert!(w.set_verified(w.generation(), late));
+        assert!(w.verified().is_some());
     }
 }

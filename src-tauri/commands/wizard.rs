@@ -91,13 +91,18 @@ pub async fn wizard_paste(
 #[tauri::command]
 #[specta::specta]
 pub async fn wizard_verify(state: State<'_, AppState>) -> Result<VerifyReport, AppError> {
+    let generation = state.wizard.generation();
     let (credentials, endpoints, sandbox) = state
         .wizard
         .pending()
         .ok_or_else(|| AppError::invalid("Paste the keys first."))?;
     let endpoints = crate::session::endpoints_for(&state, sandbox, endpoints).await?;
     let verification = accounts::verify(endpoints, credentials).await;
-    state.wizard.set_verified(verification.clone());
+    if !state.wizard.set_verified(generation, verification.clone()) {
+        return Err(AppError::invalid(
+            "New keys were pasted while these were being checked: verify again.",
+        ));
+    }
     Ok(verification.into())
 }
 
@@ -231,7 +236,12 @@ pub async fn pin_finish(state: State<'_, AppState>, pin: String) -> Result<Verif
     state
         .wizard
         .set_pending(result.credentials.clone(), endpoints.clone(), false);
+    let generation = state.wizard.generation();
     let verification = accounts::verify(endpoints, result.credentials).await;
-    state.wizard.set_verified(verification.clone());
+    if !state.wizard.set_verified(generation, verification.clone()) {
+        return Err(AppError::invalid(
+            "New keys were pasted while the sign-in was being checked: verify again.",
+        ));
+    }
     Ok(verification.into())
 }
