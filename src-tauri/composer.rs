@@ -3,7 +3,8 @@
 //!
 //! Contract: all composer state lives in SQLite through `composer::Store` (the draft is saved on
 //! every change and survives crashes); this module only adds what is per-window: the active
-//! part, a thumbnail cache (made off the UI thread), and the cancellation of a running publish.
+//! part, a thumbnail cache (made off the UI thread), and the one publish that may run: its slot
+//! is a [`PublishSlot`] guard that frees it when dropped, so even a panicking post frees it.
 //! The page never sends a file path: files arrive by the native drop event or the native picker,
 //! both handled in Rust.
 
@@ -167,20 +168,19 @@ impl Composer {
         }
     }
 
-    /// Starts tracking a publish; refuses a second one at the same time.
-    pub fn begin_publish(&self) -> Result<CancellationToken, AppError> {
+    /// Takes the one publish slot; refuses while another post is being sent. The slot is
+    /// released when the returned guard is dropped: when the post ends, fails, or panics.
+    pub fn begin_publish(&self) -> Result<PublishSlot<'_>, AppError> {
         let mut slot = lock(&self.cancel);
         if slot.is_some() {
             return Err(AppError::invalid("A post is already being sent."));
         }
         let token = CancellationToken::new();
         *slot = Some(token.clone());
-        Ok(token)
-    }
-
-    /// Stops tracking the publish.
-    pub fn end_publish(&self) {
-        *lock(&self.cancel) = None;
+        Ok(PublishSlot {
+            composer: self,
+            token,
+        })
     }
 
     /// Cancels the running publish, if any.
@@ -192,5 +192,83 @@ impl Composer {
             }
             None => false,
         }
+    }
+}
+
+/// The "a post is being sent" slot, held for as long as one post runs. Dropping it frees the
+/// slot, so a post that panics (the async task unwinds) cannot block the posts after it.
+pub struct PublishSlot<'a> {
+    composer: &'a Composer,
+    token: CancellationToken,
+}
+
+impl PublishSlot<'_> {
+    /// The running post's cancellation, which [`Composer::cancel`] triggers.
+    pub fn token(&self) -> &CancellationToken {
+        &self.token
+    }
+}
+
+impl Drop for PublishSlot<'_> {
+    fn drop(&mut self) {
+        *lock(&self.composer.cancel) = None;
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_publish_at_a_time_until_the_slot_is_dropped() {
+        let composer = Composer::default();
+        assert!(!composer.cancel(), "nothing to cancel before a post");
+        let slot = composer
+            .begin_publish()
+            .expect("the first post gets the slot");
+        assert!(
+            composer.begin_publish().is_err(),
+            "a second post is refused"
+        );
+        assert!(composer.cancel(), "the running post can be cancelled");
+        assert!(slot.token().is_cancelled());
+        drop(slot);
+        assert!(!composer.cancel(), "nothing to cancel after the post");
+        let again = composer.begin_publish().expect("the slot is free again");
+        assert!(
+            !again.token().is_cancelled(),
+            "a new post gets a fresh token"
+        );
+    }
+
+    #[test]
+    fn a_panic_during_a_post_frees_the_slot() {
+        let composer = Composer::default();
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _slot = composer.begin_publish().expect("slot");
+            panic!("publishing panicked");
+        }));
+        assert!(panicked.is_err());
+        assert!(
+            composer.begin_publish().is_ok(),
+            "a later post must not be told that a post is already being sent"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_post_task_frees_the_slot() {
+        // As in `draft_post`: the slot lives in the async task, which panics mid-post.
+        let composer = std::sync::Arc::new(Composer::default());
+        let task = {
+            let composer = std::sync::Arc::clone(&composer);
+            tokio::spawn(async move {
+                let _slot = composer.begin_publish().expect("slot");
+                tokio::task::yield_now().await;
+                panic!("publishing panicked");
+            })
+        };
+        assert!(task.await.is_err_and(|e| e.is_panic()));
+        assert!(composer.begin_publish().is_ok());
     }
 }

@@ -215,10 +215,9 @@ pub async fn draft_post(
     state: State<'_, AppState>,
     on_progress: Channel<ProgressView>,
 ) -> Result<PostOutcome, AppError> {
-    let cancel = state.composer.begin_publish()?;
-    let result = post_inner(&state, on_progress, cancel).await;
-    state.composer.end_publish();
-    result
+    // Held until this function returns or its task unwinds: a panic while posting frees it too.
+    let slot = state.composer.begin_publish()?;
+    post_inner(&state, on_progress, slot.token().clone()).await
 }
 
 async fn post_inner(
