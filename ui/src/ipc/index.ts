@@ -3,7 +3,11 @@
 //
 // Every response is also kept (the last 100) in `window.__postbridgeIpcLog`, so the
 // end-to-end secret-leak test can prove no response ever carried a secret.
-import { commands as raw } from "./bindings";
+//
+// Every failure reaches the caller as `{ status: "error", error: AppError }`: Tauri rejects an
+// argument-decoding failure with a plain string, and the generated wrapper rethrows JavaScript
+// errors; both are turned into an `internal` AppError here, so no screen misses a failure.
+import { commands as raw, type AppError } from "./bindings";
 export { events } from "./bindings";
 export type {
   AccountStatus,
@@ -41,13 +45,42 @@ function record(name: string, value: unknown): void {
 
 type Commands = typeof raw;
 
+const KINDS = new Set(["keychain-unavailable", "keychain", "account", "invalid-input", "sandbox", "composer", "internal"]);
+
+/** Any rejection as an `AppError` (an `AppError` is returned as it is). */
+export function toAppError(err: unknown): AppError {
+  if (typeof err === "object" && err !== null && KINDS.has(String((err as { kind?: unknown }).kind))) return err as AppError;
+  if (typeof err === "string") return { kind: "internal", message: err };
+  if (err instanceof Error) return { kind: "internal", message: err.message };
+  let text: string;
+  try {
+    text = JSON.stringify(err) ?? String(err);
+  } catch {
+    text = String(err);
+  }
+  return { kind: "internal", message: `Unexpected error: ${text}` };
+}
+
+/** A command's answer with its failure, whatever its form, as an `AppError`. */
+export function normalised(result: unknown): unknown {
+  if (typeof result === "object" && result !== null && (result as { status?: unknown }).status === "error") {
+    return { status: "error", error: toAppError((result as { error?: unknown }).error) };
+  }
+  return result;
+}
+
 /** The generated commands, each response recorded. */
 export const commands: Commands = new Proxy(raw, {
   get(target, prop, receiver) {
     const original: unknown = Reflect.get(target, prop, receiver);
     if (typeof original !== "function") return original;
     return async (...args: unknown[]) => {
-      const result: unknown = await (original as (...a: unknown[]) => Promise<unknown>)(...args);
+      let result: unknown;
+      try {
+        result = normalised(await (original as (...a: unknown[]) => Promise<unknown>)(...args));
+      } catch (e) {
+        result = { status: "error", error: toAppError(e) };
+      }
       record(String(prop), result);
       return result;
     };

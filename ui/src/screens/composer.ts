@@ -10,6 +10,7 @@ import { count } from "../lib/counter";
 import { h } from "../lib/dom";
 import { renderDiagnosis } from "./diagnosis";
 import { errorText } from "./first-run";
+import { UnsavedText } from "./save-state";
 
 export interface ComposerOptions {
   /** Opens the setup wizard at a step, for the account in use. */
@@ -17,6 +18,8 @@ export interface ComposerOptions {
 }
 
 const ALT_LIMIT = 1000;
+/** How long after a failed save it is tried again (also on the next edit). */
+export const RETRY_MS = 3000;
 
 export function formatReset(resetAt: number | null): string {
   if (resetAt === null) return "";
@@ -69,15 +72,59 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
   let pending = 0;
   /** Posts started in this window; the result carries its number (`data-attempt`). */
   let attempts = 0;
+  /** Text Rust did not save, until a later save of it succeeds (shown in `#save-state`). */
+  const unsaved = new UnsavedText();
+  const saveBox = h("p", { id: "save-state", className: "status error", role: "alert", hidden: true });
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
 
+  /** `data-save` ("saving" / "saved" / "failed") and the persistent "Not saved" line. */
   const showSaveState = (): void => {
-    root.dataset["save"] = pending > 0 ? "saving" : "saved";
+    root.dataset["save"] = unsaved.failing ? "failed" : pending > 0 ? "saving" : "saved";
+    const message = unsaved.message();
+    saveBox.textContent = message ?? "";
+    saveBox.hidden = message === null;
+  };
+  /** Saves every unsaved part's text again, through its field (as if typed again). */
+  const retryUnsaved = (): void => {
+    if (retryTimer !== null) clearTimeout(retryTimer);
+    retryTimer = null;
+    for (const [part, value] of unsaved.entries()) {
+      const field = root.querySelector<HTMLTextAreaElement>(`#part-${part}-text`);
+      if (field === null) {
+        if (draft !== null && part >= draft.parts.length) unsaved.forget(part);
+        continue;
+      }
+      if (field.value !== value) field.value = value;
+      field.dispatchEvent(new Event("input"));
+    }
+    if (unsaved.failing && retryTimer === null) retryTimer = setTimeout(retryUnsaved, RETRY_MS);
+    showSaveState();
+  };
+  /** A text save failed: say so (without re-rendering the field being typed in), retry soon. */
+  const saveFailed = (part: number, value: string, err: unknown): void => {
+    unsaved.failed(part, value, errorText(err));
+    if (retryTimer === null) retryTimer = setTimeout(retryUnsaved, RETRY_MS);
+    showSaveState();
+  };
+  /** A text save succeeded: Rust works again, so save what is still unsaved right away. */
+  const saveSucceeded = (part: number): void => {
+    const was = unsaved.failing;
+    unsaved.saved(part);
+    if (was && unsaved.failing) retryUnsaved();
+    else if (!unsaved.failing && retryTimer !== null) {
+      clearTimeout(retryTimer);
+      retryTimer = null;
+    }
+    showSaveState();
   };
   /** Queues `work` after every earlier save; Post waits for all of them. */
   const queue = (work: () => Promise<void>): Promise<void> => {
     pending += 1;
     showSaveState();
-    const next = saves.then(work).catch(() => undefined).finally(() => {
+    const next = saves.then(work).catch((e: unknown) => {
+      error = errorText(e);
+      render();
+    }).finally(() => {
       pending -= 1;
       showSaveState();
     });
@@ -113,6 +160,11 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
 
   const post = async (): Promise<void> => {
     if (posting || draft === null) return;
+    if (unsaved.failing) {
+      // Rust would post the text it has, not the text on screen: save it first.
+      retryUnsaved();
+      return;
+    }
     posting = true;
     attempts += 1;
     const attempt = attempts;
@@ -224,8 +276,9 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     const p = d.parts[i];
     if (p === undefined) return h("div", {});
     const text = h("textarea", { id: `part-${i}-text`, className: "post-text", rows: "5", "aria-describedby": `part-${i}-count`, disabled: p.postedId !== null, placeholder: i === 0 ? "What's happening?" : "Add to the thread" });
-    text.value = p.text;
-    const c0 = count(p.text);
+    // Text Rust has not saved yet stays on screen (it is being retried).
+    text.value = unsaved.valueOf(i) ?? p.text;
+    const c0 = count(text.value);
     const counter = h("span", { id: `part-${i}-count`, className: `counter ${c0.level}`, "aria-live": "polite" }, c0.label);
     text.addEventListener("input", () => {
       const c = count(text.value);
@@ -241,9 +294,10 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
             draft.problems = r.data;
             updateProblems();
           } else if (r.status === "error") {
-            error = errorText(r.error);
+            saveFailed(i, value, r.error);
           }
-        }),
+          if (r.status === "ok") saveSucceeded(i);
+        }, (e: unknown) => saveFailed(i, value, e)),
       );
     });
     text.addEventListener("focus", () => void commands.draftFocusPart(i));
@@ -356,6 +410,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       h("div", { className: "row" }, h("button", { id: "add-part", onclick: () => void apply(() => commands.draftAddPart()) }, "Add to thread")),
       optionsBox(d),
       problemsBox,
+      saveBox,
       error ? h("p", { id: "composer-error", className: "status error", role: "alert" }, error) : null,
       h("div", { className: "row post-row" }, postButton),
       progressBox,

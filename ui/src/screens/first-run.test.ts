@@ -36,4 +36,20 @@ describe("first-run screen", () => {
     const el = renderFirstRun(document, { err: { kind: "keychain", message: "refused" } });
     expect(el.querySelector("#app-error")?.textContent).toContain("refused");
   });
+
+  it("renders plain strings and unknown values too, never undefined or empty", () => {
+    // Tauri rejects an argument-decoding failure with a plain string.
+    expect(errorText("invalid args `part` for command `draft_set_text`: invalid type: string")).toBe(
+      "invalid args `part` for command `draft_set_text`: invalid type: string",
+    );
+    expect(errorText(new Error("IPC broke"))).toBe("IPC broke");
+    expect(errorText({ message: "database is locked" })).toBe("database is locked");
+    expect(errorText({ code: 5 })).toBe('Unexpected error: {"code":5}');
+    expect(errorText(42)).toBe("42");
+    for (const nothing of [undefined, null, "", "   ", {}, new Error("")]) {
+      const text = errorText(nothing);
+      expect(typeof text).toBe("string");
+      expect(text.length).toBeGreaterThan(0);
+    }
+  });
 });

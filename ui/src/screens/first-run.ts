@@ -80,17 +80,24 @@ function statusCard(
   return card;
 }
 
-/** A person-readable sentence for any wire error. */
-export function errorText(err: AppError): string {
-  switch (err.kind) {
-    case "keychain-unavailable":
-      return `${err.reason} ${err.fix}`;
-    case "keychain":
-    case "account":
-    case "invalid-input":
-    case "sandbox":
-    case "composer":
-    case "internal":
-      return err.message;
+/** A person-readable sentence for any error a command can give: an `AppError`, the plain
+ * string Tauri rejects with when it cannot decode a command's arguments, a JavaScript `Error`,
+ * or anything else (never `undefined`, never an empty string). */
+export function errorText(err: unknown): string {
+  if (typeof err === "string") return err.trim() !== "" ? err.trim() : UNKNOWN;
+  if (err instanceof Error) return err.message.trim() !== "" ? err.message.trim() : UNKNOWN;
+  if (typeof err !== "object" || err === null) return err === undefined || err === null ? UNKNOWN : String(err);
+  const e = err as Partial<Record<string, unknown>>;
+  if (e["kind"] === "keychain-unavailable" && typeof e["reason"] === "string") {
+    return [e["reason"], e["fix"]].filter((x): x is string => typeof x === "string" && x !== "").join(" ");
+  }
+  if (typeof e["message"] === "string" && e["message"].trim() !== "") return e["message"].trim();
+  try {
+    const json = JSON.stringify(err);
+    return json !== undefined && json !== "{}" ? `Unexpected error: ${json}` : UNKNOWN;
+  } catch {
+    return UNKNOWN;
   }
 }
+
+const UNKNOWN = "Something went wrong, and Postbridge was told nothing more.";
