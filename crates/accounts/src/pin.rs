@@ -1,4 +1,4 @@
-//! PIN sign-in (OAuth 1.0a out-of-band, x-api-notes §3).
+//! PIN sign-in (OAuth 1.0a out-of-band, docs/protocol.md §3).
 //!
 //! Contract: [`start`] gets a request token with `oauth_callback=oob` and returns the
 //! `/oauth/authorize` URL to open in the system browser; [`finish`] trades the PIN the person

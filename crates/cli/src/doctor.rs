@@ -4,7 +4,7 @@
 //! `"access_level"` (from `x-access-level`) and `"problems"` (objects with `"kind"`, `"cause"`,
 //! `"fix"`, plus `"status"`, `"detail"`, `"wizard_step"`); exit 0 when healthy, 1 when it found
 //! problems, 2 when the environment is incomplete. Nothing is posted or uploaded (the upload
-//! probe costs money on pay-per-use, x-api-notes §11). Logic in [`execute`], which never prints.
+//! probe costs money on pay-per-use, docs/protocol.md §11). Logic in [`execute`], which never prints.
 
 use std::collections::HashMap;
 use std::process::ExitCode;

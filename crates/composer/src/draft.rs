@@ -74,7 +74,7 @@ pub enum PartStatus {
     /// Not sent yet (editable).
     #[default]
     Draft,
-    /// Sent, or about to be, with its outcome not yet recorded (x-api-notes §6.5). The next
+    /// Sent, or about to be, with its outcome not yet recorded (docs/protocol.md §6.5). The next
     /// publish settles it by reading the account's posts, never by sending it again.
     /// Read-only.
     Armed,

@@ -1,6 +1,6 @@
 //! The command line's send journal: every `postbridge post` is recorded, durably, in the same
 //! SQLite file as the app's drafts, so that an unknown outcome is never "fixed" by sending the
-//! same post again (x-api-notes §6.5).
+//! same post again (docs/protocol.md §6.5).
 //!
 //! Contract:
 //! - A send is identified by its account and a *fingerprint* of what the person asked for

@@ -5,7 +5,7 @@
 //!   [`parse_post_ref`].
 //! - [`store`]: drafts, publish state and history in one SQLite file ([`Store`]); the draft
 //!   survives restarts and crashes, publish state cannot be overwritten by the UI.
-//! - [`media`]: [`attach`] (x-api-notes §9 checks, message names the limit) and [`thumbnail`]
+//! - [`media`]: [`attach`] (docs/protocol.md §9 checks, message names the limit) and [`thumbnail`]
 //!   (fast previews as data URLs).
 //! - [`validate`](mod@validate): [`validate`](fn@validate) before posting (blocking problems
 //!   and warnings).

@@ -1,7 +1,7 @@
 //! Attaching media and making previews.
 //!
 //! Contract:
-//! - [`attach`] runs x-client's x-api-notes §9 checks on the file (type sniffed from its
+//! - [`attach`] runs x-client's docs/protocol.md §9 checks on the file (type sniffed from its
 //!   content, size, dimensions, GIF frames and pixels) and the per-post mix against the part's
 //!   current media (1–4 images, or 1 GIF, or 1 video, never mixed). A refusal is
 //!   [`ComposerError::MediaRefused`] whose message names the limit. Nothing is uploaded.

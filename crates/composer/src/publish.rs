@@ -1,6 +1,6 @@
 //! Publishing a draft: uploads, then each part posted as a reply chain, never twice.
 //!
-//! Contract of [`Publisher::publish`] (x-api-notes §4.2, §6.4–6.5):
+//! Contract of [`Publisher::publish`] (docs/protocol.md §4.2, §6.4–6.5):
 //! - Only one publisher of a draft runs at a time, across processes ([`Store::begin_publish`]);
 //!   a second gets a `local-error` diagnosis ("another Postbridge window or command is posting
 //!   this right now"), nothing sent.
@@ -185,7 +185,7 @@ impl Publisher {
     }
 
     /// A pause before each reply of a thread (default none). X has answered "deleted or not
-    /// visible" (code 385) to instant replies (x-api-notes §4.2); that answer is also retried
+    /// visible" (code 385) to instant replies (docs/protocol.md §4.2); that answer is also retried
     /// once after [`Self::with_reply_retry_delay`].
     pub fn with_thread_delay(mut self, delay: Duration) -> Self {
         self.thread_delay = delay;

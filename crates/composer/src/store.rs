@@ -10,7 +10,7 @@
 //!   posted are read-only (`save_draft` keeps their stored text and media), and uploaded media
 //!   ids are kept per file (path + size) and overlaid on every read. Saving a draft that was
 //!   already published is ignored, so a late save from the UI cannot resurrect it.
-//! - Arming (x-api-notes §6.5) is written with `synchronous=FULL` before the post is sent, so it
+//! - Arming (docs/protocol.md §6.5) is written with `synchronous=FULL` before the post is sent, so it
 //!   survives a crash or power loss; confirmation and its history row are one transaction, also
 //!   `synchronous=FULL`.
 //! - **One writer per draft across processes.** [`Store::begin_publish`] takes an OS file lock
@@ -502,7 +502,7 @@ impl Store {
     }
 
     /// Records that part `part` of `draft_id` is about to be sent by `account` with `request`
-    /// (the exact `POST /2/tweets` body), durably, before it is sent (x-api-notes §6.5), and
+    /// (the exact `POST /2/tweets` body), durably, before it is sent (docs/protocol.md §6.5), and
     /// binds the draft to `account` if it is not bound yet. Conditional: a part already armed,
     /// "may have posted" or posted (by this or another process) is refused with
     /// [`ComposerError::Busy`]. `body` is the part as sent (it becomes read-only). Returns the

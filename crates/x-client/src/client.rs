@@ -4,7 +4,7 @@
 //! [`crate::sign`]; rate-limit headers are read from every response and returned with results
 //! and errors.
 //!
-//! # Retries (x-api-notes §6.4, §6.5)
+//! # Retries (docs/protocol.md §6.4, §6.5)
 //!
 //! - **Retried** with capped exponential backoff plus jitter ([`RetryPolicy`]): `GET /2/users/me`,
 //!   `DELETE /2/tweets/:id`, every upload call (v1.1 simple/INIT/APPEND/FINALIZE/STATUS, v2
@@ -12,7 +12,7 @@
 //!   timeouts, resets and connection failures. A 429 waits for `x-rate-limit-reset` when that is
 //!   within [`RetryPolicy::max_rate_limit_wait`], otherwise it fails at once. A failed APPEND
 //!   segment is re-sent alone with the same `segment_index` (X and the simulator overwrite).
-//! - **`POST /2/tweets` is sent once and never re-sent** (x-api-notes §6.5): a timeout, reset,
+//! - **`POST /2/tweets` is sent once and never re-sent** (docs/protocol.md §6.5): a timeout, reset,
 //!   5xx or a 2xx without a readable id may follow a post that was created. It is re-sent only
 //!   when the request provably never left (connection refused, DNS). On an unknown outcome the
 //!   account's own recent posts are read back ([`crate::readback`]): found → the post is

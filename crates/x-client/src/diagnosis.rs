@@ -1,5 +1,5 @@
 //! The diagnosis table: every recognised failure kind → plain-language cause, steps to fix, and
-//! the setup-wizard step that fixes it (x-api-notes §5.3).
+//! the setup-wizard step that fixes it (docs/protocol.md §5.3).
 //!
 //! Contract: [`TABLE`] is the single source of these words. The CLI, the GUI and the README all
 //! render it ([`markdown_table`] generates the docs). [`ErrorKind`] names are stable wire names
@@ -132,7 +132,7 @@ pub struct Entry {
     pub wizard_step: Option<WizardStep>,
 }
 
-/// The diagnosis table (x-api-notes §5.3), in display order.
+/// The diagnosis table (docs/protocol.md §5.3), in display order.
 pub static TABLE: &[Entry] = &[
     Entry {
         kind: ErrorKind::TierEndpointMismatch,

@@ -1,4 +1,4 @@
-//! The crate's error type and the recognition of X's error bodies (x-api-notes §5).
+//! The crate's error type and the recognition of X's error bodies (docs/protocol.md §5).
 //!
 //! Contract: [`ClientError`] is the only error of this crate. An HTTP failure keeps what X said
 //! ([`ApiError`]: status, v2 problem `type`/`title`/`detail`, v1.1 `code`/`message`, the media

@@ -1,5 +1,5 @@
 //! Postbridge's X API client: OAuth 1.0a signing, posting through v2, media upload through the
-//! legacy v1.1 route or v2 (with the automatic fallback of x-api-notes §1), and diagnosis of
+//! legacy v1.1 route or v2 (with the automatic fallback of docs/protocol.md §1.3), and diagnosis of
 //! every failure in words a person can act on.
 //!
 //! Contract: no GUI, no printing — progress goes to a caller-supplied callback, failures come

@@ -1,4 +1,4 @@
-//! Media checks before any byte is sent (x-api-notes §9).
+//! Media checks before any byte is sent (docs/protocol.md §9).
 //!
 //! Contract: [`inspect`] sniffs a file's type from its content (magic bytes, never the name),
 //! reads image dimensions and GIF frame counts from headers only (the file is streamed, never

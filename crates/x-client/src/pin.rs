@@ -1,4 +1,4 @@
-//! The PIN-based three-legged OAuth 1.0a flow (x-api-notes §3), for the setup wizard.
+//! The PIN-based three-legged OAuth 1.0a flow (docs/protocol.md §3), for the setup wizard.
 //!
 //! Contract: [`PinFlow::request_token`] asks for a request token with `oauth_callback="oob"`
 //! (signed with `consumer_secret&`) and requires `oauth_callback_confirmed=true`; the user opens

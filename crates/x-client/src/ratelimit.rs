@@ -1,4 +1,4 @@
-//! Rate-limit headers (x-api-notes §6.1), read from every response.
+//! Rate-limit headers (docs/protocol.md §6.1), read from every response.
 //!
 //! Contract: every header is optional; [`RateLimit::from_headers`] returns `None` when none of
 //! them is present, so a result can carry "unknown" honestly.

@@ -1,5 +1,5 @@
 //! Settling an unknown outcome by reading the account's own posts, never by re-sending
-//! (x-api-notes §6.5, revised 2026-12-02).
+//! (docs/protocol.md §6.5).
 //!
 //! Contract:
 //! - [`XClient::find_post`] reads `GET /2/users/:id/tweets` (the user id from

@@ -1,6 +1,6 @@
 //! OAuth 1.0a (HMAC-SHA1) request signing, a thin wrapper over the `oauth1-request` crate.
 //!
-//! Contract (x-api-notes §2):
+//! Contract (docs/protocol.md §2):
 //! - The signed base URL is scheme + host + path of the URL actually called, with the scheme and
 //!   host lowercased and the port kept only when it is not the scheme's default.
 //! - Signed parameters are: every query parameter, every `oauth_*` parameter and — only for a

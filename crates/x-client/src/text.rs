@@ -1,4 +1,4 @@
-//! Post text: NFC normalisation and the weighted length of x-api-notes §10.
+//! Post text: NFC normalisation and the weighted length of docs/protocol.md §10.
 //!
 //! Contract: [`normalize`] is applied to every text before it is sent; [`weighted_length`] counts
 //! like X (twitter-text v3 config: URLs 23, emoji 2, CJK 2, Latin 1) using the `twitter-text`

@@ -1,4 +1,4 @@
-//! Media upload by v1.1 (legacy) or v2, and the automatic route (x-api-notes §1, §7, §8).
+//! Media upload by v1.1 (legacy) or v2, and the automatic route (docs/protocol.md §1.3, §7, §8).
 //!
 //! Contract:
 //! - The file is checked first ([`crate::media::inspect`]); nothing is sent for a refused file.

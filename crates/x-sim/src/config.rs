@@ -102,7 +102,7 @@ impl AccessLevel {
     }
 }
 
-/// How the v1.1 endpoints refuse (x-api-notes §12 "v1.1 retired").
+/// How the v1.1 endpoints refuse (docs/protocol.md §12.4, `v1_retired`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum V1Retired {
     /// v1.1 media works.
@@ -130,7 +130,7 @@ pub enum V1Retired {
     RefuseAfterInit,
 }
 
-/// The developer account's plan (x-api-notes §6.2/§6.3).
+/// The developer account's plan (docs/protocol.md §6.2/§6.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Plan {

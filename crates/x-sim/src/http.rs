@@ -408,7 +408,7 @@ fn fam_401(m: &Modes, family: Family, code: u32) -> Response {
     }
 }
 
-/// Strict OAuth 1.0a verification (x-api-notes §2, §12).
+/// Strict OAuth 1.0a verification (docs/protocol.md §2, §12.2).
 #[allow(clippy::too_many_arguments)]
 fn verify(
     cfg: &SimConfig,

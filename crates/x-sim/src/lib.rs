@@ -4,7 +4,7 @@
 //! (`/2/…`, `/oauth/…`, `/1.1/statuses/…`, `/1.1/oauth/…`, `/_sim/…`) and the **legacy upload
 //! base** (`/1.1/media/…`); every route is in fact served on both, so a client may point
 //! both bases at either port. Requests are verified by a strict OAuth 1.0a verifier
-//! (x-api-notes §2: base URL as received, query + form-urlencoded parameters only,
+//! (docs/protocol.md §2: base URL as received, query + form-urlencoded parameters only,
 //! HMAC-SHA1, timestamp window, nonce replay), answered with X's exact error shapes
 //! (§5.2 B1–B16), and never make the simulator panic. Bodies are streamed: of an uploaded
 //! file only its size and first 64 KiB are kept.
@@ -13,7 +13,7 @@
 //! modes and faults are set in process through [`SimHandle`] or over HTTP through the
 //! control API below.
 //!
-//! ## Routes (x-api-notes §12)
+//! ## Routes (docs/protocol.md §12.1)
 //! | Route | Notes |
 //! |---|---|
 //! | `POST /oauth/request_token` | `oauth_callback=oob` (header, form or query); reply form-encoded (`token_reply_format: "json"` switch) |
@@ -50,7 +50,7 @@
 //! | `POST /_sim/accounts` | `{"username":"alice","name":"Alice"}` → new account |
 //! | `POST /_sim/accounts/update` | `{"account":"demo","premium":true,"locked":false,"v1_retired":"404"}` per-account overrides (`null` clears one) |
 //!
-//! ## User timeline (`GET /2/users/:id/tweets`, x-api-notes §6.5)
+//! ## User timeline (`GET /2/users/:id/tweets`, docs/protocol.md §6.5)
 //! Signed and verified like every route; endpoint key `"GET /2/users/:id/tweets"` (its own
 //! rate-limit bucket: Free 1, Basic 5, Pro and pay-per-use 900 per 15 min per user).
 //! - `{"data":[{"id","text","edit_history_tweet_ids"}…],"meta":{"result_count","newest_id",
@@ -100,7 +100,7 @@
 //! ## Deliberate leniencies (each matches production behaviour)
 //! - A repeated parameter with an identical value (node twitter-api-v2 sends `oauth_token`
 //!   in the header and the form of `access_token`) is signed over one copy; differing values
-//!   are rejected (x-api-notes §12).
+//!   are rejected (docs/protocol.md §12.3).
 //! - v1.1 `media_category` also accepts the PascalCase names (`TweetImage`, `TweetVideo` …)
 //!   that node twitter-api-v2 has always sent to production v1.1.
 //! - Signatures over `SimConfig::extra_signing_origins` (off by default) for clients that sign

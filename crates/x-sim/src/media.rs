@@ -1,4 +1,4 @@
-//! The media state machine shared by the v1.1 and v2 upload routes (x-api-notes §7–§9).
+//! The media state machine shared by the v1.1 and v2 upload routes (docs/protocol.md §7–§9).
 //!
 //! Contract: a [`Media`] is created by INIT (or a one-shot upload), receives segments in any
 //! order (a re-sent index overwrites the earlier one; only sizes and the first bytes of the

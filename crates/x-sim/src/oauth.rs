@@ -1,4 +1,4 @@
-//! OAuth 1.0a HMAC-SHA1 primitives used by the simulator's strict verifier (x-api-notes §2).
+//! OAuth 1.0a HMAC-SHA1 primitives used by the simulator's strict verifier (docs/protocol.md §2).
 //!
 //! Contract: everything here is a pure function of its inputs (no clock, no RNG, no state).
 //! [`percent_encode`] is RFC 3986 with only `A-Z a-z 0-9 - . _ ~` literal and uppercase hex;

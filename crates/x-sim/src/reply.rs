@@ -1,5 +1,5 @@
 //! X-shaped response builders: v2 problems, v1.1 `errors` envelopes, v1.1 media errors and
-//! the exact bodies B1–B16 of x-api-notes §5.2.
+//! the exact bodies B1–B16 of docs/protocol.md §5.2.
 //!
 //! Contract: every function returns a complete `Response` with the status and content type X
 //! uses; none of them can fail or panic.

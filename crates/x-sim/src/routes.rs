@@ -2,7 +2,7 @@
 //! [`crate::upload`].
 //!
 //! Contract: each handler receives an authenticated [`Ctx`] (except the authorize page) and
-//! returns an X-shaped response; validation follows x-api-notes §3, §4, §10 and §11, in the
+//! returns an X-shaped response; validation follows docs/protocol.md §3, §4, §10 and §11, in the
 //! order production X is observed to apply it (permissions, billing, schema, content).
 
 use axum::response::Response;

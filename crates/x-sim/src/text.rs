@@ -1,4 +1,4 @@
-//! Weighted post length by the twitter-text v3 rules (x-api-notes §10).
+//! Weighted post length by the twitter-text v3 rules (docs/protocol.md §10).
 //!
 //! Contract: [`weighted_length`] NFC-normalises its input, counts every URL as 23, every
 //! emoji sequence as 2, code points in U+0000–U+10FF, U+2000–U+200D, U+2010–U+201F and

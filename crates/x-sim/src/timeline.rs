@@ -1,5 +1,5 @@
 //! `GET /2/users/:id/tweets`: a user's timeline as X's v2 API serves it, the read-back that
-//! settles "did my post go through?" (x-api-notes §6.5).
+//! settles "did my post go through?" (docs/protocol.md §6.5).
 //!
 //! Contract:
 //! - Authentication, rate limits (own bucket, endpoint key [`ENDPOINT`]), enrolment, the
