@@ -5,10 +5,16 @@
 //! simulator (pay-per-use plan with credits, v1.1 upload alive, no faults). `Modes` and
 //! `Faults` are (de)serialised with the exact JSON names documented in the crate docs and
 //! accepted by `POST /_sim/mode` and `POST /_sim/faults`; unknown JSON keys are rejected.
+//!
+//! Which `Host` headers the API routes accept is decided here
+//! ([`SimConfig::any_api_host`], [`SimConfig::api_hosts`]); the `/_sim/` control API always
+//! requires a loopback `Host` whatever the configuration (see [`crate::guard`]).
 
 use std::net::{Ipv4Addr, SocketAddr};
 
 use serde::{Deserialize, Serialize};
+
+use crate::limits::Limits;
 
 /// Start-up configuration of a simulator instance.
 #[derive(Debug, Clone)]
@@ -31,7 +37,17 @@ pub struct SimConfig {
     pub extra_signing_origins: Vec<String>,
     /// Take the signed scheme from `X-Forwarded-Proto` (for a TLS-terminating proxy in
     /// front of the simulator, as tweepy's forced `https://` needs). Off by default.
+    /// Being behind a proxy, the API routes then accept any `Host` (see
+    /// [`SimConfig::any_api_host`]).
     pub trust_forwarded_proto: bool,
+    /// More `Host` values the API routes accept besides `127.0.0.1:PORT`, `localhost:PORT`
+    /// and `[::1]:PORT` of the listener's port, for clients that keep X's host names and are
+    /// routed to the simulator by their transport: `"api.x.com"` (any port or none),
+    /// `"api.x.com:8443"` (that port only), `"*"` (any `Host`). [`X_HOSTS`] lists X's names.
+    /// Never applies to the `/_sim/` control API. Empty by default.
+    pub api_hosts: Vec<String>,
+    /// Caps on kept state and connections (PB-38); defaults in [`crate::limits`].
+    pub limits: Limits,
     /// Serve HTTPS instead of HTTP on both listeners (for clients that insist on
     /// `https://`, e.g. tweepy). `None` = plain HTTP.
     pub tls: Option<TlsPem>,
@@ -67,9 +83,35 @@ impl Default for SimConfig {
             nonce_check: true,
             extra_signing_origins: Vec::new(),
             trust_forwarded_proto: false,
+            api_hosts: Vec::new(),
+            limits: Limits::default(),
             tls: None,
             modes: Modes::default(),
         }
+    }
+}
+
+/// X's API and upload host names, for [`SimConfig::api_hosts`].
+pub const X_HOSTS: &[&str] = &[
+    "api.x.com",
+    "upload.x.com",
+    "api.twitter.com",
+    "upload.twitter.com",
+];
+
+impl SimConfig {
+    /// Whether the API routes accept any `Host` (today's behaviour before PB-12): when a
+    /// listener is bound to a non-loopback address (unspecified `0.0.0.0` / `::` included),
+    /// when the simulator sits behind a trusted proxy (`trust_forwarded_proto`), when it
+    /// accepts signatures over rewritten origins (`extra_signing_origins`, a proxy or a
+    /// transport that keeps X's host names), or when `api_hosts` contains `"*"`. Otherwise
+    /// a foreign `Host` gets 421 (DNS rebinding). The control API ignores this.
+    pub fn any_api_host(&self) -> bool {
+        !self.api_addr.ip().is_loopback()
+            || self.upload_addr.is_some_and(|a| !a.ip().is_loopback())
+            || self.trust_forwarded_proto
+            || !self.extra_signing_origins.is_empty()
+            || self.api_hosts.iter().any(|h| h.trim() == "*")
     }
 }
 

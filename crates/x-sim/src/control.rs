@@ -1,11 +1,15 @@
-//! The unsigned `/_sim/…` control API (JSON in, JSON out, loopback peers only).
+//! The unsigned `/_sim/…` control API (JSON in, JSON out, loopback callers only).
 //!
 //! Contract: every route mirrors a [`crate::SimHandle`] method and is documented in the crate
-//! docs; a non-loopback peer gets 403; a bad body gets 400 `{"error": "..."}`; unknown routes
-//! get 404. Nothing here is logged in the request log.
+//! docs. Before anything is read, [`crate::guard::control_refusal`] refuses non-loopback
+//! peers (403), non-loopback `Host`s (421), browser (`Origin`) and proxied
+//! (`X-Forwarded-For`, `Forwarded`) requests (403) and non-JSON POSTs (415), whatever the
+//! configuration; a bad body gets 400 `{"error": "..."}` (bodies above
+//! [`crate::limits::CONTROL_BODY_MAX`] included); unknown routes get 404. Nothing here is
+//! logged in the request log.
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Method};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -138,14 +142,15 @@ pub async fn handle(
     conn: &ConnInfo,
     method: &Method,
     sub: &str,
-    _headers: &HeaderMap,
-    query: &str,
+    headers: &HeaderMap,
+    uri: &Uri,
     body: Body,
 ) -> Response {
-    if !conn.peer.ip().is_loopback() {
-        return err(403, "the control API only answers loopback peers");
+    if let Some(refusal) = crate::guard::control_refusal(conn, method, headers, uri) {
+        return refusal;
     }
-    let bytes = match axum::body::to_bytes(body, 1024 * 1024).await {
+    let query = uri.query().unwrap_or("");
+    let bytes = match axum::body::to_bytes(body, crate::limits::CONTROL_BODY_MAX).await {
         Ok(b) => b,
         Err(_) => return err(400, "body too large"),
     };
@@ -205,7 +210,7 @@ pub async fn handle(
         ("GET", "faults") => ok(json!(shared.world().faults)),
         ("POST", "reset") => {
             let mut w = shared.world();
-            *w = World::new(shared.cfg.seed, shared.cfg.modes.clone());
+            *w = World::with_limits(shared.cfg.seed, shared.cfg.modes.clone(), shared.cfg.limits);
             drop(w);
             shared.mode_changed.send_modify(|v| *v += 1);
             ok(json!({"reset": true}))

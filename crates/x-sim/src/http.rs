@@ -2,7 +2,9 @@
 //! verification, common headers and the request log.
 //!
 //! Contract: [`dispatch`] turns every request into an X-shaped response (or, when a fault
-//! or mode asks for it, a hang or a connection reset) and never panics. Only the query
+//! or mode asks for it, a hang or a connection reset) and never panics. A request whose
+//! `Host` does not name this simulator is answered 421 first (rules in [`crate::guard`]);
+//! `/_sim/` requests go to the control API, which applies its own guards. Only the query
 //! string and single-part `application/x-www-form-urlencoded` bodies are signed; JSON and
 //! multipart bodies are never read before authentication succeeds, and multipart bodies are
 //! handed on as a stream.
@@ -22,8 +24,7 @@ use crate::oauth;
 use crate::reply;
 use crate::world::{RequestLogEntry, World};
 
-/// Largest form or JSON body read into memory (JSON one-shot uploads carry base64 media).
-pub const SMALL_BODY_MAX: usize = 8 * 1024 * 1024;
+pub use crate::limits::SMALL_BODY_MAX;
 
 /// State shared by every connection.
 #[derive(Debug)]
@@ -610,13 +611,25 @@ pub async fn dispatch(shared: Arc<Shared>, conn: ConnInfo, req: Request<Body>) -
             &parts.method,
             sub,
             &parts.headers,
-            parts.uri.query().unwrap_or(""),
+            &parts.uri,
             body,
         )
         .await;
     }
     let endpoint = route.endpoint(&parts.method);
     let family = route.family();
+    if !shared.cfg.any_api_host() {
+        if let Err(why) = crate::guard::check_host(
+            &parts.headers,
+            &parts.uri,
+            conn.local.port(),
+            conn.tls,
+            &shared.cfg.api_hosts,
+        ) {
+            let modes = shared.world().modes.clone();
+            return misdirected(&modes, family, &why);
+        }
+    }
     let host = parts
         .headers
         .get(header::HOST)
@@ -939,6 +952,19 @@ pub async fn dispatch(shared: Arc<Shared>, conn: ConnInfo, req: Request<Body>) -
         }
     }
     finish(&shared, seq, resp, started, family)
+}
+
+/// 421 Misdirected Request in the family's shape (a foreign `Host`, see [`crate::guard`]).
+fn misdirected(m: &Modes, family: Family, why: &str) -> Response {
+    let detail = format!("Misdirected Request: {why}.");
+    match family {
+        Family::V2 => reply::problem(
+            m,
+            421,
+            &serde_json::json!({"title":"Misdirected Request","detail":detail,"type":"about:blank","status":421}),
+        ),
+        Family::V1 => reply::json(421, &serde_json::json!({"errors":[{"message":detail}]})),
+    }
 }
 
 /// The answer of `GET /2/users/:id/tweets` under `Modes::reads_refused`.

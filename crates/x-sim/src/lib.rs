@@ -13,6 +13,15 @@
 //! modes and faults are set in process through [`SimHandle`] or over HTTP through the
 //! control API below.
 //!
+//! **Web pages cannot drive it** (audit PB-12, [`guard`]): every request whose `Host` is not
+//! `127.0.0.1:PORT`, `localhost:PORT` or `[::1]:PORT` (the port it arrived on) gets **421
+//! Misdirected Request**, so a DNS-rebinding page (`Host: evil.example:PORT`) reaches
+//! nothing. API routes also accept [`SimConfig::api_hosts`], and any `Host` when
+//! [`SimConfig::any_api_host`] holds (non-loopback listener, `trust_forwarded_proto`,
+//! `extra_signing_origins`); the control API never does. State and connections are capped
+//! with oldest-first eviction ([`limits`]: 10,000 posts, 1,024 media objects, 1,000 request
+//! tokens, 10,000 access tokens, 256 connections per listener …).
+//!
 //! ## Routes (docs/protocol.md §12.1)
 //! | Route | Notes |
 //! |---|---|
@@ -30,7 +39,12 @@
 //! | `POST /2/media/upload/initialize`, `/{id}/append`, `/{id}/finalize` | JSON / multipart / none |
 //! | `POST /2/media/metadata` and `/2/media/metadata/create` | `{"id","metadata":{"alt_text":{"text"}}}` |
 //!
-//! ## Control API (`/_sim/…`, unsigned, loopback peers only, JSON in and out)
+//! ## Control API (`/_sim/…`, unsigned, loopback only, JSON in and out)
+//! Refused before anything runs, whatever the configuration: a non-loopback peer (403), a
+//! non-loopback `Host` (421), any `Origin` header (403: browsers send it on every POST,
+//! `no-cors` included), `X-Forwarded-For` or `Forwarded` (403: a proxy's clients all look
+//! like loopback peers), and a POST without `Content-Type: application/json` (415). Refusals
+//! are `{"error":"…","reason":"peer"|"host"|"origin"|"forwarded"|"content_type"}`.
 //! | Route | Body / result |
 //! |---|---|
 //! | `GET /_sim/state` | api/upload bases, demo credentials, modes, faults, apps, accounts, tokens, clock |
@@ -123,7 +137,9 @@ use tokio::task::JoinHandle;
 
 pub mod config;
 mod control;
+pub mod guard;
 pub mod http;
+pub mod limits;
 pub mod media;
 pub mod oauth;
 pub mod reply;
@@ -135,7 +151,8 @@ pub mod timeline;
 mod upload;
 pub mod world;
 
-pub use config::{AccessLevel, Faults, Modes, Plan, SimConfig, TlsPem, V1Retired};
+pub use config::{AccessLevel, Faults, Modes, Plan, SimConfig, TlsPem, V1Retired, X_HOSTS};
+pub use limits::Limits;
 pub use media::MediaInfo;
 pub use world::{Account, DemoCredentials, LedgerEntry, Post, RequestLogEntry};
 
@@ -209,7 +226,11 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     let upload_addr = upload.local_addr()?;
     let (mode_tx, _) = watch::channel(0u64);
     let shared = Arc::new(http::Shared {
-        world: Mutex::new(world::World::new(config.seed, config.modes.clone())),
+        world: Mutex::new(world::World::with_limits(
+            config.seed,
+            config.modes.clone(),
+            config.limits,
+        )),
         cfg: config,
         api_base: format!("{scheme}://{}", connectable(api_addr)),
         upload_base: format!("{scheme}://{}", connectable(upload_addr)),
@@ -312,7 +333,7 @@ impl SimHandle {
 
     /// The credit ledger.
     pub fn ledger(&self) -> Vec<LedgerEntry> {
-        self.shared.world().ledger.clone()
+        self.shared.world().ledger.iter().cloned().collect()
     }
 
     /// Turns Premium (25,000 weighted characters) on or off.
@@ -393,7 +414,7 @@ impl SimHandle {
 
     /// All posts (deleted ones flagged).
     pub fn posts(&self) -> Vec<Post> {
-        self.shared.world().posts.clone()
+        self.shared.world().posts.iter().cloned().collect()
     }
 
     /// All media objects.
@@ -412,8 +433,11 @@ impl SimHandle {
 
     /// Back to the start-up state (posts, media, tokens, modes, faults, log).
     pub fn reset(&self) {
-        *self.shared.world() =
-            world::World::new(self.shared.cfg.seed, self.shared.cfg.modes.clone());
+        *self.shared.world() = world::World::with_limits(
+            self.shared.cfg.seed,
+            self.shared.cfg.modes.clone(),
+            self.shared.cfg.limits,
+        );
         self.bump_modes();
     }
 }

@@ -390,7 +390,7 @@ fn create_post(ctx: &Ctx, body: ReqBody) -> HResult {
     }
     let id = w.new_id();
     let media_ids_empty = media_ids.is_empty();
-    w.posts.push(Post {
+    w.push_post(Post {
         id: id.clone(),
         text: text.clone(),
         author_id: account,
@@ -536,7 +536,7 @@ fn request_token(ctx: &Ctx) -> HResult {
     };
     let token = w.rand_string(27);
     let secret = w.rand_string(32);
-    w.request_tokens.insert(
+    w.insert_request_token(
         token.clone(),
         RequestToken {
             secret: secret.clone(),

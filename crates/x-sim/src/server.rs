@@ -5,7 +5,11 @@
 //! shutting a listener down aborts its connections too (hung requests included). A reset
 //! requested by the dispatcher closes the socket with `SO_LINGER` 0 (an RST on the wire).
 //! In `conn-refused` mode the upload listener's socket is closed (so connecting is refused)
-//! and re-bound on the same address when the mode changes back.
+//! and re-bound on the same address when the mode changes back. Each listener serves at most
+//! `Limits::connections_per_listener` connections ([`crate::limits::MAX_CONNECTIONS_PER_LISTENER`]
+//! by default): while that many are open it stops accepting, so further clients wait in the
+//! kernel's backlog until a connection closes (one that sends no request head for 30 s,
+//! hyper's header read timeout, is closed).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -119,9 +123,10 @@ pub async fn run_api(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut conns = JoinSet::new();
+    let max = shared.cfg.limits.connections_per_listener.max(1);
     loop {
         tokio::select! {
-            r = listener.accept() => {
+            r = listener.accept(), if conns.len() < max => {
                 if let Ok((stream, peer)) = r {
                     conns.spawn(serve_conn(stream, peer, ListenerKind::Api, shared.clone(), tls.clone()));
                 }
@@ -146,6 +151,7 @@ pub async fn run_upload(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut conns = JoinSet::new();
+    let max = shared.cfg.limits.connections_per_listener.max(1);
     let mut modes_rx = shared.mode_changed.subscribe();
     let mut listener = Some(listener);
     loop {
@@ -166,7 +172,7 @@ pub async fn run_upload(
         match &listener {
             Some(l) => {
                 tokio::select! {
-                    r = l.accept() => {
+                    r = l.accept(), if conns.len() < max => {
                         if let Ok((stream, peer)) = r {
                             conns.spawn(serve_conn(stream, peer, ListenerKind::Upload, shared.clone(), tls.clone()));
                         }

@@ -320,8 +320,7 @@ pub async fn v1(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
                 return Err(reply::b8(&m));
             }
             let v = v1_media_json(&md, now, check_after, true);
-            w.prune_media();
-            w.media.insert(id, md);
+            w.insert_media(id, md);
             w.charge("POST /1.1/media/upload.json", m.upload_cost_usd);
             Ok(reply::json(200, &v))
         }
@@ -370,8 +369,7 @@ pub async fn v1(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
             if md.category.is_some() {
                 v["media_key"] = json!(md.key);
             }
-            w.prune_media();
-            w.media.insert(id, md);
+            w.insert_media(id, md);
             Ok(reply::json(202, &v))
         }
         Some("APPEND") => {
@@ -647,8 +645,7 @@ pub async fn v2(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
                 return Err(reply::b8(&m));
             }
             let v = v2_media_json(&md, now, check_after);
-            w.prune_media();
-            w.media.insert(id, md);
+            w.insert_media(id, md);
             w.charge("POST /2/media/upload", m.upload_cost_usd);
             Ok(reply::json(200, &json!({ "data": v })))
         }
@@ -752,8 +749,7 @@ pub async fn v2(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
             );
             md.additional_owners = add;
             let v = json!({"data":{"id": id, "media_key": md.key, "expires_after_secs": md.expires_after_secs(now)}});
-            w.prune_media();
-            w.media.insert(id, md);
+            w.insert_media(id, md);
             Ok(reply::json(200, &v))
         }
         Route::V2Append(id) => {

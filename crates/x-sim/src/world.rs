@@ -5,6 +5,10 @@
 //! `.await`; all ids, secrets and PINs come from its seeded ChaCha RNG, so a given seed and
 //! request sequence gives the same ids. Time is the virtual clock ([`World::now_ms`]): the
 //! real clock plus `Modes::clock_offset_secs` (OAuth timestamps use [`World::auth_now_secs`]).
+//! Everything that grows with traffic is capped by the world's [`Limits`] and evicts its
+//! oldest entries first ([`crate::limits`]): add posts with [`World::push_post`], media with
+//! [`World::insert_media`], request tokens with [`World::insert_request_token`]; access
+//! tokens, ledger lines, log entries and nonces are capped where they are added.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -14,10 +18,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{AccessLevel, Faults, Modes, Plan, V1Retired};
+use crate::limits::{Limits, MAX_LOG, NONCE_PRUNE_AT};
 use crate::media::Media;
-
-/// Maximum number of request log entries kept.
-const LOG_CAP: usize = 5000;
 
 /// A developer app (consumer key pair).
 #[derive(Debug, Clone, Serialize)]
@@ -230,15 +232,19 @@ pub struct World {
     pub tokens: HashMap<String, Token>,
     /// Request tokens by token string.
     pub request_tokens: HashMap<String, RequestToken>,
+    /// Request tokens in issue order (eviction queue).
+    request_token_order: VecDeque<String>,
+    /// Access tokens other than the demo token, in issue order (eviction queue).
+    token_order: VecDeque<String>,
     /// Posts in creation order.
-    pub posts: Vec<Post>,
+    pub posts: VecDeque<Post>,
     /// Media by id.
     pub media: HashMap<String, Media>,
     /// Seen nonces: (consumer key, nonce) → timestamp.
     pub nonces: HashMap<(String, String), i64>,
     buckets: HashMap<(String, String), Bucket>,
     /// Credit ledger.
-    pub ledger: Vec<LedgerEntry>,
+    pub ledger: VecDeque<LedgerEntry>,
     /// Posts created this month (usage cap).
     pub month_posts: u64,
     /// Request log.
@@ -249,13 +255,21 @@ pub struct World {
     last_id: u64,
     /// The demo credentials.
     pub demo: DemoCredentials,
+    /// Caps on kept state.
+    limits: Limits,
 }
 
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 impl World {
-    /// A fresh world with the demo app, the demo account and its read-write token.
+    /// A fresh world with the demo app, the demo account and its read-write token, and the
+    /// default [`Limits`].
     pub fn new(seed: u64, modes: Modes) -> Self {
+        Self::with_limits(seed, modes, Limits::default())
+    }
+
+    /// [`World::new`] with explicit caps.
+    pub fn with_limits(seed: u64, modes: Modes, limits: Limits) -> Self {
         let demo = DemoCredentials {
             consumer_key: "simDemoConsumerKey000000".into(),
             consumer_secret: "simDemoConsumerSecret00000000000000000000000000".into(),
@@ -287,11 +301,13 @@ impl World {
             ],
             tokens: HashMap::new(),
             request_tokens: HashMap::new(),
-            posts: Vec::new(),
+            request_token_order: VecDeque::new(),
+            token_order: VecDeque::new(),
+            posts: VecDeque::new(),
             media: HashMap::new(),
             nonces: HashMap::new(),
             buckets: HashMap::new(),
-            ledger: Vec::new(),
+            ledger: VecDeque::new(),
             month_posts: 0,
             log: VecDeque::new(),
             log_seq: 0,
@@ -299,6 +315,7 @@ impl World {
             id_counter: 0,
             last_id: 0,
             demo: demo.clone(),
+            limits,
         };
         w.tokens.insert(
             demo.access_token.clone(),
@@ -425,6 +442,12 @@ impl World {
                 revoked: false,
             },
         );
+        self.token_order.push_back(token.clone());
+        while self.token_order.len() > self.limits.access_tokens.max(1) {
+            if let Some(old) = self.token_order.pop_front() {
+                self.tokens.remove(&old);
+            }
+        }
         Some(DemoCredentials {
             consumer_key: app.consumer_key,
             consumer_secret: app.consumer_secret,
@@ -452,7 +475,7 @@ impl World {
     pub fn log_request(&mut self, mut entry: RequestLogEntry) -> u64 {
         self.log_seq += 1;
         entry.seq = self.log_seq;
-        if self.log.len() >= LOG_CAP {
+        if self.log.len() >= MAX_LOG {
             self.log.pop_front();
         }
         self.log.push_back(entry);
@@ -475,7 +498,7 @@ impl World {
         window_secs: i64,
     ) -> bool {
         let now = self.auth_now_secs();
-        if self.nonces.len() > 100_000 {
+        if self.nonces.len() > NONCE_PRUNE_AT {
             self.nonces
                 .retain(|_, t| now.saturating_sub(*t).saturating_abs() <= window_secs);
         }
@@ -581,12 +604,15 @@ impl World {
         }
         self.modes.credits_usd -= cost_usd;
         let at_ms = self.now_ms();
-        self.ledger.push(LedgerEntry {
+        self.ledger.push_back(LedgerEntry {
             at_ms,
             endpoint: endpoint.to_string(),
             cost_usd,
             balance_usd: self.modes.credits_usd,
         });
+        while self.ledger.len() > self.limits.ledger.max(1) {
+            self.ledger.pop_front();
+        }
     }
 
     /// Whether billed calls are refused for lack of credits.
@@ -606,14 +632,61 @@ impl World {
         self.modes.media_expiry_secs.unwrap_or(86_400)
     }
 
+    /// The caps of this world.
+    pub fn caps(&self) -> Limits {
+        self.limits
+    }
+
     /// Drops media objects that expired more than an hour ago (bounded memory for a
-    /// long-running `postbridge sim`); called when media are created.
+    /// long-running `postbridge sim`); called by [`World::insert_media`].
     pub fn prune_media(&mut self) {
         if self.media.len() < 256 {
             return;
         }
         let cutoff = self.now_ms().saturating_sub(3_600_000);
         self.media.retain(|_, m| m.expires_ms > cutoff);
+    }
+
+    /// Stores a new media object: prunes long-expired ones, then evicts the oldest (ids
+    /// strictly increase, so the smallest id is the oldest object even if the virtual clock
+    /// moved back) until it fits under `Limits::media`.
+    pub fn insert_media(&mut self, id: String, md: Media) {
+        self.prune_media();
+        while !self.media.is_empty() && self.media.len() >= self.limits.media.max(1) {
+            let oldest = self
+                .media
+                .values()
+                .min_by(|a, b| (a.id.len(), &a.id).cmp(&(b.id.len(), &b.id)))
+                .map(|m| m.id.clone());
+            match oldest {
+                Some(old) => {
+                    self.media.remove(&old);
+                }
+                None => break,
+            }
+        }
+        self.media.insert(id, md);
+    }
+
+    /// Appends a post, forgetting the oldest beyond `Limits::posts`.
+    pub fn push_post(&mut self, post: Post) {
+        self.posts.push_back(post);
+        while self.posts.len() > self.limits.posts.max(1) {
+            self.posts.pop_front();
+        }
+    }
+
+    /// Stores a PIN-flow request token, forgetting the oldest beyond
+    /// `Limits::request_tokens`.
+    pub fn insert_request_token(&mut self, token: String, rt: RequestToken) {
+        if self.request_tokens.insert(token.clone(), rt).is_none() {
+            self.request_token_order.push_back(token);
+        }
+        while self.request_token_order.len() > self.limits.request_tokens.max(1) {
+            if let Some(old) = self.request_token_order.pop_front() {
+                self.request_tokens.remove(&old);
+            }
+        }
     }
 
     /// The faults for an endpoint (exact key first, then `*`).
@@ -694,6 +767,75 @@ mod tests {
         let id = a.new_id();
         assert_eq!(id.len(), 19);
         assert!(id.bytes().all(|c| c.is_ascii_digit()));
+    }
+
+    #[test]
+    fn media_eviction_follows_ids_not_the_virtual_clock() {
+        let limits = Limits {
+            media: 2,
+            ..Limits::default()
+        };
+        let mut w = World::with_limits(1, Modes::default(), limits);
+        let mut ids = Vec::new();
+        for i in 0..4 {
+            if i == 2 {
+                // created "earlier" by the clock, but later in fact
+                w.modes.clock_offset_secs = -86_400;
+            }
+            let id = w.new_id();
+            let now = w.now_ms();
+            let md = Media::new(
+                id.clone(),
+                "1".into(),
+                None,
+                None,
+                None,
+                crate::media::UploadRoute::V1,
+                now,
+                3600,
+            );
+            w.insert_media(id.clone(), md);
+            ids.push(id);
+        }
+        let mut kept: Vec<_> = w.media.keys().cloned().collect();
+        kept.sort();
+        assert_eq!(kept, ids[2..]);
+    }
+
+    #[test]
+    fn zero_caps_keep_the_newest_entry() {
+        let limits = Limits {
+            posts: 0,
+            request_tokens: 0,
+            ..Limits::default()
+        };
+        let mut w = World::with_limits(1, Modes::default(), limits);
+        for i in 0..3 {
+            w.push_post(Post {
+                id: format!("{i}"),
+                text: String::new(),
+                author_id: "1".into(),
+                created_at_ms: 0,
+                media_ids: Vec::new(),
+                in_reply_to_tweet_id: None,
+                quote_tweet_id: None,
+                poll_options: Vec::new(),
+                deleted: false,
+            });
+            w.insert_request_token(
+                format!("rt{i}"),
+                RequestToken {
+                    secret: String::new(),
+                    consumer_key: String::new(),
+                    requested: None,
+                    approved: None,
+                    used: false,
+                },
+            );
+        }
+        assert_eq!(w.posts.len(), 1);
+        assert_eq!(w.posts[0].id, "2");
+        assert_eq!(w.request_tokens.keys().collect::<Vec<_>>(), ["rt2"]);
     }
 
     #[test]
