@@ -16,6 +16,7 @@ async fn main() {
             key_pem: std::fs::read(key).unwrap(),
         });
     }
+    config.api_hosts = x_sim::X_HOSTS.iter().map(|h| h.to_string()).collect();
     let sim = x_sim::start(config).await.unwrap();
     sim.update_modes(|m| {
         m.processing_ms = 0;
