@@ -35,6 +35,8 @@ const COMMANDS: &[&str] = &[
     "draft_move_media",
     "draft_set_alt",
     "draft_set_options",
+    "draft_resolve_part",
+    "draft_discard",
     "draft_post",
     "draft_cancel",
     "history_list",

@@ -7,6 +7,12 @@
 //! is a [`PublishSlot`] guard that frees it when dropped, so even a panicking post frees it.
 //! The page never sends a file path: files arrive by the native drop event or the native picker,
 //! both handled in Rust.
+//!
+//! Edits are read-modify-write of the stored draft; [`Composer::edit_lock`] serialises them in
+//! this window, and [`Composer::attach`] inspects files and makes thumbnails *before* it reads
+//! the draft (then re-reads, applies and saves under the lock), so text typed meanwhile is never
+//! reverted (PB-10). While a post runs, [`Composer::mark_sending`] records which parts it sends:
+//! views show them as `sending` (read-only) until the post settles.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -17,7 +23,7 @@ use composer::{Draft, Store};
 use x_client::CancellationToken;
 
 use crate::error::AppError;
-use crate::views::{AttachmentView, DraftView, PartView, PollView, ProblemView};
+use crate::views::{AttachmentView, DraftView, PartStatusView, PartView, PollView, ProblemView};
 
 /// Largest thumbnail side, in pixels.
 const THUMB_SIDE: u32 = 320;
@@ -40,6 +46,21 @@ pub struct Composer {
     active_part: AtomicUsize,
     thumbs: Mutex<HashMap<PathBuf, Option<String>>>,
     cancel: Mutex<Option<CancellationToken>>,
+    /// The draft being posted and how many of its parts the post sends.
+    sending: Mutex<Option<(String, usize)>>,
+    /// Held for every read-modify-write of the draft.
+    edits: Mutex<()>,
+}
+
+/// The parts a running post sends, marked until it settles (see [`Composer::mark_sending`]).
+pub struct SendingMark<'a> {
+    composer: &'a Composer,
+}
+
+impl Drop for SendingMark<'_> {
+    fn drop(&mut self) {
+        *lock(&self.composer.sending) = None;
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -72,31 +93,109 @@ impl Composer {
         self.active_part.store(part, Ordering::Relaxed);
     }
 
+    /// Serialises read-modify-write edits of the draft in this window: hold it from reading
+    /// the draft to saving it, and never across slow work.
+    pub fn edit_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        lock(&self.edits)
+    }
+
+    /// Marks the first `parts` parts of draft `draft_id` as sent by the running post, until the
+    /// returned mark is dropped.
+    pub fn mark_sending(&self, draft_id: &str, parts: usize) -> SendingMark<'_> {
+        *lock(&self.sending) = Some((draft_id.to_owned(), parts));
+        SendingMark { composer: self }
+    }
+
     /// Attaches files to a part (blocking: reads file headers, makes thumbnails). Each file is
     /// checked on its own; the first refusal is returned after the others were attached.
+    ///
+    /// The slow part (inspecting, thumbnails) runs before the draft is read for the write, so
+    /// keystrokes saved meanwhile are kept: the draft is read again under the edit lock and
+    /// only the part's media change. If that part's media changed meanwhile, the files are
+    /// checked again against what it holds now. Parts that are not drafts refuse files.
     pub fn attach(&self, part: usize, paths: &[PathBuf]) -> Result<DraftView, AppError> {
+        self.attach_then(part, paths, || {})
+    }
+
+    /// [`Composer::attach`], running `meanwhile` after the files were checked and before the
+    /// draft is read again (tests use it to type in between).
+    fn attach_then(
+        &self,
+        part: usize,
+        paths: &[PathBuf],
+        meanwhile: impl FnOnce(),
+    ) -> Result<DraftView, AppError> {
         let store = self.store()?;
+        let before = store.draft()?;
+        let index = part.min(before.parts.len().saturating_sub(1));
+        let original = before.parts.get(index).cloned().unwrap_or_default();
+        let checked = self.check_files(&original, paths);
+        meanwhile();
+        let _edit = self.edit_lock();
         let mut draft = store.draft()?;
-        let index = part.min(draft.parts.len().saturating_sub(1));
+        if draft.id != before.id {
+            return Err(AppError::Composer {
+                message: "The draft changed (it was posted or discarded) while the files were read; drop them again.".into(),
+            });
+        }
+        let sending = self.sending_parts(&draft.id);
+        let Some(target) = draft.parts.get_mut(index) else {
+            return Err(AppError::invalid(format!(
+                "There is no part {}.",
+                index + 1
+            )));
+        };
+        if target.status != composer::PartStatus::Draft || index < sending {
+            return Err(AppError::Composer {
+                message: format!(
+                    "Part {} is being sent or was sent; files can only be added to parts not sent yet.",
+                    index + 1
+                ),
+            });
+        }
+        let (accepted, refusal) = if target.media == original.media {
+            checked
+        } else {
+            self.check_files(target, paths)
+        };
+        target.media.extend(accepted);
+        store.save_draft(&draft)?;
+        match refusal {
+            Some(err) => Err(err),
+            None => Ok(self.view(&draft)),
+        }
+    }
+
+    /// Checks `paths` one by one for attaching to `part` (each accepted file counts for the
+    /// next) and makes their thumbnails: the accepted attachments and the first refusal.
+    fn check_files(
+        &self,
+        part: &composer::Part,
+        paths: &[PathBuf],
+    ) -> (Vec<composer::Attachment>, Option<AppError>) {
+        let mut scratch = part.clone();
+        let mut accepted = Vec::new();
         let mut refusal = None;
         for path in paths {
-            let Some(target) = draft.parts.get_mut(index) else {
-                break;
-            };
-            match composer::attach(path, target) {
+            match composer::attach(path, &scratch) {
                 Ok(att) => {
                     self.thumbnail(&att.path);
-                    target.media.push(att);
+                    scratch.media.push(att.clone());
+                    accepted.push(att);
                 }
                 Err(err) => {
                     refusal.get_or_insert(AppError::from(err));
                 }
             }
         }
-        store.save_draft(&draft)?;
-        match refusal {
-            Some(err) => Err(err),
-            None => Ok(self.view(&draft)),
+        (accepted, refusal)
+    }
+
+    /// How many leading parts of `draft_id` the running post sends (0 when none runs).
+    fn sending_parts(&self, draft_id: &str) -> usize {
+        match lock(&self.sending).as_ref() {
+            Some((id, n)) if id == draft_id => *n,
+            _ => 0,
         }
     }
 
@@ -128,6 +227,7 @@ impl Composer {
     /// The page's view of a draft, with problems and thumbnails.
     pub fn view(&self, draft: &Draft) -> DraftView {
         let problems = Self::problems(draft);
+        let sending = self.sending_parts(&draft.id);
         DraftView {
             id: draft.id.clone(),
             account: draft.account.clone(),
@@ -140,8 +240,16 @@ impl Composer {
             parts: draft
                 .parts
                 .iter()
-                .map(|p| PartView {
+                .enumerate()
+                .map(|(i, p)| PartView {
                     text: p.text.clone(),
+                    status: match p.status {
+                        composer::PartStatus::Draft if i < sending => PartStatusView::Sending,
+                        composer::PartStatus::Draft => PartStatusView::Draft,
+                        composer::PartStatus::Armed => PartStatusView::Sending,
+                        composer::PartStatus::MayHavePosted => PartStatusView::MayHavePosted,
+                        composer::PartStatus::Posted => PartStatusView::Posted,
+                    },
                     posted_id: p.posted_id.clone(),
                     media: p
                         .media
@@ -219,6 +327,90 @@ impl Drop for PublishSlot<'_> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    /// A composer on an in-memory store.
+    fn in_memory() -> (Composer, Store) {
+        let composer = Composer::default();
+        let store = Store::open_in_memory().unwrap();
+        *lock(&composer.store) = Some(store.clone());
+        (composer, store)
+    }
+
+    fn image(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("postbridge-attach-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, x_client::media::samples::png(64, 48, 10)).unwrap();
+        path
+    }
+
+    #[test]
+    fn attaching_keeps_text_typed_while_the_files_were_read() {
+        let (composer, store) = in_memory();
+        let mut d = store.draft().unwrap();
+        d.parts[0].text = "Before".into();
+        store.save_draft(&d).unwrap();
+        let view = composer
+            .attach_then(0, &[image("a.png")], || {
+                // A keystroke saved while the file was inspected (PB-10).
+                let mut d = store.draft().unwrap();
+                d.parts[0].text = "Before and after".into();
+                store.save_draft(&d).unwrap();
+            })
+            .unwrap();
+        assert_eq!(view.parts[0].text, "Before and after");
+        assert_eq!(view.parts[0].media.len(), 1);
+        let stored = store.draft().unwrap();
+        assert_eq!(stored.parts[0].text, "Before and after");
+        assert_eq!(stored.parts[0].media.len(), 1);
+    }
+
+    #[test]
+    fn files_added_meanwhile_count_against_the_limits() {
+        let (composer, store) = in_memory();
+        let four: Vec<PathBuf> = (0..4).map(|i| image(&format!("{i}.png"))).collect();
+        // One image is attached while the four are being checked: only three fit.
+        let result = composer.attach_then(0, &four, || {
+            composer.attach(0, &[image("first.png")]).unwrap();
+        });
+        assert!(result.is_err(), "the fifth image is refused");
+        assert_eq!(store.draft().unwrap().parts[0].media.len(), 4);
+    }
+
+    #[test]
+    fn parts_being_sent_show_as_sending_and_refuse_files() {
+        let (composer, store) = in_memory();
+        let mut d = store.draft().unwrap();
+        d.parts[0].text = "One".into();
+        d.parts.push(composer::Part {
+            text: "Two".into(),
+            ..Default::default()
+        });
+        store.save_draft(&d).unwrap();
+        let statuses = |c: &Composer| {
+            c.view(&store.draft().unwrap())
+                .parts
+                .iter()
+                .map(|p| p.status)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            statuses(&composer),
+            [PartStatusView::Draft, PartStatusView::Draft]
+        );
+        let mark = composer.mark_sending(&d.id, 1);
+        assert_eq!(
+            statuses(&composer),
+            [PartStatusView::Sending, PartStatusView::Draft]
+        );
+        assert!(composer.attach(0, &[image("late.png")]).is_err());
+        assert!(composer.attach(1, &[image("ok.png")]).is_ok());
+        drop(mark);
+        assert_eq!(
+            statuses(&composer),
+            [PartStatusView::Draft, PartStatusView::Draft]
+        );
+    }
 
     #[test]
     fn one_publish_at_a_time_until_the_slot_is_dropped() {

@@ -44,6 +44,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::composer::draft_move_media,
             commands::composer::draft_set_alt,
             commands::composer::draft_set_options,
+            commands::composer::draft_resolve_part,
+            commands::composer::draft_discard,
             commands::composer::draft_post,
             commands::composer::draft_cancel,
             commands::composer::history_list,
@@ -87,6 +89,57 @@ mod tests {
         assert!(
             committed == fresh,
             "{BINDINGS_PATH} is stale: run `UPDATE_BINDINGS=1 cargo test bindings_are_fresh` and commit it"
+        );
+    }
+
+    /// The three command lists agree: the commands the bindings invoke (generated from
+    /// [`builder`]), `build.rs`'s `COMMANDS` (the permissions) and the main window's grants.
+    #[test]
+    fn command_lists_agree() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v
+        };
+        let bindings = read(BINDINGS_PATH);
+        let invoked = sorted(
+            bindings
+                .split("__TAURI_INVOKE(\"")
+                .skip(1)
+                .filter_map(|s| s.split('"').next())
+                .map(str::to_owned)
+                .collect(),
+        );
+        let build = read("src-tauri/build.rs");
+        let list = build
+            .split("const COMMANDS")
+            .nth(1)
+            .and_then(|s| s.split("];").next())
+            .unwrap();
+        let listed = sorted(
+            list.split('"')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_owned)
+                .collect(),
+        );
+        let caps: serde_json::Value =
+            serde_json::from_str(&read("src-tauri/capabilities/main.json")).unwrap();
+        let granted = sorted(
+            caps["permissions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+                .map(|s| s.replace('-', "_"))
+                .collect(),
+        );
+        assert!(!invoked.is_empty());
+        assert_eq!(invoked, listed, "bindings.ts vs build.rs COMMANDS");
+        assert_eq!(
+            listed, granted,
+            "build.rs COMMANDS vs capabilities/main.json"
         );
     }
 }

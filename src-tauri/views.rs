@@ -207,16 +207,47 @@ pub struct DraftView {
     pub problems: Vec<ProblemView>,
 }
 
+/// Where a part stands. Only `draft` parts can be edited or removed.
+#[derive(Debug, Clone, Copy, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum PartStatusView {
+    /// Not sent yet: editable.
+    Draft,
+    /// Being sent by the post running now, or armed by an earlier one that was interrupted
+    /// (the next Post checks it by reading the account's posts; it is never sent twice).
+    /// Read-only.
+    Sending,
+    /// Sent, but X's answer was lost and the post was not found: it may be on X. Nothing is
+    /// sent until the person chooses "It's on X" or "Post it again" (`draft_resolve_part`).
+    /// Read-only.
+    MayHavePosted,
+    /// Posted (`posted_id` is absent only when the person said "It's on X" without a link).
+    /// Read-only.
+    Posted,
+}
+
 /// One part of a draft.
 #[derive(Debug, Clone, Serialize, Type, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct PartView {
     /// The text.
     pub text: String,
+    /// Where the part stands (see [`PartStatusView`]).
+    pub status: PartStatusView,
     /// Set once the part is posted (a thread resumes after it).
     pub posted_id: Option<String>,
     /// Attached media, in order.
     pub media: Vec<AttachmentView>,
+}
+
+/// The person's decision about a part that may have posted (`draft_resolve_part`).
+#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum PartChoice {
+    /// "It's on X": mark it posted (with the post's link when given). Nothing is sent.
+    OnX,
+    /// "Post it again": it is not on X; it becomes a draft part again, sent by the next Post.
+    PostAgain,
 }
 
 /// An attached file.
@@ -340,10 +371,13 @@ pub enum PostOutcome {
         posted: Vec<String>,
         /// Why, and how to fix it.
         diagnosis: DiagnosisView,
+        /// For kind `outcome-unknown`: the account's profile on X, to check whether the part
+        /// is there (`https://x.com/<username>`), when the handle is known.
+        profile_link: Option<String>,
         /// The draft, as it is now.
         draft: DraftView,
     },
-    /// The person cancelled.
+    /// The person cancelled, and nothing in flight had an unknown outcome.
     Cancelled {
         /// The draft, as it is now.
         draft: DraftView,

@@ -1,16 +1,29 @@
 //! Composer commands: edit the draft (saved on every change), attach files by the native picker
 //! (drops arrive through the window's drop event, see `shell.rs`), post with progress over a
-//! channel, cancel, resume a thread, read the history.
+//! channel, cancel, resume a thread, settle a part that may have posted, discard the draft,
+//! read the history.
+//!
+//! Contract: every edit is one read-modify-write of the current draft under the window's edit
+//! lock. Parts that are being sent, may have posted, or are posted are read-only (the store
+//! keeps their stored form; removing one is refused by `Store::remove_part`). Text saves name
+//! the draft they were typed into; one that arrives after that draft was posted or discarded is
+//! ignored (the page reloads the current draft when a post settles and re-applies what it
+//! holds). Nothing here sends a part whose outcome is unknown: only the person's choice in
+//! [`draft_resolve_part`] settles it. A post that ends while cancelling reports `cancelled`
+//! only when the failure was the cancellation itself; an unknown outcome is reported as such.
 
-use composer::{Draft, PollDraft, Publisher};
+use composer::{ArmedResolution, ComposerError, Draft, PollDraft, Publisher};
 use tauri::ipc::Channel;
 use tauri::State;
+use x_client::ErrorKind;
 
 use super::blocking;
+use crate::composer::Composer;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::{
-    DraftView, HistoryView, PollView, PostOutcome, ProblemView, ProgressView, RateLimitView,
+    DraftView, HistoryView, PartChoice, PollView, PostOutcome, ProblemView, ProgressView,
+    RateLimitView,
 };
 
 /// Loads the draft, changes it with `f`, saves it, returns the new view.
@@ -18,8 +31,10 @@ async fn edit(
     state: &AppState,
     f: impl FnOnce(&mut Draft) -> Result<(), AppError> + Send + 'static,
 ) -> Result<DraftView, AppError> {
-    let store = state.composer.store()?;
+    let composer = state.composer.clone();
+    let store = composer.store()?;
     let draft = blocking(move || {
+        let _edit = composer.edit_lock();
         let mut draft = store.draft()?;
         f(&mut draft)?;
         store.save_draft(&draft)?;
@@ -27,6 +42,22 @@ async fn edit(
     })
     .await?;
     Ok(state.composer.view(&draft))
+}
+
+/// A refusal of the engine as a sentence for the page.
+fn refusal(err: ComposerError) -> AppError {
+    let sentence = |msg: String| {
+        let mut chars = msg.chars();
+        let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
+        format!("{}{}.", first.unwrap_or_default(), chars.as_str())
+    };
+    match err {
+        ComposerError::ReadOnly(msg) => AppError::invalid(sentence(msg)),
+        ComposerError::Busy => AppError::invalid(
+            "This draft is being posted right now (here, or by another Postbridge window or command); wait until that finishes.",
+        ),
+        other => other.into(),
+    }
 }
 
 fn part_mut(draft: &mut Draft, part: u32) -> Result<&mut composer::Part, AppError> {
@@ -43,21 +74,27 @@ pub async fn draft_get(state: State<'_, AppState>) -> Result<DraftView, AppError
     edit(&state, |_| Ok(())).await
 }
 
-/// Sets the text of a part. Called on every keystroke; returns only the draft's problems
-/// (no thumbnails) to stay cheap.
+/// Sets the text of a part of draft `draft` (the id the page shows). Called on every
+/// keystroke; returns only the current draft's problems (no thumbnails) to stay cheap. When
+/// `draft` is no longer the current draft (it was just posted or discarded) nothing is saved.
 #[tauri::command]
 #[specta::specta]
 pub async fn draft_set_text(
     state: State<'_, AppState>,
+    draft: String,
     part: u32,
     text: String,
 ) -> Result<Vec<ProblemView>, AppError> {
-    let store = state.composer.store()?;
+    let composer = state.composer.clone();
+    let store = composer.store()?;
     blocking(move || {
-        let mut draft = store.draft()?;
-        part_mut(&mut draft, part)?.text = text;
-        store.save_draft(&draft)?;
-        Ok(crate::composer::Composer::problems(&draft))
+        let _edit = composer.edit_lock();
+        let mut current = store.draft()?;
+        if current.id == draft {
+            part_mut(&mut current, part)?.text = text;
+            store.save_draft(&current)?;
+        }
+        Ok(Composer::problems(&current))
     })
     .await
 }
@@ -81,24 +118,107 @@ pub async fn draft_add_part(state: State<'_, AppState>) -> Result<DraftView, App
     .await
 }
 
-/// Removes a part that is not posted yet (a draft keeps at least one part).
+/// Removes a part that was never sent (`Store::remove_part` refuses parts being sent, that
+/// may have posted or are posted, and any part before them). A draft keeps at least one part.
 #[tauri::command]
 #[specta::specta]
 pub async fn draft_remove_part(
     state: State<'_, AppState>,
     part: u32,
 ) -> Result<DraftView, AppError> {
-    edit(&state, move |d| {
-        if d.parts.len() <= 1 {
+    let composer = state.composer.clone();
+    let store = composer.store()?;
+    let draft = blocking(move || {
+        let _edit = composer.edit_lock();
+        let current = store.draft()?;
+        if current.parts.len() <= 1 {
             return Err(AppError::invalid("A post needs at least one part."));
         }
-        if part_mut(d, part)?.posted_id.is_some() {
-            return Err(AppError::invalid("This part is posted already."));
-        }
-        d.parts.remove(part as usize);
-        Ok(())
+        store
+            .remove_part(&current.id, part as usize)
+            .map_err(refusal)
     })
-    .await
+    .await?;
+    Ok(state.composer.view(&draft))
+}
+
+/// Settles part `part` of the current draft, which may have posted (X's answer was lost):
+/// [`PartChoice::OnX`] marks it posted, with the post's link or id from `link` when given;
+/// [`PartChoice::PostAgain`] makes it a draft part again, which the next Post sends. Nothing is
+/// sent here. When "It's on X" leaves every part posted, the draft is done: it is closed (no
+/// request is made) and the new current draft is returned.
+#[tauri::command]
+#[specta::specta]
+pub async fn draft_resolve_part(
+    state: State<'_, AppState>,
+    part: u32,
+    choice: PartChoice,
+    link: Option<String>,
+) -> Result<DraftView, AppError> {
+    let composer = state.composer.clone();
+    let store = composer.store()?;
+    let (draft_id, all_posted) = blocking(move || {
+        let _edit = composer.edit_lock();
+        let id = store.draft()?.id;
+        let resolution = match choice {
+            PartChoice::OnX => ArmedResolution::Posted {
+                id: link.filter(|l| !l.trim().is_empty()),
+            },
+            PartChoice::PostAgain => ArmedResolution::NotPosted,
+        };
+        store
+            .resolve_armed(&id, part as usize, resolution)
+            .map_err(refusal)?;
+        let draft = store.draft_by_id(&id)?;
+        Ok((id, draft.first_unposted() == draft.parts.len()))
+    })
+    .await?;
+    if all_posted {
+        close_posted(&state, &draft_id).await;
+    }
+    draft_get(state).await
+}
+
+/// Closes a draft whose parts are all posted, as a publish does at its end: the publisher
+/// finds nothing to send, marks it published and starts the next draft. Best effort: when it
+/// cannot run now (a post is running, no account, the draft belongs to another account) the
+/// draft stays as it is and the next Post closes it, still sending nothing.
+async fn close_posted(state: &AppState, draft_id: &str) {
+    let Ok(_slot) = state.composer.begin_publish() else {
+        return;
+    };
+    let (Ok(store), Ok(active)) = (state.composer.store(), crate::session::active(state).await)
+    else {
+        return;
+    };
+    let publisher = Publisher::new(active.client.clone(), store, active.profile.name.clone())
+        .with_username(active.profile.username.clone());
+    // The outcome is read back through `draft_get`; a refusal leaves the draft as it was.
+    let _ = publisher
+        .publish(
+            draft_id,
+            x_client::UploadRoute::Auto,
+            active.remembered_route(),
+            |_| {},
+            x_client::CancellationToken::new(),
+        )
+        .await;
+}
+
+/// Gives up the current draft (kept in the database, no longer shown) and returns the new,
+/// empty one. Parts already posted stay on X; refused while the draft is being posted.
+#[tauri::command]
+#[specta::specta]
+pub async fn draft_discard(state: State<'_, AppState>) -> Result<DraftView, AppError> {
+    let composer = state.composer.clone();
+    let store = composer.store()?;
+    let draft = blocking(move || {
+        let _edit = composer.edit_lock();
+        let id = store.draft()?.id;
+        store.discard_draft(&id).map_err(refusal)
+    })
+    .await?;
+    Ok(state.composer.view(&draft))
 }
 
 /// Opens the native file picker and attaches the chosen files to `part`.
@@ -227,15 +347,22 @@ async fn post_inner(
 ) -> Result<PostOutcome, AppError> {
     let store = state.composer.store()?;
     let active = crate::session::active(state).await?;
-    let draft_id = {
+    let (draft_id, parts) = {
         let store = store.clone();
-        blocking(move || Ok(store.draft()?.id)).await?
+        blocking(move || {
+            let d = store.draft()?;
+            Ok((d.id, d.parts.len()))
+        })
+        .await?
     };
+    // The parts this post sends show as `sending` (read-only) until it settles.
+    let sending = state.composer.mark_sending(&draft_id, parts);
     let publisher = Publisher::new(
         active.client.clone(),
         store.clone(),
         active.profile.name.clone(),
-    );
+    )
+    .with_username(active.profile.username.clone());
     let remembered = active.remembered_route();
     let sink = on_progress.clone();
     let result = publisher
@@ -249,6 +376,7 @@ async fn post_inner(
             cancel.clone(),
         )
         .await;
+    drop(sending);
     let draft = {
         let store = store.clone();
         blocking(move || Ok(store.draft()?)).await?
@@ -266,11 +394,16 @@ async fn post_inner(
                 draft: view,
             })
         }
-        Err(_) if cancel.is_cancelled() => Ok(PostOutcome::Cancelled { draft: view }),
+        // Only the cancellation itself reads "Cancelled" (PB-36): a part in flight when Cancel
+        // was clicked may have posted, and that is reported as what it is.
+        Err(err) if err.diagnosis.kind == ErrorKind::Cancelled => {
+            Ok(PostOutcome::Cancelled { draft: view })
+        }
         Err(err) => Ok(PostOutcome::Failed {
             part: err.part as u32,
             posted: err.posted,
             diagnosis: err.diagnosis.into(),
+            profile_link: err.profile_link,
             draft: view,
         }),
     }

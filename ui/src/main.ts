@@ -93,7 +93,12 @@ function render(): void {
       "div",
       {},
       renderHome(active, (step) => fixAccount(active, step), () => void refresh().then(renderChrome)),
-      renderComposer({ onFix: (step) => fixAccount(active, step) }),
+      renderComposer({
+        onFix: (step) => fixAccount(active, step),
+        account: active,
+        accounts: state.accounts,
+        onSwitchAccount: (name) => void commands.setDefaultAccount(name).then(refresh).then(render),
+      }),
     );
   }
   const main = h("main", { id: "view" }, screen);

@@ -54,15 +54,19 @@ export const commands = {
 	/**  The current draft (restored after a restart). */
 	draftGet: () => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_get")),
 	/**
-	 *  Sets the text of a part. Called on every keystroke; returns only the draft's problems
-	 *  (no thumbnails) to stay cheap.
+	 *  Sets the text of a part of draft `draft` (the id the page shows). Called on every
+	 *  keystroke; returns only the current draft's problems (no thumbnails) to stay cheap. When
+	 *  `draft` is no longer the current draft (it was just posted or discarded) nothing is saved.
 	 */
-	draftSetText: (part: number, text: string) => typedError<ProblemView[], AppError>(__TAURI_INVOKE("draft_set_text", { part, text })),
+	draftSetText: (draft: string, part: number, text: string) => typedError<ProblemView[], AppError>(__TAURI_INVOKE("draft_set_text", { draft, part, text })),
 	/**  Makes `part` the one drops and the picker attach to. */
 	draftFocusPart: (part: number) => typedError<null, AppError>(__TAURI_INVOKE("draft_focus_part", { part })),
 	/**  Adds an empty part at the end (a thread). */
 	draftAddPart: () => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_add_part")),
-	/**  Removes a part that is not posted yet (a draft keeps at least one part). */
+	/**
+	 *  Removes a part that was never sent (`Store::remove_part` refuses parts being sent, that
+	 *  may have posted or are posted, and any part before them). A draft keeps at least one part.
+	 */
 	draftRemovePart: (part: number) => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_remove_part", { part })),
 	/**  Opens the native file picker and attaches the chosen files to `part`. */
 	draftPickFiles: (part: number) => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_pick_files", { part })),
@@ -74,6 +78,19 @@ export const commands = {
 	draftSetAlt: (part: number, index: number, alt: string) => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_set_alt", { part, index, alt })),
 	/**  Sets the post to reply to (an id or a post URL; empty clears), who may reply, and the poll. */
 	draftSetOptions: (replyTo: string, replySettings: string | null, poll: PollView | null) => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_set_options", { replyTo, replySettings, poll })),
+	/**
+	 *  Settles part `part` of the current draft, which may have posted (X's answer was lost):
+	 *  [`PartChoice::OnX`] marks it posted, with the post's link or id from `link` when given;
+	 *  [`PartChoice::PostAgain`] makes it a draft part again, which the next Post sends. Nothing is
+	 *  sent here. When "It's on X" leaves every part posted, the draft is done: it is closed (no
+	 *  request is made) and the new current draft is returned.
+	 */
+	draftResolvePart: (part: number, choice: PartChoice, link: string | null) => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_resolve_part", { part, choice, link })),
+	/**
+	 *  Gives up the current draft (kept in the database, no longer shown) and returns the new,
+	 *  empty one. Parts already posted stay on X; refused while the draft is being posted.
+	 */
+	draftDiscard: () => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_discard")),
 	/**  Posts the draft (or resumes a thread from its first unposted part), streaming progress. */
 	draftPost: (onProgress: Channel<ProgressView>) => typedError<PostOutcome, AppError>(__TAURI_INVOKE("draft_post", { onProgress })),
 	/**  Cancels the post being sent (uploads stop; parts already posted stay posted). */
@@ -262,10 +279,41 @@ reason: string;
 /**  How to fix it. */
 fix: string };
 
+/**  The person's decision about a part that may have posted (`draft_resolve_part`). */
+export type PartChoice = 
+/**  "It's on X": mark it posted (with the post's link when given). Nothing is sent. */
+"onX" | 
+/**  "Post it again": it is not on X; it becomes a draft part again, sent by the next Post. */
+"postAgain";
+
+/**  Where a part stands. Only `draft` parts can be edited or removed. */
+export type PartStatusView = 
+/**  Not sent yet: editable. */
+"draft" | 
+/**
+ *  Being sent by the post running now, or armed by an earlier one that was interrupted
+ *  (the next Post checks it by reading the account's posts; it is never sent twice).
+ *  Read-only.
+ */
+"sending" | 
+/**
+ *  Sent, but X's answer was lost and the post was not found: it may be on X. Nothing is
+ *  sent until the person chooses "It's on X" or "Post it again" (`draft_resolve_part`).
+ *  Read-only.
+ */
+"mayHavePosted" | 
+/**
+ *  Posted (`posted_id` is absent only when the person said "It's on X" without a link).
+ *  Read-only.
+ */
+"posted";
+
 /**  One part of a draft. */
 export type PartView = {
 	/**  The text. */
 	text: string,
+	/**  Where the part stands (see [`PartStatusView`]). */
+	status: PartStatusView,
 	/**  Set once the part is posted (a thread resumes after it). */
 	postedId: string | null,
 	/**  Attached media, in order. */
@@ -330,9 +378,14 @@ part: number;
 posted: string[]; 
 /**  Why, and how to fix it. */
 diagnosis: DiagnosisView; 
+/**
+ *  For kind `outcome-unknown`: the account's profile on X, to check whether the part
+ *  is there (`https://x.com/<username>`), when the handle is known.
+ */
+profileLink: string | null; 
 /**  The draft, as it is now. */
 draft: DraftView } | 
-/**  The person cancelled. */
+/**  The person cancelled, and nothing in flight had an unknown outcome. */
 { outcome: "cancelled"; 
 /**  The draft, as it is now. */
 draft: DraftView };

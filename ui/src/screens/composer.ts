@@ -3,9 +3,17 @@
 // progress per file and overall, cancel, resume a thread; the result's link and rate-limit
 // state, or the diagnosis with a button into the wizard step that fixes it; the history.
 // The draft lives in Rust (SQLite) and is saved on every change; this screen only renders it.
+//
+// Parts that are being sent, may have posted or are posted are read-only (Rust refuses edits
+// to them too). During a post every part it sends shows "Sending…"; a part added meanwhile
+// stays editable and, when the post settles, the current draft is read again from Rust (the
+// engine moves such parts into the next draft). A part that "may have posted" waits for the
+// person: "It's on X" (nothing is sent) or "Post it again" (it becomes a draft part again;
+// the next Post sends it). A thread started on another account says so and offers to switch
+// back or start a new draft.
 import { Channel } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { commands, events, type DraftView, type HistoryView, type PostOutcome, type ProgressView } from "../ipc";
+import { commands, events, type AccountStatus, type DraftView, type HistoryView, type PostOutcome, type ProgressView } from "../ipc";
 import { count } from "../lib/counter";
 import { h } from "../lib/dom";
 import { renderDiagnosis } from "./diagnosis";
@@ -15,6 +23,35 @@ import { UnsavedText } from "./save-state";
 export interface ComposerOptions {
   /** Opens the setup wizard at a step, for the account in use. */
   onFix: (step: string) => void;
+  /** The account in use. */
+  account?: AccountStatus;
+  /** Every account (the handle of the one a draft was started on gives its profile link). */
+  accounts?: AccountStatus[];
+  /** Makes `name` the account in use again (the draft was started there). */
+  onSwitchAccount?: (name: string) => void;
+}
+
+type PartStatus = DraftView["parts"][number]["status"];
+
+/** How part `i` is shown: while a post runs, each of the `sending` parts it sends is `sending`. */
+export function shownStatus(status: PartStatus, i: number, sending: number): PartStatus {
+  return status === "draft" && i < sending ? "sending" : status;
+}
+
+/** Whether part `i` may be removed: it and every part after it were never sent (the engine
+ * refuses anything else, since removing it would shift the parts that were). */
+export function removable(statuses: PartStatus[], i: number): boolean {
+  return statuses.length > 1 && statuses.slice(i).every((s) => s === "draft");
+}
+
+/** Whether any part of the draft was sent, or may have been. */
+export function started(d: DraftView): boolean {
+  return d.parts.some((p) => p.status !== "draft");
+}
+
+/** The profile page to check for a part that may have posted. */
+export function profileLinkOf(username: string | null | undefined): string | null {
+  return username ? `https://x.com/${username}` : null;
 }
 
 const ALT_LIMIT = 1000;
@@ -76,6 +113,17 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
   const unsaved = new UnsavedText();
   const saveBox = h("p", { id: "save-state", className: "status error", role: "alert", hidden: true });
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** While a post runs: how many leading parts it sends (read-only, "Sending…"). */
+  let sendingCount = 0;
+  /** Whether the running post has started sending (its first progress); until then the
+   * draft's shape must not change, so "Add to thread" waits. */
+  let postStarted = false;
+  /** What the person's last decision did ("It's on X", "Post it again", discard). */
+  let notice: string | null = null;
+  /** The profile link Rust gave with the last "may have posted" failure. */
+  let lastProfileLink: string | null = null;
+  /** Whether "Discard draft" is asking for confirmation. */
+  let confirmingDiscard = false;
 
   /** `data-save` ("saving" / "saved" / "failed") and the persistent "Not saved" line. */
   const showSaveState = (): void => {
@@ -158,6 +206,74 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     show(await work());
   };
 
+  /** The text on screen of the parts from `from` on that hold something (text or media), in
+   * order: what the person wrote while a post sent the parts before them. */
+  const writtenFrom = (from: number): string[] => {
+    const d = draft;
+    if (d === null) return [];
+    const out: string[] = [];
+    for (let i = from; i < d.parts.length; i++) {
+      const text = root.querySelector<HTMLTextAreaElement>(`#part-${i}-text`)?.value ?? d.parts[i]?.text ?? "";
+      if (text.trim() !== "" || (d.parts[i]?.media.length ?? 0) > 0) out.push(text);
+    }
+    return out;
+  };
+
+  /** Reads the current draft from Rust after a post. When the post moved the parts written
+   * meanwhile into a new draft, their text on screen is applied to it once more: keystrokes
+   * that reached Rust after the move were not saved (they named the old draft). */
+  const reload = async (sentId: string, written: string[]): Promise<void> => {
+    const r = await commands.draftGet();
+    if (r.status === "error") {
+      error = errorText(r.error);
+      return;
+    }
+    let current = r.data;
+    if (current.id !== sentId && !started(current)) {
+      for (const [k, text] of written.entries()) {
+        if (k >= current.parts.length) {
+          const added = await commands.draftAddPart();
+          if (added.status !== "ok") break;
+          current = added.data;
+        }
+        if (current.parts[k]?.text === text) continue;
+        const saved = await commands.draftSetText(current.id, k, text);
+        if (saved.status !== "ok") break;
+        current = { ...current, parts: current.parts.map((p, j) => (j === k ? { ...p, text } : p)), problems: saved.data };
+      }
+    }
+    draft = current;
+  };
+
+  /** The person's decision about part `i`, which may have posted. */
+  const resolve = (i: number, choice: "onX" | "postAgain", link: string | null): Promise<void> =>
+    queue(async () => {
+      const before = draft?.id;
+      const r = await commands.draftResolvePart(i, choice, link);
+      if (r.status === "ok") {
+        outcome = null;
+        notice =
+          choice === "postAgain"
+            ? `Part ${i + 1} is a draft again. Nothing was sent; click Post to send it.`
+            : r.data.id !== before
+              ? "Marked as on X. Nothing was sent; the draft is done."
+              : `Part ${i + 1} is marked as on X. Nothing was sent.`;
+      }
+      show(r);
+    });
+
+  /** Gives up the draft (after the person confirmed). */
+  const discard = (): Promise<void> =>
+    queue(async () => {
+      confirmingDiscard = false;
+      const r = await commands.draftDiscard();
+      if (r.status === "ok") {
+        outcome = null;
+        notice = "The draft was discarded. Anything already on X stays there.";
+      }
+      show(r);
+    });
+
   const post = async (): Promise<void> => {
     if (posting || draft === null) return;
     if (unsaved.failing) {
@@ -171,6 +287,11 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     root.dataset["postAttempt"] = String(attempt);
     outcome = null;
     error = null;
+    notice = null;
+    confirmingDiscard = false;
+    const sentId = draft.id;
+    sendingCount = draft.parts.length;
+    postStarted = false;
     progress.clear();
     stage = "Starting…";
     render();
@@ -178,6 +299,10 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     await saves;
     const channel = new Channel<ProgressView>();
     channel.onmessage = (p) => {
+      if (!postStarted) {
+        postStarted = true;
+        addPartButton.disabled = false;
+      }
       switch (p.stage) {
         case "uploading": {
           const key = `${p.part}/${p.file}`;
@@ -194,7 +319,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
           break;
         }
         case "posting":
-          stage = draft && draft.parts.length > 1 ? `Posting part ${p.part + 1} of ${draft.parts.length}` : "Posting";
+          stage = sendingCount > 1 ? `Posting part ${p.part + 1} of ${sendingCount}` : "Posting";
           break;
         case "posted":
           stage = `Posted part ${p.part + 1}`;
@@ -203,12 +328,18 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       renderProgress();
     };
     const r = await commands.draftPost(channel);
+    const written = writtenFrom(sendingCount);
     posting = false;
+    postStarted = false;
+    sendingCount = 0;
     if (r.status === "error") error = errorText(r.error);
     else {
       outcome = { ...r.data, attempt };
       draft = r.data.draft;
+      if (r.data.outcome === "failed" && r.data.profileLink !== null) lastProfileLink = r.data.profileLink;
     }
+    // What was typed during the post is saved first; then the draft is read again from Rust.
+    await queue(() => reload(sentId, written));
     const hist = await commands.historyList();
     if (hist.status === "ok") history = hist.data;
     render();
@@ -217,6 +348,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
   const progressBox = h("div", { id: "progress", "aria-live": "polite" });
   const problemsBox = h("ul", { id: "draft-problems", className: "status error", role: "alert" });
   const postButton = h("button", { id: "post", className: "primary", title: "Ctrl+Enter", onclick: () => void post() }, "Post");
+  const addPartButton = h("button", { id: "add-part", onclick: () => void apply(() => commands.draftAddPart()) }, "Add to thread");
 
   /** Shows the draft's problems and enables Post only when there are none. */
   function updateProblems(): void {
@@ -247,7 +379,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     );
   }
 
-  function mediaItem(part: number, index: number, count_: number, m: DraftView["parts"][number]["media"][number]): HTMLElement {
+  function mediaItem(part: number, index: number, count_: number, m: DraftView["parts"][number]["media"][number], readOnly: boolean): HTMLElement {
     const preview = m.thumb ? h("img", { src: m.thumb, alt: m.alt ?? `Preview of ${m.name}`, className: "thumb" }) : h("div", { className: "thumb video-tile", role: "img", "aria-label": `Video ${m.name}` }, m.kind === "video" ? "▶ video" : m.kind);
     const alt = h("textarea", { className: "alt", rows: "2", maxlength: String(ALT_LIMIT), "aria-label": `Alt text for ${m.name}`, placeholder: "Describe the image for people who cannot see it" });
     alt.value = m.alt ?? "";
@@ -256,6 +388,15 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       altCount.textContent = `${alt.value.length} / ${ALT_LIMIT}${alt.value.length > 420 ? " (some languages' apps show 420)" : ""}`;
     });
     alt.addEventListener("change", () => void apply(() => commands.draftSetAlt(part, index, alt.value)));
+    if (readOnly) {
+      return h(
+        "li",
+        { className: "media", "data-index": String(index) },
+        preview,
+        h("span", { className: "media-name" }, `${m.name} · ${m.kind}${m.width ? ` · ${m.width}×${m.height}` : ""}${m.uploaded ? " · uploaded" : ""}`),
+        m.alt ? h("span", { className: "alt-text muted" }, `Alt text: ${m.alt}`) : null,
+      );
+    }
     return h(
       "li",
       { className: "media", "data-index": String(index) },
@@ -272,10 +413,59 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     );
   }
 
+  /** The statuses as shown: during a post, the parts it sends are `sending`. */
+  function statusesOf(d: DraftView): PartStatus[] {
+    return d.parts.map((q, j) => shownStatus(q.status, j, posting ? sendingCount : 0));
+  }
+
+  /** The mark on a part that is not a draft. */
+  function statusBadge(status: PartStatus, p: DraftView["parts"][number], i: number): HTMLElement | null {
+    switch (status) {
+      case "draft":
+        return null;
+      case "posted":
+        return h("span", { id: `part-${i}-status`, className: "badge posted-badge" }, p.postedId ? `posted · ${p.postedId}` : "posted (marked by you)");
+      case "sending":
+        return h(
+          "span",
+          { id: `part-${i}-status`, className: "badge sending-badge" },
+          posting ? "Sending…" : "Sent before Postbridge stopped; Post checks X for it (it is never sent twice)",
+        );
+      case "mayHavePosted":
+        return h("span", { id: `part-${i}-status`, className: "badge unknown-badge" }, "May already be on X");
+    }
+  }
+
+  /** The decision a part that may have posted waits for. */
+  function mayHavePostedBox(d: DraftView, i: number): HTMLElement {
+    const bound = opts.accounts?.find((a) => a.name === (d.account ?? opts.account?.name));
+    const link = lastProfileLink ?? profileLinkOf(bound?.username ?? opts.account?.username);
+    const postLink = h("input", { id: `part-${i}-post-link`, type: "text", placeholder: "https://x.com/you/status/…", disabled: posting });
+    return h(
+      "div",
+      { id: `part-${i}-unknown`, className: "status error may-have-posted", role: "alert" },
+      h("p", {}, "X's answer was lost. This part may already be on X."),
+      link
+        ? h("p", {}, h("a", { id: `part-${i}-profile`, className: "profile-link", href: link, onclick: (ev: Event) => { ev.preventDefault(); void commands.openLink(link); } }, "Open your profile"), " and look for it.")
+        : h("p", {}, "Open your profile on X and look for it."),
+      h("label", { className: "field", for: `part-${i}-post-link` }, "Its link, if you found it (optional)"),
+      postLink,
+      h(
+        "div",
+        { className: "row" },
+        h("button", { id: `part-${i}-on-x`, className: "primary", disabled: posting, onclick: () => void resolve(i, "onX", postLink.value.trim() || null) }, "It's on X"),
+        h("button", { id: `part-${i}-post-again`, disabled: posting, onclick: () => void resolve(i, "postAgain", null) }, "Post it again"),
+      ),
+    );
+  }
+
   function partCard(d: DraftView, i: number): HTMLElement {
     const p = d.parts[i];
     if (p === undefined) return h("div", {});
-    const text = h("textarea", { id: `part-${i}-text`, className: "post-text", rows: "5", "aria-describedby": `part-${i}-count`, disabled: p.postedId !== null, placeholder: i === 0 ? "What's happening?" : "Add to the thread" });
+    const statuses = statusesOf(d);
+    const status = statuses[i] ?? p.status;
+    const readOnly = status !== "draft";
+    const text = h("textarea", { id: `part-${i}-text`, className: "post-text", rows: "5", "aria-describedby": `part-${i}-count`, disabled: readOnly, placeholder: i === 0 ? "What's happening?" : "Add to the thread" });
     // Text Rust has not saved yet stays on screen (it is being retried).
     text.value = unsaved.valueOf(i) ?? p.text;
     const c0 = count(text.value);
@@ -285,11 +475,12 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       counter.textContent = c.label;
       counter.className = `counter ${c.level}`;
       // Saved on every change; the draft's problems come back and update in place (the
-      // textarea is not re-rendered while typing).
+      // textarea is not re-rendered while typing). The save names its draft: one that
+      // arrives after a post moved this part to a new draft is not saved (see `reload`).
       const value = text.value;
       void queue(() =>
-        commands.draftSetText(i, value).then((r) => {
-          if (r.status === "ok" && draft !== null) {
+        commands.draftSetText(d.id, i, value).then((r) => {
+          if (r.status === "ok" && draft !== null && draft.id === d.id) {
             draft.parts[i] = { ...p, text: value };
             draft.problems = r.data;
             updateProblems();
@@ -310,18 +501,60 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     const label = d.parts.length > 1 ? `Part ${i + 1} of ${d.parts.length}` : "Post";
     return h(
       "div",
-      { className: `part ${p.postedId ? "posted" : ""}`, "data-part": String(i) },
+      { className: `part ${status}`, "data-part": String(i), "data-status": status },
       h("label", { for: `part-${i}-text` }, label),
       text,
-      h("div", { className: "row part-meta" }, counter, p.postedId ? h("span", { className: "badge posted-badge" }, `posted · ${p.postedId}`) : null),
-      p.media.length > 0 ? h("ul", { className: "media-list", "aria-label": `Media of ${label}` }, ...p.media.map((m, j) => mediaItem(i, j, p.media.length, m))) : null,
+      h("div", { className: "row part-meta" }, counter, statusBadge(status, p, i)),
+      status === "mayHavePosted" ? mayHavePostedBox(d, i) : null,
+      p.media.length > 0 ? h("ul", { className: "media-list", "aria-label": `Media of ${label}` }, ...p.media.map((m, j) => mediaItem(i, j, p.media.length, m, readOnly))) : null,
       h(
         "div",
         { className: "row" },
-        p.postedId === null ? h("button", { id: `part-${i}-pick`, className: "pick", onclick: () => void pick(() => commands.draftPickFiles(i)) }, "Add images or video…") : null,
-        d.parts.length > 1 && p.postedId === null ? h("button", { className: "remove-part danger", onclick: () => void apply(() => commands.draftRemovePart(i)) }, "Remove this part") : null,
+        !readOnly ? h("button", { id: `part-${i}-pick`, className: "pick", onclick: () => void pick(() => commands.draftPickFiles(i)) }, "Add images or video…") : null,
+        removable(statuses, i) ? h("button", { className: "remove-part danger", onclick: () => void apply(() => commands.draftRemovePart(i)) }, "Remove this part") : null,
       ),
     );
+  }
+
+  /** "This thread was started as …" when the draft belongs to another account. */
+  function accountBox(d: DraftView): HTMLElement | null {
+    const current = opts.account?.name;
+    const bound = d.account;
+    if (bound === null || current === undefined || bound === current || !started(d)) return null;
+    const exists = opts.accounts?.some((a) => a.name === bound) ?? false;
+    return h(
+      "div",
+      { id: "account-mismatch", className: "status error", role: "alert" },
+      h("p", {}, `This thread was started as ${bound}. The account in use is ${current}; posting the rest from it would split the thread across accounts.`),
+      h(
+        "div",
+        { className: "row" },
+        exists && opts.onSwitchAccount
+          ? h("button", { id: "switch-back", className: "primary", disabled: posting, onclick: () => opts.onSwitchAccount?.(bound) }, `Switch back to ${bound}`)
+          : null,
+        h("button", { id: "start-new-draft", disabled: posting, onclick: () => { confirmingDiscard = true; render(); } }, "Start a new draft"),
+      ),
+    );
+  }
+
+  /** "Discard draft", with its confirmation. */
+  function discardBox(d: DraftView): HTMLElement | null {
+    if (confirmingDiscard) {
+      return h(
+        "div",
+        { id: "discard-confirm-box", className: "status error", role: "alert" },
+        h("p", {}, started(d) ? "Discard this draft? Parts already on X stay there; everything else in it is gone." : "Discard this draft? Its text and attachments are gone."),
+        h(
+          "div",
+          { className: "row" },
+          h("button", { id: "discard-confirm", className: "danger", disabled: posting, onclick: () => void discard() }, "Discard"),
+          h("button", { id: "discard-cancel", onclick: () => { confirmingDiscard = false; render(); } }, "Keep it"),
+        ),
+      );
+    }
+    const empty = !started(d) && d.parts.every((p) => p.text.trim() === "" && p.media.length === 0);
+    if (empty) return null;
+    return h("button", { id: "discard-draft", className: "danger", disabled: posting, onclick: () => { confirmingDiscard = true; render(); } }, "Discard draft");
   }
 
   function optionsBox(d: DraftView): HTMLElement {
@@ -340,7 +573,11 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       const poll = pollOn.checked ? { options: pollOptions.map((o) => o.value.trim()).filter((o) => o !== ""), durationMinutes: Number(duration.value) || 1440 } : null;
       void apply(() => commands.draftSetOptions(reply.value, settings.value || null, poll));
     };
-    for (const el of [reply, settings, pollOn, duration, ...pollOptions]) el.addEventListener("change", save);
+    for (const el of [reply, settings, pollOn, duration, ...pollOptions]) {
+      el.addEventListener("change", save);
+      // The post being sent was read when Post was clicked; its options cannot change now.
+      el.disabled = posting;
+    }
     const open = d.replyTo !== null || d.replySettings !== null || d.poll !== null;
     const details = h(
       "details",
@@ -369,7 +606,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       case "failed":
         return h(
           "div",
-          { id: "post-result", "data-outcome": "failed", "data-part": String(o.part), "data-attempt": String(o.attempt) },
+          { id: "post-result", "data-outcome": "failed", "data-kind": o.diagnosis.kind, "data-part": String(o.part), "data-attempt": String(o.attempt) },
           o.posted.length > 0 ? h("p", { className: "muted" }, `${o.posted.length} part${o.posted.length === 1 ? "" : "s"} posted before part ${o.part + 1} failed; Resume continues from part ${o.part + 1}.`) : null,
           renderDiagnosis(o.diagnosis, opts.onFix),
         );
@@ -400,19 +637,22 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       return;
     }
     const d = draft;
-    postButton.textContent = d.parts.some((p) => p.postedId !== null) ? "Resume" : "Post";
+    postButton.textContent = started(d) ? "Resume" : "Post";
+    addPartButton.disabled = posting && !postStarted;
     updateProblems();
     root.setAttribute("aria-busy", posting ? "true" : "false");
     const children: (HTMLElement | null)[] = [
       h("h2", { id: "composer-title" }, "Compose"),
       h("p", { className: "muted drop-hint" }, "Drop images, a GIF or a video anywhere on the window."),
+      accountBox(d),
       ...d.parts.map((_, i) => partCard(d, i)),
-      h("div", { className: "row" }, h("button", { id: "add-part", onclick: () => void apply(() => commands.draftAddPart()) }, "Add to thread")),
+      h("div", { className: "row" }, addPartButton),
       optionsBox(d),
       problemsBox,
       saveBox,
       error ? h("p", { id: "composer-error", className: "status error", role: "alert" }, error) : null,
-      h("div", { className: "row post-row" }, postButton),
+      notice ? h("p", { id: "composer-notice", className: "status ok", role: "status" }, notice) : null,
+      h("div", { className: "row post-row" }, discardBox(d), postButton),
       progressBox,
       outcomeBox(),
       historyBox(),

@@ -1,0 +1,119 @@
+// @vitest-environment happy-dom
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { AccountStatus, DraftView } from "../ipc";
+
+const ok = <T>(data: T) => Promise.resolve({ status: "ok" as const, data });
+const mocks = vi.hoisted(() => ({ draft: null as unknown, calls: [] as unknown[][] }));
+
+vi.mock("@tauri-apps/api/core", () => ({ Channel: class {} }));
+vi.mock("@tauri-apps/api/webview", () => ({ getCurrentWebview: () => ({ onDragDropEvent: () => Promise.resolve(() => {}) }) }));
+vi.mock("../ipc", () => {
+  const record =
+    (name: string, answer: () => unknown) =>
+    (...args: unknown[]) => {
+      mocks.calls.push([name, ...args]);
+      return answer();
+    };
+  return {
+    events: { draftChanged: { listen: () => Promise.resolve() }, attachRefused: { listen: () => Promise.resolve() } },
+    commands: {
+      draftGet: record("draftGet", () => ok(mocks.draft)),
+      historyList: record("historyList", () => ok([])),
+      draftResolvePart: record("draftResolvePart", () => ok(mocks.draft)),
+      draftDiscard: record("draftDiscard", () => ok(mocks.draft)),
+      openLink: record("openLink", () => ok(null)),
+      draftFocusPart: record("draftFocusPart", () => ok(null)),
+    },
+  };
+});
+
+const { renderComposer, removable, shownStatus } = await import("./composer");
+
+type Part = DraftView["parts"][number];
+const part = (status: Part["status"], text: string, postedId: string | null = null): Part => ({ text, status, postedId, media: [] });
+const draftOf = (parts: Part[], account: string | null = "Work"): DraftView => ({ id: "d1", account, parts, replyTo: null, replySettings: null, poll: null, problems: [] });
+const account = (name: string, username: string): AccountStatus => ({ name, configured: true, username, accessLevel: "read-write", plan: null, sandbox: false, isDefault: name === "Work", uploadRoute: null });
+
+async function mount(d: DraftView, current = account("Work", "worker")): Promise<HTMLElement> {
+  mocks.draft = d;
+  const el = renderComposer({
+    onFix: () => {},
+    account: current,
+    accounts: [account("Work", "worker"), account("Home", "homebody")],
+    onSwitchAccount: (name) => mocks.calls.push(["switch", name]),
+  });
+  document.body.replaceChildren(el);
+  await vi.waitFor(() => expect(el.querySelector(".part")).not.toBeNull());
+  return el;
+}
+
+beforeEach(() => {
+  mocks.calls.length = 0;
+});
+
+describe("part statuses", () => {
+  it("marks the parts a running post sends", () => {
+    expect(shownStatus("draft", 0, 2)).toBe("sending");
+    expect(shownStatus("draft", 2, 2)).toBe("draft");
+    expect(shownStatus("posted", 0, 2)).toBe("posted");
+  });
+
+  it("removes only parts after every part that was sent", () => {
+    expect(removable(["posted", "draft", "draft"], 1)).toBe(true);
+    expect(removable(["posted", "draft"], 0)).toBe(false);
+    expect(removable(["draft", "mayHavePosted", "draft"], 0)).toBe(false);
+    expect(removable(["draft", "mayHavePosted", "draft"], 2)).toBe(true);
+    expect(removable(["draft"], 0)).toBe(false);
+  });
+});
+
+describe("a part that may have posted", () => {
+  it("is read-only and asks the person, with the profile link and both choices", async () => {
+    const el = await mount(draftOf([part("mayHavePosted", "Hello"), part("draft", "")]));
+    const box = el.querySelector("#part-0-unknown");
+    expect(box?.textContent).toContain("X's answer was lost. This part may already be on X.");
+    expect(el.querySelector("#part-0-profile")?.getAttribute("href")).toBe("https://x.com/worker");
+    expect(el.querySelector("#part-0-on-x")?.textContent).toBe("It's on X");
+    expect(el.querySelector("#part-0-post-again")?.textContent).toBe("Post it again");
+    expect(el.querySelector<HTMLTextAreaElement>("#part-0-text")?.disabled).toBe(true);
+    expect(el.querySelector('[data-part="0"] .remove-part')).toBeNull();
+    expect(el.querySelector("#part-0-pick")).toBeNull();
+    expect(el.querySelector<HTMLTextAreaElement>("#part-1-text")?.disabled).toBe(false);
+  });
+
+  it("sends the link given with \"It's on X\"", async () => {
+    const el = await mount(draftOf([part("mayHavePosted", "Hello")]));
+    const input = el.querySelector<HTMLInputElement>("#part-0-post-link");
+    if (input) input.value = " https://x.com/worker/status/12 ";
+    el.querySelector<HTMLButtonElement>("#part-0-on-x")?.click();
+    await vi.waitFor(() => expect(mocks.calls).toContainEqual(["draftResolvePart", 0, "onX", "https://x.com/worker/status/12"]));
+  });
+
+  it("shows posted and interrupted parts read-only with their mark", async () => {
+    const el = await mount(draftOf([part("posted", "One", "7"), part("sending", "Two"), part("draft", "Three")]));
+    expect(el.querySelector("#part-0-status")?.textContent).toBe("posted · 7");
+    expect(el.querySelector("#part-1-status")?.textContent).toContain("never sent twice");
+    expect(el.querySelector<HTMLTextAreaElement>("#part-1-text")?.disabled).toBe(true);
+    expect(el.querySelectorAll(".remove-part")).toHaveLength(1);
+    expect(el.querySelector("#post")?.textContent).toBe("Resume");
+  });
+});
+
+describe("the draft's account", () => {
+  it("says which account a started thread belongs to and offers a way out", async () => {
+    const el = await mount(draftOf([part("posted", "One", "7"), part("draft", "Two")], "Home"));
+    expect(el.querySelector("#account-mismatch")?.textContent).toContain("This thread was started as Home");
+    expect(el.querySelector("#switch-back")?.textContent).toBe("Switch back to Home");
+    el.querySelector<HTMLButtonElement>("#switch-back")?.click();
+    expect(mocks.calls).toContainEqual(["switch", "Home"]);
+    el.querySelector<HTMLButtonElement>("#start-new-draft")?.click();
+    await vi.waitFor(() => expect(el.querySelector("#discard-confirm")).not.toBeNull());
+    el.querySelector<HTMLButtonElement>("#discard-confirm")?.click();
+    await vi.waitFor(() => expect(mocks.calls).toContainEqual(["draftDiscard"]));
+  });
+
+  it("says nothing for a draft that has not started", async () => {
+    const el = await mount(draftOf([part("draft", "One")], "Home"));
+    expect(el.querySelector("#account-mismatch")).toBeNull();
+  });
+});
