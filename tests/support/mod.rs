@@ -210,9 +210,13 @@ impl App {
             name: name.to_owned(),
             env,
         };
-        if !wait_for_port(port, Duration::from_secs(20)) {
-            app.stop().await;
-            panic!("tauri-driver did not listen on port {port}");
+        // tauri-driver forwards the session request to WebKitWebDriver, which it starts on
+        // the native port: both must listen before the session is asked for.
+        for (what, p) in [("tauri-driver", port), ("WebKitWebDriver", native_port)] {
+            if !wait_for_port(p, Duration::from_secs(20)) {
+                app.stop().await;
+                panic!("{what} did not listen on port {p}");
+            }
         }
         let caps = serde_json::json!({
             "browserName": "wry",
@@ -260,17 +264,23 @@ impl App {
     {
         let started = Instant::now();
         let mut seen = String::from("no element matched");
-        let mut error = None::<String>;
+        let mut error: Option<String>;
+        let mut observed = false;
         loop {
             match self.client().find(Locator::Css(css)).await {
                 Ok(el) => match look(el).await {
                     Ok(Look::Done(value)) => return Ok(value),
                     Ok(Look::NotYet(what)) => {
                         seen = what;
+                        observed = true;
                         error = None;
                     }
                     Err(e) if not_yet(&e) => {
-                        seen = "an element, replaced or not ready before it could be used".into();
+                        // Keep the last real observation; say only that an element was there.
+                        if !observed {
+                            seen =
+                                "an element, replaced or not ready before it could be used".into();
+                        }
                         error = Some(e.to_string());
                     }
                     Err(e) => return Err(format!("`{css}`: {waiting_for}: {e}")),
@@ -457,13 +467,25 @@ impl App {
         Ok(path)
     }
 
-    /// Closes the session (the app exits) and stops tauri-driver with SIGTERM.
+    /// Closes the session (the app exits), stops tauri-driver with SIGTERM, and waits until
+    /// this journey's app process is gone (the app is single-instance: a next journey's app
+    /// would otherwise hand over to a lingering one and exit).
     pub async fn stop(mut self) {
+        let pids = self.app_pids();
         if let Some(client) = self.client.take() {
             let _ = tokio::time::timeout(Duration::from_secs(10), client.close()).await;
         }
         if let Some(child) = self.driver.take() {
             terminate(child);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while pids.iter().any(|pid| is_running(*pid)) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        for pid in pids.iter().filter(|pid| is_running(**pid)) {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
         }
     }
 }
