@@ -4,6 +4,9 @@
 //! Contract: no logic lives here; it wires [`crate::state::AppState`] and the command list from
 //! [`crate::ipc::builder`] into Tauri, routes files dropped on the window to the composer
 //! (`DraftChanged` / `AttachRefused` events), and returns the exit code when the app exits.
+//! One window per user session: a second launch of the window focuses the running one and
+//! exits 0 (tauri-plugin-single-instance, over D-Bus; without a session bus each launch opens
+//! its own window).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -18,6 +21,13 @@ use crate::{ipc, state::AppState};
 pub(crate) fn run() -> ExitCode {
     let builder = ipc::builder();
     let app = tauri::Builder::default()
+        // First among the plugins, so a second launch hands over before anything else starts:
+        // it finds this instance on the D-Bus session bus, asks it to show its window, and
+        // exits 0. Only the window is single-instance: `postbridge post|doctor|sim` run
+        // headless before Tauri is started (see `crate::main`), so they are never swallowed.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            show_main_window(app);
+        }))
         .plugin(tauri_plugin_opener::init())
         .manage(AppState::from_env())
         .invoke_handler(builder.invoke_handler())
@@ -40,6 +50,15 @@ pub(crate) fn run() -> ExitCode {
             eprintln!("postbridge: the window could not be opened: {err}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Brings the main window to the front (a second launch asked for it).
+fn show_main_window(app: &tauri::AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
     }
 }
 
