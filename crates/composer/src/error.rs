@@ -18,7 +18,7 @@ pub enum ComposerError {
     #[error("stored data is damaged or from a newer version: {0}")]
     Corrupt(String),
     /// A file could not be read.
-    #[error("cannot read {}: {message}", path.display())]
+    #[error("cannot read {}: {message}", x_client::media::shown_name(path))]
     Io {
         /// The file.
         path: PathBuf,
@@ -29,13 +29,19 @@ pub enum ComposerError {
     #[error("{0}")]
     MediaRefused(String),
     /// The file is a video: no still preview is made (show a generic video tile).
-    #[error("{} is a video; no preview is made for videos", path.display())]
+    #[error(
+        "{} is a video; no preview is made for videos",
+        x_client::media::shown_name(path)
+    )]
     VideoPreview {
         /// The video file.
         path: PathBuf,
     },
     /// An image could not be decoded for its thumbnail.
-    #[error("cannot make a preview of {}: {message}", path.display())]
+    #[error(
+        "cannot make a preview of {}: {message}",
+        x_client::media::shown_name(path)
+    )]
     Thumbnail {
         /// The file.
         path: PathBuf,

@@ -103,6 +103,10 @@ CREATE TABLE IF NOT EXISTS sends (
 CREATE INDEX IF NOT EXISTS sends_fingerprint ON sends (account, fingerprint);
 ";
 
+/// How often, and how long apart, a taken draft lock is tried again (about 0.3 s in all).
+const LOCK_RETRIES: u32 = 12;
+const LOCK_RETRY_PAUSE: Duration = Duration::from_millis(25);
+
 /// The schema version this build writes.
 const SCHEMA_VERSION: i64 = 2;
 
@@ -743,10 +747,25 @@ impl Store {
                 .write(true)
                 .open(&path)
                 .map_err(|e| ComposerError::io(&path, e))?;
-            match file.try_lock() {
-                Ok(()) => guard._lock = Some(file),
-                Err(std::fs::TryLockError::WouldBlock) => return Err(ComposerError::Busy),
-                Err(std::fs::TryLockError::Error(e)) => return Err(ComposerError::io(&path, e)),
+            // A lock just released can linger for a moment: a child process being spawned
+            // (the browser, a helper) shares the lock's file until it execs. So a taken lock
+            // is retried briefly before the draft counts as busy.
+            let mut tries = 0;
+            loop {
+                match file.try_lock() {
+                    Ok(()) => {
+                        guard._lock = Some(file);
+                        break;
+                    }
+                    Err(std::fs::TryLockError::WouldBlock) if tries < LOCK_RETRIES => {
+                        tries += 1;
+                        std::thread::sleep(LOCK_RETRY_PAUSE);
+                    }
+                    Err(std::fs::TryLockError::WouldBlock) => return Err(ComposerError::Busy),
+                    Err(std::fs::TryLockError::Error(e)) => {
+                        return Err(ComposerError::io(&path, e))
+                    }
+                }
             }
         }
         Ok(guard)

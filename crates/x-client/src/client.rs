@@ -550,7 +550,7 @@ impl XClient {
                         } => {
                             use tokio::io::{AsyncReadExt, AsyncSeekExt};
                             let io = |e: std::io::Error| ClientError::Io {
-                                path: path.display().to_string(),
+                                path: crate::media::shown_name(path),
                                 message: e.to_string(),
                             };
                             let mut file = tokio::fs::File::open(path).await.map_err(io)?;

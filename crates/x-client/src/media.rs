@@ -95,9 +95,17 @@ impl MediaInfo {
     }
 }
 
+/// The name of a file as a person sees it in messages: its file name, never the full path
+/// (messages reach the page, history and logs; PB-20).
+pub fn shown_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
 fn io_err(path: &Path, e: std::io::Error) -> ClientError {
     ClientError::Io {
-        path: path.display().to_string(),
+        path: shown_name(path),
         message: e.to_string(),
     }
 }

@@ -724,7 +724,7 @@ impl XClient {
         if segments > MAX_SEGMENTS {
             return Err(ClientError::MediaRefused(format!(
                 "{} needs {segments} segments; the limit is {MAX_SEGMENTS} segments",
-                ctx.info.path.display()
+                crate::media::shown_name(&ctx.info.path)
             )));
         }
         let sent = AtomicU64::new(0);
