@@ -251,6 +251,8 @@ impl ApiError {
                 } else if self.says("reply to this conversation is not allowed")
                     || self.says("quoting this post is not allowed")
                     || self.says("restricted who can reply")
+                    // 2026 wording (docs/protocol.md §15).
+                    || self.says("you can only reply to or quote posts where you are mentioned")
                 {
                     ErrorKind::ReplyNotAllowed
                 } else if self.says("spending limit") {
@@ -509,6 +511,12 @@ mod tests {
             (400, "/2/tweets", B13_MEDIA, MediaInvalid),
             (400, "/2/tweets", B13_LONG, TextTooLong),
             (403, "/2/tweets", B14, ReplyNotAllowed),
+            (
+                403,
+                "/2/tweets",
+                r#"{"detail":"You can only reply to or quote posts where you are mentioned or are the author.","title":"Authorization Error"}"#,
+                ReplyNotAllowed,
+            ),
             (403, "/2/media/upload", B15, Forbidden),
             (403, "/2/media/upload", B15_SPEND, CreditsDepleted),
             (400, "/1.1/media/upload.json", B16, MediaInvalid),
