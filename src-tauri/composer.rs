@@ -31,12 +31,7 @@ const THUMB_SIDE: u32 = 320;
 /// Where Postbridge keeps its data: `POSTBRIDGE_DATA_DIR`, else the platform's data directory
 /// + `postbridge` (`~/.local/share/postbridge` on Linux).
 pub fn data_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("POSTBRIDGE_DATA_DIR") {
-        return PathBuf::from(dir);
-    }
-    dirs::data_dir()
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join("postbridge")
+    composer::data_dir(std::env::var_os("POSTBRIDGE_DATA_DIR").map(PathBuf::from))
 }
 
 /// Per-window composer state.
@@ -78,7 +73,7 @@ impl Composer {
         std::fs::create_dir_all(&dir).map_err(|e| AppError::Composer {
             message: format!("Cannot create {}: {e}", dir.display()),
         })?;
-        let store = Store::open(&dir.join("postbridge.sqlite3"))?;
+        let store = Store::open(&dir.join(composer::store::DB_FILE))?;
         *slot = Some(store.clone());
         Ok(store)
     }

@@ -130,6 +130,9 @@ pub fn process_alive(pid: u32) -> bool {
     }
 }
 
+/// A `sends` row as read: seq, state, request, armed_at, pid.
+type SendRow = (i64, String, Option<String>, Option<i64>, i64);
+
 fn i64_of(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
@@ -144,7 +147,7 @@ impl Store {
     ) -> Result<Claim, ComposerError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let rows: Vec<(i64, String, Option<String>, Option<i64>, i64)> = {
+        let rows: Vec<SendRow> = {
             let mut stmt = tx.prepare(
                 "SELECT seq, state, request, armed_at, pid FROM sends
                  WHERE account = ?1 AND fingerprint = ?2

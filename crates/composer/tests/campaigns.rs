@@ -19,7 +19,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -365,7 +365,7 @@ fn engine(s: &SimHandle, db: &Path, draft: &str) -> Command {
 }
 
 /// Runs the engine to the end; "may have posted" answers are settled like a person would.
-async fn finish_with_engine(s: &SimHandle, db: &PathBuf, d: &Draft) -> usize {
+async fn finish_with_engine(s: &SimHandle, db: &Path, d: &Draft) -> usize {
     let mut resolutions = 0;
     for _ in 0..6 {
         let out = tokio::task::spawn_blocking({
