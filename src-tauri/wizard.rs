@@ -5,11 +5,86 @@
 //! holds the cleaned keys, the endpoints they are checked against, the last verification and
 //! a PIN sign-in in progress. Saving requires a verification that said "read-write" for
 //! exactly these keys. Everything is dropped when the wizard saves or is cancelled.
+//!
+//! PIN sign-in is [`x_client::PinFlow`]; [`PinSession`] only keeps its request token between
+//! the two steps and words its failures as the wizard always has (a PIN that is not digits is
+//! refused before anything is sent; a reply without the token is a server error).
 
 use std::sync::Mutex;
 
-use accounts::{pin::PinSession, Verification};
-use x_client::{Credentials, Endpoints};
+use accounts::Verification;
+use x_client::{
+    AccessGrant, ClientError, Credentials, Diagnosis, Endpoints, ErrorKind, PinFlow, RequestToken,
+};
+
+/// A started PIN sign-in: the flow and its request token (the secret is redacted in `Debug`).
+#[derive(Debug, Clone)]
+pub struct PinSession {
+    flow: PinFlow,
+    request: RequestToken,
+    api_base: String,
+}
+
+fn pin_diagnosis(err: ClientError, url: &str, missing: &str) -> Box<Diagnosis> {
+    Box::new(match err {
+        ClientError::Unexpected { .. } => {
+            Diagnosis::new(ErrorKind::ServerError, Some(200), missing)
+        }
+        ClientError::Network { message, .. } => Diagnosis::new(
+            ErrorKind::Network,
+            None,
+            format!("Cannot reach {url}: {message}"),
+        ),
+        other => other.diagnosis(),
+    })
+}
+
+impl PinSession {
+    /// Step 1: a request token (`oauth_callback=oob`) for the app with these keys.
+    pub async fn start(
+        endpoints: Endpoints,
+        consumer_key: &str,
+        consumer_secret: &str,
+    ) -> Result<Self, Box<Diagnosis>> {
+        let endpoints = endpoints.normalised();
+        let api_base = endpoints.api_base.clone();
+        let url = format!("{api_base}/oauth/request_token");
+        let missing = "X did not return a request token.";
+        let flow = PinFlow::new(endpoints, consumer_key, consumer_secret)
+            .map_err(|e| pin_diagnosis(e, &url, missing))?;
+        let request = flow
+            .request_token()
+            .await
+            .map_err(|e| pin_diagnosis(e, &url, missing))?;
+        Ok(Self {
+            flow,
+            request,
+            api_base,
+        })
+    }
+
+    /// X's authorize page for this sign-in.
+    pub fn authorize_url(&self) -> &str {
+        &self.request.authorize_url
+    }
+
+    /// Step 3: trades the PIN the person typed for the account's keys.
+    pub async fn finish(&self, pin: &str) -> Result<AccessGrant, Box<Diagnosis>> {
+        let pin = pin.trim();
+        if pin.is_empty() || !pin.chars().all(|c| c.is_ascii_digit()) {
+            return Err(Box::new(Diagnosis::new(
+                ErrorKind::InvalidCredentials,
+                None,
+                "The PIN is the number X shows after you authorize the app (digits only).",
+            )));
+        }
+        let url = format!("{}/oauth/access_token", self.api_base);
+        self.flow
+            .access_token(&self.request, pin)
+            .await
+            .map_err(|e| pin_diagnosis(e, &url, "X did not return an access token."))
+    }
+}
 
 /// Keys in progress and what X said about them.
 #[derive(Default)]

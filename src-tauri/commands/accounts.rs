@@ -115,33 +115,9 @@ pub async fn recheck_account(
     let accounts = state.accounts.clone();
     let record = verification.clone();
     blocking(move || {
-        accounts.update(&name, |p| record_verification(p, &record))?;
+        accounts.update(&name, |p| accounts::verify::record(p, &record))?;
         Ok(())
     })
     .await?;
     Ok(verification.into())
-}
-
-/// Copies what a verification learnt into a profile.
-pub(crate) fn record_verification(profile: &mut Profile, v: &accounts::Verification) {
-    match v {
-        accounts::Verification::Verified {
-            user_id,
-            username,
-            access_level,
-            ..
-        } => {
-            profile.user_id = Some(user_id.clone());
-            profile.username = Some(username.clone());
-            profile.access_level = Some(access_level.clone());
-        }
-        accounts::Verification::ReadOnly {
-            user_id, username, ..
-        } => {
-            profile.user_id = Some(user_id.clone());
-            profile.username = Some(username.clone());
-            profile.access_level = Some("read".into());
-        }
-        accounts::Verification::Failed { .. } => {}
-    }
 }

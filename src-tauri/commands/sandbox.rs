@@ -4,7 +4,7 @@
 use accounts::Profile;
 use tauri::State;
 
-use super::accounts::{record_verification, status_of};
+use super::accounts::status_of;
 use crate::error::AppError;
 use crate::sandbox::{self, Scenario};
 use crate::state::AppState;
@@ -30,7 +30,7 @@ async fn save_sandbox_account(
             .cloned()
             .unwrap_or_else(|| Profile::new(sandbox::free_name(&book)));
         profile.sandbox = true;
-        record_verification(&mut profile, &record);
+        accounts::verify::record(&mut profile, &record);
         let name = profile.name.clone();
         accounts.save(profile, &credentials)?;
         accounts.set_default(&name)?;

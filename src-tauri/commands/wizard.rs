@@ -2,15 +2,17 @@
 //! existing account after a plan or permission change. Secrets arrive once and never go back.
 
 use accounts::paste::{self, PastedKeys};
-use accounts::{Plan, Profile, Verification};
+use accounts::{Plan, Verification, VerifiedKeys};
 use serde::Deserialize;
 use specta::Type;
 use tauri::State;
 
-use super::accounts::{record_verification, status_of};
+use super::accounts::status_of;
+use super::blocking;
 use crate::error::AppError;
 use crate::state::{configured_endpoints, AppState};
 use crate::views::{AccountStatus, PasteReport, PinStart, SlipView, VerifyReport};
+use crate::wizard::PinSession;
 
 /// The four fields of the Paste step. `Debug` is redacted.
 #[derive(Clone, Deserialize, Type)]
@@ -128,46 +130,22 @@ pub async fn wizard_save(
             ))
         }
     };
-    let plan: Option<Plan> = match plan {
-        Some(p) => Some(
-            serde_json::from_value(serde_json::Value::String(p))
-                .map_err(|_| AppError::invalid("Unknown plan."))?,
-        ),
-        None => None,
+    let plan = plan
+        .map(|p| p.parse::<Plan>())
+        .transpose()
+        .map_err(|_| AppError::invalid("Unknown plan."))?;
+    let keys = VerifiedKeys {
+        credentials,
+        endpoints,
+        sandbox,
+        verification,
     };
-    let name = name.trim().to_owned();
     let accounts = state.accounts.clone();
-    let status = tauri::async_runtime::spawn_blocking(move || {
-        if replace {
-            accounts.replace_credentials(&name, &credentials)?;
-            accounts.update(&name, |p| {
-                record_verification(p, &verification);
-                if plan.is_some() {
-                    p.plan = plan;
-                }
-            })?;
-        } else {
-            if accounts.book()?.get(&name).is_some() {
-                return Err(accounts::AccountsError::NameTaken(name).into());
-            }
-            let mut profile = Profile::new(&name);
-            profile.plan = plan;
-            profile.sandbox = sandbox;
-            let default = x_client::Endpoints::default();
-            if !sandbox && endpoints.api_base != default.api_base {
-                profile.api_base = Some(endpoints.api_base.clone());
-            }
-            if !sandbox && endpoints.upload_base != default.upload_base {
-                profile.upload_base = Some(endpoints.upload_base.clone());
-            }
-            record_verification(&mut profile, &verification);
-            accounts.save(profile, &credentials)?;
-        }
-        accounts.set_default(&name)?;
-        let profile = accounts.profile(&name)?;
-        status_of(&accounts, &profile, Some(&name))
+    let status = blocking(move || {
+        let profile = accounts.save_verified(&keys, &name, plan, replace)?;
+        status_of(&accounts, &profile, Some(&profile.name))
     })
-    .await??;
+    .await?;
     state.wizard.clear();
     Ok(status)
 }
@@ -200,14 +178,14 @@ pub async fn pin_start(
         return Err(AppError::invalid(problem.message.clone()));
     }
     let endpoints = configured_endpoints();
-    let session = accounts::pin::start(
+    let session = PinSession::start(
         endpoints.clone(),
         &checked.credentials.consumer_key,
         &checked.credentials.consumer_secret,
     )
     .await
     .map_err(|d| AppError::invalid(format!("{} {}", d.cause, d.detail)))?;
-    let url = session.authorize_url.clone();
+    let url = session.authorize_url().to_owned();
     state.wizard.set_pin(session);
     let browser_opened = crate::browser::open_allowed(&app, &url, &endpoints).is_ok();
     Ok(PinStart {
@@ -224,7 +202,7 @@ pub async fn pin_finish(state: State<'_, AppState>, pin: String) -> Result<Verif
         .wizard
         .pin()
         .ok_or_else(|| AppError::invalid("Start the sign-in first."))?;
-    let result = match accounts::pin::finish(&session, &pin).await {
+    let result = match session.finish(&pin).await {
         Ok(r) => r,
         Err(diagnosis) => {
             return Ok(VerifyReport::Failed {

@@ -10,9 +10,11 @@
 //!   the field and the slip, never the value.
 //! - [`verify`] asks X who the keys belong to and turns every failure into the wizard step that
 //!   fixes it.
+//! - [`Accounts::save_verified`] is the wizard's Save: only keys whose verification said
+//!   "verified" are stored, as a new account (a taken name is refused) or as the new tokens of
+//!   an existing one; either way the account becomes the default.
 
 pub mod paste;
-pub mod pin;
 pub mod profile;
 pub mod verify;
 
@@ -20,10 +22,23 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use keychain::{KeychainError, SecretStore};
-use x_client::Credentials;
+use x_client::{Credentials, Endpoints};
 
 pub use profile::{Book, Plan, Profile, RememberedRoute};
 pub use verify::{verify, Verification};
+
+/// Keys the wizard checked, with what they were checked against and what X said.
+#[derive(Debug, Clone)]
+pub struct VerifiedKeys {
+    /// The four values (redacted in `Debug`).
+    pub credentials: Credentials,
+    /// The endpoints they were verified against.
+    pub endpoints: Endpoints,
+    /// Whether they are the sandbox's (whose endpoints are never persisted).
+    pub sandbox: bool,
+    /// What X said; only [`Verification::Verified`] is saved.
+    pub verification: Verification,
+}
 
 /// Errors of the accounts layer. Messages are for people and never contain a secret.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +53,12 @@ pub enum AccountsError {
     /// A profile by that name exists already.
     #[error("An account named \"{0}\" exists already; choose another name.")]
     NameTaken(String),
+    /// Keys were to be saved without a verification that they can post.
+    #[error("Verify the keys first: only keys that can post are saved.")]
+    NotVerified,
+    /// A plan id that is not one of [`Plan`]'s.
+    #[error("Unknown plan.")]
+    UnknownPlan,
     /// The name is empty or too long.
     #[error("An account name needs 1 to 40 characters, without line breaks.")]
     BadName,
@@ -229,6 +250,51 @@ impl Accounts {
         book.save(&self.dir)
     }
 
+    /// The wizard's Save: stores `keys` as account `name` (trimmed) and makes it the default.
+    /// New (`replace` false): refused when the name is taken; the profile gets `plan`, the
+    /// sandbox flag, and the endpoints only where they differ from X's (never for the sandbox).
+    /// `replace`: the existing account's secrets are swapped in place and its plan changed
+    /// only when `plan` is given. Both record the verification. Returns the saved profile.
+    pub fn save_verified(
+        &self,
+        keys: &VerifiedKeys,
+        name: &str,
+        plan: Option<Plan>,
+        replace: bool,
+    ) -> Result<Profile, AccountsError> {
+        if !matches!(keys.verification, Verification::Verified { .. }) {
+            return Err(AccountsError::NotVerified);
+        }
+        let name = name.trim();
+        if replace {
+            self.replace_credentials(name, &keys.credentials)?;
+            self.update(name, |p| {
+                verify::record(p, &keys.verification);
+                if plan.is_some() {
+                    p.plan = plan;
+                }
+            })?;
+        } else {
+            if self.book()?.get(name).is_some() {
+                return Err(AccountsError::NameTaken(name.to_owned()));
+            }
+            let mut profile = Profile::new(name);
+            profile.plan = plan;
+            profile.sandbox = keys.sandbox;
+            let default = Endpoints::default();
+            if !keys.sandbox && keys.endpoints.api_base != default.api_base {
+                profile.api_base = Some(keys.endpoints.api_base.clone());
+            }
+            if !keys.sandbox && keys.endpoints.upload_base != default.upload_base {
+                profile.upload_base = Some(keys.endpoints.upload_base.clone());
+            }
+            verify::record(&mut profile, &keys.verification);
+            self.save(profile, &keys.credentials)?;
+        }
+        self.set_default(name)?;
+        self.profile(name)
+    }
+
     /// Makes `name` the default profile.
     pub fn set_default(&self, name: &str) -> Result<(), AccountsError> {
         let (_lock, mut book) = self.book_for_update()?;
@@ -348,5 +414,58 @@ mod tests {
         ));
         acc.set_default("b").unwrap();
         assert_eq!(acc.default_profile().unwrap().unwrap().name, "b");
+    }
+
+    #[test]
+    fn save_verified_creates_or_replaces_and_makes_default() {
+        let (_dir, _store, acc) = accounts();
+        let verified = Verification::Verified {
+            user_id: "7".into(),
+            username: "me".into(),
+            name: "Me".into(),
+            access_level: "read-write".into(),
+        };
+        let mut keys = VerifiedKeys {
+            credentials: creds("a"),
+            endpoints: Endpoints {
+                api_base: "http://127.0.0.1:9".into(),
+                upload_base: Endpoints::default().upload_base,
+            },
+            sandbox: false,
+            verification: verified.clone(),
+        };
+        let p = acc
+            .save_verified(&keys, "  Work ", Some(Plan::Basic), false)
+            .unwrap();
+        assert_eq!(p.name, "Work");
+        assert_eq!(p.username.as_deref(), Some("me"));
+        assert_eq!(p.access_level.as_deref(), Some("read-write"));
+        assert_eq!(p.plan, Some(Plan::Basic));
+        assert_eq!(p.api_base.as_deref(), Some("http://127.0.0.1:9"));
+        assert_eq!(p.upload_base, None);
+        assert_eq!(acc.default_profile().unwrap().unwrap().name, "Work");
+        assert!(matches!(
+            acc.save_verified(&keys, "Work", None, false),
+            Err(AccountsError::NameTaken(_))
+        ));
+
+        keys.credentials = creds("b");
+        let p = acc.save_verified(&keys, "Work", None, true).unwrap();
+        assert_eq!(p.plan, Some(Plan::Basic), "no plan given: kept");
+        assert_eq!(acc.credentials("Work").unwrap(), creds("b"));
+
+        keys.sandbox = true;
+        let s = acc.save_verified(&keys, "Sandbox", None, false).unwrap();
+        assert!(s.sandbox && s.api_base.is_none());
+        assert_eq!(acc.default_profile().unwrap().unwrap().name, "Sandbox");
+
+        keys.verification = Verification::Failed {
+            diagnosis: x_client::Diagnosis::new(x_client::ErrorKind::Network, None, "down"),
+        };
+        assert!(matches!(
+            acc.save_verified(&keys, "Other", None, false),
+            Err(AccountsError::NotVerified)
+        ));
+        assert!(acc.book().unwrap().get("Other").is_none());
     }
 }

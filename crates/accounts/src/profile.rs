@@ -25,6 +25,16 @@ pub enum Plan {
     Unknown,
 }
 
+impl std::str::FromStr for Plan {
+    type Err = AccountsError;
+
+    /// A plan from its wire id (`free`, `basic`, `pro`, `pay-per-use`, `unknown`).
+    fn from_str(id: &str) -> Result<Self, Self::Err> {
+        serde_json::from_value(serde_json::Value::String(id.to_owned()))
+            .map_err(|_| AccountsError::UnknownPlan)
+    }
+}
+
 /// The upload route remembered for an account, with why and when it was decided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RememberedRoute {

@@ -79,23 +79,22 @@ async fn pin_sign_in_gives_working_keys() {
         upload_base: sim.upload_base(),
     };
     let demo = sim.demo();
-    let session =
-        accounts::pin::start(endpoints.clone(), &demo.consumer_key, &demo.consumer_secret)
-            .await
-            .unwrap();
+    let flow = x_client::PinFlow::new(endpoints.clone(), &demo.consumer_key, &demo.consumer_secret)
+        .unwrap();
+    let session = flow.request_token().await.unwrap();
     assert!(session
         .authorize_url
         .starts_with(&format!("{}/oauth/authorize?oauth_token=", sim.api_base())));
-    let pin = sim.approve_pin(session.request_token()).unwrap();
+    let pin = sim.approve_pin(&session.token).unwrap();
     // A PIN that is not the one X showed is refused with a diagnosis.
     let wrong = if pin == "1234567" {
         "7654321"
     } else {
         "1234567"
     };
-    let refused = accounts::pin::finish(&session, wrong).await.unwrap_err();
-    assert_eq!(refused.status, Some(401), "{refused:?}");
-    let result = accounts::pin::finish(&session, &pin).await.unwrap();
+    let refused = flow.access_token(&session, wrong).await.unwrap_err();
+    assert_eq!(refused.status(), Some(401), "{refused:?}");
+    let result = flow.access_token(&session, &pin).await.unwrap();
     assert_eq!(result.screen_name.as_deref(), Some(demo.username.as_str()));
     assert!(matches!(
         verify(endpoints, result.credentials).await,
