@@ -241,7 +241,7 @@ fn v1_auto_retryable(e: &ClientError) -> bool {
 }
 
 /// STATUS/FINALIZE `processing_info`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 struct ProcessingInfo {
     state: String,
     check_after_secs: Option<u64>,
@@ -250,8 +250,22 @@ struct ProcessingInfo {
 }
 
 impl ProcessingInfo {
+    /// Read leniently (PB-15): an absent `processing_info` means ready, but a present one
+    /// with a missing or unknown `state` stays pending until the deadline, and numbers that
+    /// are floats, negative or out of range are clamped rather than making it "ready".
     fn from(v: &Value) -> Option<ProcessingInfo> {
-        serde_json::from_value(v.get("processing_info")?.clone()).ok()
+        let p = v.get("processing_info")?;
+        let state = match p["state"].as_str() {
+            Some(s @ ("pending" | "in_progress" | "succeeded" | "failed")) => s.to_owned(),
+            _ => "pending".to_owned(),
+        };
+        let number = |k: &str| p[k].as_f64().filter(|n| n.is_finite());
+        Some(ProcessingInfo {
+            state,
+            check_after_secs: number("check_after_secs").map(|n| n.clamp(0.0, 3600.0) as u64),
+            progress_percent: number("progress_percent").map(|n| n.clamp(0.0, 100.0) as u8),
+            error: p.get("error").cloned(),
+        })
     }
 }
 
@@ -802,10 +816,9 @@ impl XClient {
 }
 
 fn v1_result(v: &Value, path: &str) -> Result<RouteResult, ClientError> {
-    let id = v["media_id_string"]
-        .as_str()
-        .map(str::to_owned)
-        .or_else(|| v["media_id"].as_u64().map(|n| n.to_string()));
+    // Ids go into URLs: digits only (PB-37).
+    let id = crate::readback::id_of(&v["media_id_string"])
+        .or_else(|| crate::readback::id_of(&v["media_id"]));
     match id {
         Some(media_id) => Ok(RouteResult {
             media_id,
@@ -813,17 +826,14 @@ fn v1_result(v: &Value, path: &str) -> Result<RouteResult, ClientError> {
         }),
         None => Err(ClientError::Unexpected {
             path: path.to_owned(),
-            message: "no media_id_string in the answer".into(),
+            message: "no media_id_string of digits in the answer".into(),
         }),
     }
 }
 
 fn v2_result(v: &Value, path: &str) -> Result<RouteResult, ClientError> {
     let d = &v["data"];
-    let id = d["id"]
-        .as_str()
-        .map(str::to_owned)
-        .or_else(|| d["id"].as_u64().map(|n| n.to_string()));
+    let id = crate::readback::id_of(&d["id"]);
     match id {
         Some(media_id) => Ok(RouteResult {
             media_id,
@@ -831,7 +841,7 @@ fn v2_result(v: &Value, path: &str) -> Result<RouteResult, ClientError> {
         }),
         None => Err(ClientError::Unexpected {
             path: path.to_owned(),
-            message: "no data.id in the answer".into(),
+            message: "no data.id of digits in the answer".into(),
         }),
     }
 }
@@ -840,6 +850,30 @@ fn v2_result(v: &Value, path: &str) -> Result<RouteResult, ClientError> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn processing_info_is_read_leniently() {
+        use serde_json::json;
+        assert!(
+            ProcessingInfo::from(&json!({"media_id": "1"})).is_none(),
+            "absent = ready"
+        );
+        let odd = ProcessingInfo::from(&json!({"processing_info":
+            {"progress_percent": 300.5, "check_after_secs": -4}}))
+        .unwrap();
+        assert_eq!(odd.state, "pending", "no state is not success");
+        assert_eq!(odd.progress_percent, Some(100));
+        assert_eq!(odd.check_after_secs, Some(0));
+        let weird = ProcessingInfo::from(&json!({"processing_info": {"state": "paused"}})).unwrap();
+        assert_eq!(weird.state, "pending");
+        let ok = ProcessingInfo::from(&json!({"processing_info":
+            {"state": "in_progress", "progress_percent": 42, "check_after_secs": 1}}))
+        .unwrap();
+        assert_eq!(
+            (ok.state.as_str(), ok.progress_percent),
+            ("in_progress", Some(42))
+        );
+    }
     use crate::error::ApiError;
     use reqwest::header::HeaderMap;
 
