@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use composer::{attach, ArmedResolution, Draft, Part, PartStatus, Publisher, Store};
 use x_client::media::samples;
-use x_client::{CancellationToken, ClientConfig, ErrorKind, RetryPolicy, UploadRoute, XClient};
+use x_client::{CancellationToken, ClientConfig, ErrorKind, RetryPolicy, UploadRoute};
 use x_sim::{Faults, SimHandle};
 
 fn size(var: &str, default: usize) -> usize {
@@ -57,24 +57,6 @@ fn config() -> ClientConfig {
         },
         ..ClientConfig::default()
     }
-}
-
-fn client(s: &SimHandle) -> XClient {
-    let d = s.demo();
-    XClient::with_config(
-        x_client::Endpoints {
-            api_base: s.api_base(),
-            upload_base: s.upload_base(),
-        },
-        x_client::Credentials {
-            consumer_key: d.consumer_key.clone(),
-            consumer_secret: d.consumer_secret.clone(),
-            access_token: d.access_token.clone(),
-            access_secret: d.access_token_secret.clone(),
-        },
-        config(),
-    )
-    .unwrap()
 }
 
 /// The kinds of publish the campaigns mix.
@@ -263,8 +245,12 @@ async fn fault_campaign() {
     let s = common::sim().await;
     let dir = common::tmp_dir("fault-campaign");
     let store = Store::open(&dir.join("f.sqlite3")).unwrap();
-    let pb = Publisher::new(client(&s), store.clone(), "demo".into())
-        .with_username(Some(s.demo().username));
+    let pb = Publisher::new(
+        common::client_with(&s, config()),
+        store.clone(),
+        "demo".into(),
+    )
+    .with_username(Some(s.demo().username));
     let mut rng = fastrand::Rng::with_seed(seed());
     let started = Instant::now();
     let (mut parts, mut first_try_posted, mut may_have_posted, mut wrong_id) = (0, 0, 0, 0);

@@ -91,6 +91,11 @@ pub async fn sim() -> SimHandle {
 }
 
 pub fn client(s: &SimHandle) -> XClient {
+    client_with(s, fast_config())
+}
+
+/// A client of the simulator's demo account with `config`.
+pub fn client_with(s: &SimHandle, config: ClientConfig) -> XClient {
     let d = s.demo();
     XClient::with_config(
         Endpoints {
@@ -103,7 +108,7 @@ pub fn client(s: &SimHandle) -> XClient {
             access_token: d.access_token.clone(),
             access_secret: d.access_token_secret.clone(),
         },
-        fast_config(),
+        config,
     )
     .unwrap()
 }
