@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every end-to-end journey N times and tells which ones ever failed.
 #
-#   scripts/flake-check.sh [N]        (N defaults to 5)
+#   scripts/flake-check.sh [N [TEST...]]   (N defaults to 5; TEST: only these tests/TEST.rs)
 #
 # The journeys are the tests in tests/*.rs that drive the real window through the rig in
 # tests/support (`mod support;`), plus tests/installed_app.rs when POSTBRIDGE_INSTALLED_BIN is
@@ -13,23 +13,31 @@
 # target/flake-check/<stamp>/bin), so a rebuild in the shared target dir cannot change the code
 # under test between runs. Output: a per-journey pass/fail table and a total; the exit status is
 # non-zero if any run of any journey failed. The artifacts of failed runs (screenshot, app log,
-# the app's home, the test output) are kept under target/flake-check/<stamp>/run-<i>/; those of
-# passed journeys are deleted.
+# the app's home, the test output) are kept under target/flake-check/<stamp>/run-<i>/, with the
+# snapshot they ran; those of passed journeys (and, when nothing failed, the snapshot) are deleted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 n="${1:-5}"
 if ! [[ $n =~ ^[1-9][0-9]*$ ]]; then
-  echo "usage: $0 [N]   (N >= 1 runs of every journey)" >&2
+  echo "usage: $0 [N [TEST...]]   (N >= 1 runs of every journey, or of tests/TEST.rs only)" >&2
   exit 2
 fi
+shift || true
 
 targets=()
-for f in tests/*.rs; do
-  if grep -q '^mod support;' "$f"; then targets+=("$(basename "$f" .rs)"); fi
-done
-if [[ -n "${POSTBRIDGE_INSTALLED_BIN:-}" ]]; then targets+=(installed_app); fi
+if (( $# > 0 )); then
+  for t in "$@"; do
+    [[ -f "tests/$t.rs" ]] || { echo "flake-check: no tests/$t.rs" >&2; exit 2; }
+    targets+=("$t")
+  done
+else
+  for f in tests/*.rs; do
+    if grep -q '^mod support;' "$f"; then targets+=("$(basename "$f" .rs)"); fi
+  done
+  if [[ -n "${POSTBRIDGE_INSTALLED_BIN:-}" ]]; then targets+=(installed_app); fi
+fi
 if (( ${#targets[@]} == 0 )); then
   echo "flake-check: no journeys found in tests/*.rs" >&2
   exit 2
@@ -48,11 +56,11 @@ cargo test --locked -p postbridge "${test_args[@]}" --no-run --message-format=js
   > "$out/build.json"
 cargo build --locked -p postbridge --bin postbridge
 # Copy what was built: each journey's test binary and the app it launches.
-python3 - "$out" "${targets[@]}" < "$out/build.json" <<'PY'
+python3 - "$out" "${targets[@]}" <<'PY'
 import json, shutil, sys
 out, wanted = sys.argv[1], set(sys.argv[2:])
 found = {}
-for line in sys.stdin:
+for line in open(f"{out}/build.json"):
     try:
         msg = json.loads(line)
     except ValueError:
@@ -111,17 +119,21 @@ echo
 awk -F'\t' -v n="$n" '
   { seen[$1] = 1; if ($3 == "ok") pass[$1]++; else { fail[$1]++; runs[$1] = runs[$1] (runs[$1] == "" ? "" : ",") $2 } }
   END {
-    printf "%-80s %6s %6s  %s\n", "journey", "passed", "failed", "failed runs"
+    printf "%-92s %6s %6s  %s\n", "journey", "passed", "failed", "failed runs"
     total = 0; failed = 0
     for (j in seen) names[++k] = j
     # sort names (portable insertion sort)
     for (a = 2; a <= k; a++) { v = names[a]; b = a - 1; while (b > 0 && names[b] > v) { names[b + 1] = names[b]; b-- } names[b + 1] = v }
     for (a = 1; a <= k; a++) {
       j = names[a]
-      printf "%-80s %3d/%-2d %6d  %s\n", j, pass[j], n, fail[j], runs[j]
+      printf "%-92s %3d/%-2d %6d  %s\n", j, pass[j], n, fail[j], runs[j]
       total += pass[j] + fail[j]; failed += fail[j]
     }
     printf "\ntotal: %d journey runs (%d journeys x %d), %d failed\n", total, k, n, failed
   }' "$results"
-echo "artifacts: $out"
-if grep -q $'\tFAILED$' "$results"; then exit 1; fi
+if grep -q $'\tFAILED$' "$results"; then
+  echo "artifacts of the failed runs: $out (the build they ran: $out/bin)"
+  exit 1
+fi
+rm -rf "$out/bin" "$out/build.json"
+echo "results: $results"
