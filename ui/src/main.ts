@@ -55,8 +55,8 @@ function wizard(mode: Mode, step: Step, cancellable: boolean, onStep?: (step: St
   });
 }
 
-function render(): void {
-  if (root === null) return;
+/** The header, the sandbox banner and the error line. */
+function chrome(): HTMLElement[] {
   const active = state.accounts.find((a) => a.isDefault);
   const header = h(
     "header",
@@ -72,7 +72,13 @@ function render(): void {
       : null,
   );
   const banner = active?.sandbox && state.sandbox ? renderSandboxBanner(state.sandbox, () => void refresh().then(renderChrome)) : null;
+  const error = state.error ? h("p", { className: "status error", role: "alert" }, state.error) : null;
+  return [header, ...(banner ? [banner] : []), ...(error ? [error] : [])];
+}
 
+function render(): void {
+  if (root === null) return;
+  const active = state.accounts.find((a) => a.isDefault);
   let screen: HTMLElement;
   const v = state.view;
   if (state.info === null) {
@@ -102,16 +108,19 @@ function render(): void {
     );
   }
   const main = h("main", { id: "view" }, screen);
-  const error = state.error ? h("p", { className: "status error", role: "alert" }, state.error) : null;
-  root.replaceChildren(header, ...(banner ? [banner] : []), ...(error ? [error] : []), main);
+  root.replaceChildren(...chrome(), main);
 }
 
-/** Re-renders the header and banner only, keeping the current screen (and its state). */
+/** Re-renders the header and banner only, keeping the current screen (and its state, and the
+ * composer that receives drops and draft events): no second screen is built. */
 function renderChrome(): void {
   if (root === null) return;
   const main = root.querySelector("#view");
-  render();
-  if (main !== null) root.querySelector("#view")?.replaceWith(main);
+  if (main === null) {
+    render();
+    return;
+  }
+  root.replaceChildren(...chrome(), main);
 }
 
 async function start(): Promise<void> {
