@@ -28,25 +28,6 @@ fn env_for(sim: &Sim, journey: &str) -> Vec<(String, String)> {
 /// How long a post may take to get its result (uploads are paced by the simulator).
 const POST_WITHIN: Duration = Duration::from_secs(60);
 
-/// The number of posts the composer has started (its `data-post-attempt`).
-async fn post_attempts(app: &App) -> Result<u64, String> {
-    let value = app.attr("#composer", "data-post-attempt").await?;
-    Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
-}
-
-/// Clicks Post (once it is enabled) and waits until the composer has started that post;
-/// returns the post's number, which its result will carry (`#post-result[data-attempt]`).
-async fn start_post(app: &App) -> Result<u64, String> {
-    let before = post_attempts(app).await?;
-    app.click("#post").await?;
-    let want = (before + 1).to_string();
-    app.wait_attr("#composer", "data-post-attempt", |v| {
-        v == Some(want.as_str())
-    })
-    .await?;
-    Ok(before + 1)
-}
-
 /// Waits for the result of post number `attempt`, which must be `outcome`; returns its text.
 async fn wait_outcome(app: &App, attempt: u64, outcome: &str) -> Result<String, String> {
     let css = format!("#post-result[data-attempt=\"{attempt}\"]");
@@ -66,7 +47,7 @@ async fn wait_outcome(app: &App, attempt: u64, outcome: &str) -> Result<String, 
 
 /// Posts what is in the composer and waits for the outcome of that post.
 async fn post_and_wait(app: &App, outcome: &str) -> Result<String, String> {
-    let attempt = start_post(app).await?;
+    let attempt = app.start_post().await?;
     wait_outcome(app, attempt, outcome).await
 }
 
@@ -390,7 +371,7 @@ async fn a_video_uploads_in_chunks_with_progress_then_posts() {
                 drop_files(&app, std::slice::from_ref(&video)).await?;
                 let line = app.text(".media .media-name").await?;
                 check!(line.contains("video"), "attachment: {line:?}");
-                let attempt = start_post(&app).await?;
+                let attempt = app.start_post().await?;
                 app.wait_text("#progress-stage", |t| t.contains("Uploading"))
                     .await?;
                 app.find("#overall-progress").await?;
@@ -561,7 +542,7 @@ async fn killing_the_app_during_an_upload_loses_nothing_and_posts_once() {
             type_text(&app, 0, text).await?;
             drop_files(&app, std::slice::from_ref(&video)).await?;
             app.find(".media .media-name").await?;
-            start_post(&app).await?;
+            app.start_post().await?;
             app.wait_text("#progress-stage", |t| t.contains("Uploading")).await?;
             Ok(())
         }

@@ -23,27 +23,9 @@ use support::{journey_prepared, keychain_service, seed_account, App, Look, Outco
 /// How long a post may take to get its result.
 const POST_WITHIN: Duration = Duration::from_secs(60);
 
-/// The number of posts the composer has started (its `data-post-attempt`).
-async fn post_attempts(app: &App) -> Result<u64, String> {
-    let value = app.attr("#composer", "data-post-attempt").await?;
-    Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
-}
-
-/// Clicks Post and waits until the composer has started that post; returns its number.
-async fn start_post(app: &App) -> Result<u64, String> {
-    let before = post_attempts(app).await?;
-    app.click("#post").await?;
-    let want = (before + 1).to_string();
-    app.wait_attr("#composer", "data-post-attempt", |v| {
-        v == Some(want.as_str())
-    })
-    .await?;
-    Ok(before + 1)
-}
-
 /// Posts and waits for the result of that post: `(outcome, kind, text)`.
 async fn post(app: &App) -> Result<(String, Option<String>, String), String> {
-    let attempt = start_post(app).await?;
+    let attempt = app.start_post().await?;
     let css = format!("#post-result[data-attempt=\"{attempt}\"]");
     let (outcome, kind, text) = app
         .poll(&css, "the post's result", POST_WITHIN, |el| async move {
@@ -316,7 +298,7 @@ async fn a_part_added_while_posting_is_kept_for_the_next_draft() {
                 let first = "Sent first";
                 let later = "Written while the first was on its way";
                 write(&app, first).await?;
-                let attempt = start_post(&app).await?;
+                let attempt = app.start_post().await?;
                 // The part being sent is read-only and marked.
                 app.wait_text("#part-0-status", |t| t == "Sending…").await?;
                 let editable = app

@@ -351,6 +351,25 @@ impl App {
         .await
     }
 
+    /// The number of posts the composer has started (its `data-post-attempt`).
+    pub async fn post_attempts(&self) -> Result<u64, String> {
+        let value = self.attr("#composer", "data-post-attempt").await?;
+        Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// Clicks Post (once it is enabled) and waits until the composer has started that post;
+    /// returns the post's number, which its result will carry (`#post-result[data-attempt]`).
+    pub async fn start_post(&self) -> Result<u64, String> {
+        let before = self.post_attempts().await?;
+        self.click("#post").await?;
+        let want = (before + 1).to_string();
+        self.wait_attr("#composer", "data-post-attempt", |v| {
+            v == Some(want.as_str())
+        })
+        .await?;
+        Ok(before + 1)
+    }
+
     /// Waits for an element matching `css`, then returns its attribute `name`.
     pub async fn attr(&self, css: &str, name: &str) -> Result<Option<String>, String> {
         self.poll(

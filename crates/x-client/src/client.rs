@@ -695,18 +695,21 @@ impl XClient {
         }
     }
 
+    /// A signed `GET`, retried on transient failures (§6.4).
+    pub(crate) async fn get(&self, url: &str) -> Result<Resp, ClientError> {
+        self.send_retrying(
+            Method::GET,
+            url,
+            &Payload::None,
+            None,
+            ClientError::is_transient,
+        )
+        .await
+    }
+
     /// `GET /2/users/me`: the user and the token's access level. Retried (§6.4).
     pub async fn me(&self) -> Result<Me, ClientError> {
-        let url = self.api_url("/2/users/me");
-        let r = self
-            .send_retrying(
-                Method::GET,
-                &url,
-                &Payload::None,
-                None,
-                ClientError::is_transient,
-            )
-            .await?;
+        let r = self.get(&self.api_url("/2/users/me")).await?;
         let v = r.json("/2/users/me")?;
         let data = &v["data"];
         let get = |k: &str| data[k].as_str().map(str::to_owned);

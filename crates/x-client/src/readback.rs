@@ -21,11 +21,10 @@
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::Method;
 use serde_json::Value;
 use twitter_text::extractor::Extractor;
 
-use crate::client::{Payload, PostRequest, XClient};
+use crate::client::{PostRequest, XClient};
 use crate::error::ClientError;
 use crate::text;
 
@@ -179,15 +178,7 @@ impl XClient {
                     url.push_str("&pagination_token=");
                     url.push_str(&crate::sign::percent_encode(t));
                 }
-                let r = self
-                    .send_retrying(
-                        Method::GET,
-                        &url,
-                        &Payload::None,
-                        None,
-                        ClientError::is_transient,
-                    )
-                    .await?;
+                let r = self.get(&url).await?;
                 let v = r.json("/2/users/:id/tweets")?;
                 let found = v["data"].as_array().and_then(|posts| {
                     posts
