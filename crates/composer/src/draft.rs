@@ -48,13 +48,6 @@ impl Draft {
             .unwrap_or(self.parts.len())
     }
 
-    /// Index of the first part that is armed or "may have posted", if any.
-    pub fn first_unsettled(&self) -> Option<usize> {
-        self.parts
-            .iter()
-            .position(|p| matches!(p.status, PartStatus::Armed | PartStatus::MayHavePosted))
-    }
-
     /// Whether any part has been posted or armed (the thread is then partly published).
     pub fn started(&self) -> bool {
         self.parts.iter().any(|p| p.status != PartStatus::Draft)

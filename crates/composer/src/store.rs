@@ -902,10 +902,12 @@ impl Store {
             )
             .map(|n| n == 0)?;
         let mut fresh = Draft::new();
-        if !extra.is_empty() {
+        // Parts added during the post are always kept, media-only ones included.
+        let keep = !extra.is_empty();
+        if keep {
             fresh.parts = extra;
         }
-        if none_current || fresh.parts.len() > 1 || !fresh.parts[0].text.is_empty() {
+        if none_current || keep {
             write_draft(&tx, &fresh)?;
         }
         tx.execute("DELETE FROM media WHERE draft_id = ?1", [draft_id])?;
