@@ -12,6 +12,7 @@ use x_client::Credentials;
 
 /// One of the four fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub enum Field {
     /// "API Key" (consumer key).

@@ -11,6 +11,7 @@ use crate::AccountsError;
 
 /// The X plan a profile's app is on (for limit and cost hints; X does not report it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "kebab-case")]
 pub enum Plan {
     /// Legacy Free (17 posts a day).

@@ -127,6 +127,7 @@ impl Default for ClientConfig {
 
 /// Permission level of the token (`x-access-level`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "kebab-case")]
 pub enum AccessLevel {
     /// `read`: cannot post (stale token, §11).
@@ -207,6 +208,7 @@ impl Health {
 
 /// Who may reply (`reply_settings`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum ReplySettings {
     /// `following`
     #[serde(rename = "following")]

@@ -11,6 +11,7 @@ use crate::ratelimit::RateLimit;
 
 /// A stable, machine-readable failure kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -84,6 +85,7 @@ impl std::fmt::Display for ErrorKind {
 
 /// The setup-wizard step that fixes a problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum WizardStep {

@@ -41,6 +41,7 @@ pub const WARN_ALT_TEXT: usize = 420;
 
 /// What kind of media a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "kebab-case")]
 pub enum MediaKind {
     /// A still image (JPEG, PNG, WEBP, single-frame GIF).

@@ -36,6 +36,7 @@ use crate::ratelimit::RateLimit;
 
 /// Which upload route to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum UploadRoute {
     /// v1.1 first, v2 when v1.1 refuses (§1).
