@@ -1,13 +1,14 @@
 // The window's shell: header and navigation, the sandbox banner, and one screen at a time —
 // first run (with the setup wizard), home, accounts, or the wizard for an existing account.
-import { commands, type AccountStatus, type AppInfo, type SandboxView } from "./ipc";
+import { commands, okOr, type AccountStatus, type AppInfo, type SandboxView } from "./ipc";
 import { h } from "./lib/dom";
 import { renderAccounts } from "./screens/accounts";
 import { renderSandboxBanner } from "./screens/banner";
-import { errorText, renderFirstRun } from "./screens/first-run";
+import { renderFirstRun } from "./screens/first-run";
 import { renderComposer } from "./screens/composer";
 import { renderHome } from "./screens/home";
 import { renderWizard, type Mode, type Step } from "./screens/wizard";
+import { STEP_OF } from "./screens/wizard-state";
 
 type View = { kind: "home" } | { kind: "accounts" } | { kind: "wizard"; mode: Mode; step: Step };
 
@@ -23,8 +24,7 @@ const root = document.getElementById("app");
 
 async function refresh(): Promise<void> {
   const [accounts, sandbox] = await Promise.all([commands.listAccounts(), commands.sandboxStatus()]);
-  if (accounts.status === "ok") state.accounts = accounts.data.accounts;
-  else state.error = errorText(accounts.error);
+  state.accounts = okOr(accounts, (text) => (state.error = text))?.accounts ?? state.accounts;
   if (sandbox.status === "ok") state.sandbox = sandbox.data;
 }
 
@@ -34,8 +34,7 @@ function show(view: View): void {
 }
 
 function fixAccount(account: AccountStatus, step: string): void {
-  const steps: Record<string, Step> = { plan: "plan", permissions: "permissions", regenerate: "regenerate", paste: "paste", verify: "verify", clock: "verify" };
-  show({ kind: "wizard", mode: { kind: "replace", account: account.name, sandbox: account.sandbox }, step: steps[step] ?? "plan" });
+  show({ kind: "wizard", mode: { kind: "replace", account: account.name, sandbox: account.sandbox }, step: STEP_OF[step] ?? "plan" });
 }
 
 function keychainProblem(): string | undefined {
@@ -92,7 +91,7 @@ function render(): void {
       onFix: fixAccount,
     });
   } else if (active === undefined) {
-    const welcome = renderFirstRun(document, { ok: state.info });
+    const welcome = renderFirstRun({ ok: state.info });
     screen = h("div", {}, welcome, wizard({ kind: "new" }, "start", false, (step) => { welcome.hidden = step !== "start"; }));
   } else {
     screen = h(
@@ -125,8 +124,7 @@ function renderChrome(): void {
 
 async function start(): Promise<void> {
   const info = await commands.appInfo();
-  if (info.status === "ok") state.info = info.data;
-  else state.error = errorText(info.error);
+  state.info = okOr(info, (text) => (state.error = text)) ?? null;
   await refresh();
   render();
 }

@@ -7,6 +7,8 @@
 // Every failure reaches the caller as `{ status: "error", error: AppError }`: Tauri rejects an
 // argument-decoding failure with a plain string, and the generated wrapper rethrows JavaScript
 // errors; both are turned into an `internal` AppError here, so no screen misses a failure.
+// `errorText` turns any failure into the sentence a screen shows, and `okOr` is the one way a
+// screen takes a command's answer apart.
 import { commands as raw, type AppError } from "./bindings";
 export { events } from "./bindings";
 export type {
@@ -45,7 +47,17 @@ function record(name: string, value: unknown): void {
 
 type Commands = typeof raw;
 
-const KINDS = new Set(["keychain-unavailable", "keychain", "account", "invalid-input", "sandbox", "composer", "internal"]);
+/** Every `AppError` kind (a `Record`, so `tsc` reports a kind added in Rust and missing here). */
+const KIND: Record<AppError["kind"], true> = {
+  "keychain-unavailable": true,
+  keychain: true,
+  account: true,
+  "invalid-input": true,
+  sandbox: true,
+  composer: true,
+  internal: true,
+};
+const KINDS = new Set<string>(Object.keys(KIND));
 
 /** Any rejection as an `AppError` (an `AppError` is returned as it is). */
 export function toAppError(err: unknown): AppError {
@@ -86,3 +98,36 @@ export const commands: Commands = new Proxy(raw, {
     };
   },
 });
+
+/** A command's answer: its data, or the `AppError` it failed with. */
+export type Answer<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
+
+/** The data of answer `r`; on failure `onError` gets the sentence to show (see `errorText`)
+ * and the result is `undefined`. */
+export function okOr<T>(r: Answer<T>, onError: (text: string) => void): T | undefined {
+  if (r.status === "ok") return r.data;
+  onError(errorText(r.error));
+  return undefined;
+}
+
+/** A person-readable sentence for any error a command can give: an `AppError`, the plain
+ * string Tauri rejects with when it cannot decode a command's arguments, a JavaScript `Error`,
+ * or anything else (never `undefined`, never an empty string). */
+export function errorText(err: unknown): string {
+  if (typeof err === "string") return err.trim() !== "" ? err.trim() : UNKNOWN;
+  if (err instanceof Error) return err.message.trim() !== "" ? err.message.trim() : UNKNOWN;
+  if (typeof err !== "object" || err === null) return err === undefined || err === null ? UNKNOWN : String(err);
+  const e = err as Partial<Record<string, unknown>>;
+  if (e["kind"] === "keychain-unavailable" && typeof e["reason"] === "string") {
+    return [e["reason"], e["fix"]].filter((x): x is string => typeof x === "string" && x !== "").join(" ");
+  }
+  if (typeof e["message"] === "string" && e["message"].trim() !== "") return e["message"].trim();
+  try {
+    const json = JSON.stringify(err);
+    return json !== undefined && json !== "{}" ? `Unexpected error: ${json}` : UNKNOWN;
+  } catch {
+    return UNKNOWN;
+  }
+}
+
+const UNKNOWN = "Something went wrong, and Postbridge was told nothing more.";

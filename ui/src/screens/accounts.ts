@@ -1,10 +1,9 @@
 // Accounts: every profile with its status, and what can be done with it — use it, check it
 // again, rename it, remove it (its keychain entry goes too), or walk it through a plan or
 // permission change. No secret is ever shown: only the status Rust reports.
-import { commands, type AccountStatus, type VerifyReport } from "../ipc";
+import { commands, okOr, type AccountStatus, type Answer, type VerifyReport } from "../ipc";
 import { h } from "../lib/dom";
-import { renderDiagnosis } from "./diagnosis";
-import { errorText } from "./first-run";
+import { renderVerifyReport } from "./diagnosis";
 
 export interface AccountsOptions {
   /** Called after an account changed (the shell refreshes its header and banner). */
@@ -35,9 +34,8 @@ export function renderAccounts(opts: AccountsOptions): HTMLElement {
   let renaming: string | null = null;
   let removing: string | null = null;
 
-  const act = async (work: () => Promise<{ status: "ok" } | { status: "error"; error: Parameters<typeof errorText>[0] }>, name: string): Promise<void> => {
-    const r = await work();
-    if (r.status === "error") results.set(name, errorText(r.error));
+  const act = async (work: () => Promise<Answer<unknown>>, name: string): Promise<void> => {
+    okOr(await work(), (text) => results.set(name, text));
     await refresh();
     opts.onChanged();
   };
@@ -79,7 +77,7 @@ export function renderAccounts(opts: AccountsOptions): HTMLElement {
       li.append(
         h("div", { className: "row actions" },
           a.isDefault ? null : h("button", { className: "use", onclick: () => void act(() => commands.setDefaultAccount(a.name), a.name) }, "Use this account"),
-          h("button", { className: "recheck", onclick: () => void commands.recheckAccount(a.name).then(async (r) => { results.set(a.name, r.status === "ok" ? r.data : errorText(r.error)); await refresh(); opts.onChanged(); }) }, "Check again"),
+          h("button", { className: "recheck", onclick: () => void commands.recheckAccount(a.name).then(async (r) => { const v = okOr(r, (text) => results.set(a.name, text)); if (v !== undefined) results.set(a.name, v); await refresh(); opts.onChanged(); }) }, "Check again"),
           h("button", { className: "changed", onclick: () => opts.onFix(a, "plan") }, "I changed my plan or permissions"),
           h("button", { className: "rename", onclick: () => { renaming = a.name; render(); } }, "Rename"),
           h("button", { className: "remove danger", onclick: () => { removing = a.name; render(); } }, "Remove")),
@@ -88,10 +86,9 @@ export function renderAccounts(opts: AccountsOptions): HTMLElement {
     const result = results.get(a.name);
     if (typeof result === "string") li.append(h("p", { className: "status error", role: "alert" }, result));
     else if (result !== undefined) {
-      if (result.outcome === "verified") li.append(h("p", { className: "status ok check-result", role: "status" }, `@${result.username} can post (${result.accessLevel}).`));
-      else if (result.outcome === "readOnly")
-        li.append(h("div", { className: "status error check-result", role: "alert" }, h("p", {}, result.reason), h("button", { className: "primary diagnosis-action", "data-step": "permissions", onclick: () => opts.onFix(a, "permissions") }, "Fix the app's permissions")));
-      else li.append(renderDiagnosis(result.diagnosis, (step) => opts.onFix(a, step)));
+      const verdict = renderVerifyReport(result, (step) => opts.onFix(a, step));
+      if (result.outcome !== "failed") verdict.classList.add("check-result");
+      li.append(verdict);
     }
     return li;
   }

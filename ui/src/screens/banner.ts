@@ -1,8 +1,7 @@
 // The sandbox banner: always visible while the sandbox account is in use. It says nothing
 // leaves the computer and offers the scenario switches to rehearse each fix.
-import { commands, type Scenario, type SandboxView } from "../ipc";
+import { commands, okOr, type Scenario, type SandboxView } from "../ipc";
 import { h } from "../lib/dom";
-import { errorText } from "./first-run";
 
 const SCENARIOS: { id: Scenario; label: string }[] = [
   { id: "readOnlyToken", label: "Read-only token" },
@@ -20,7 +19,7 @@ export function renderSandboxBanner(view: SandboxView, onChanged: () => void): H
       onchange: (ev: Event) => {
         const on = (ev.target as HTMLInputElement).checked;
         void commands.sandboxSetScenario(s.id, on).then((r) => {
-          if (r.status === "error") error.textContent = errorText(r.error);
+          okOr(r, (text) => (error.textContent = text));
           onChanged();
         });
       },

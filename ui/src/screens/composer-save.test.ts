@@ -12,7 +12,9 @@ const mocks = vi.hoisted(() => ({
 
 vi.mock("@tauri-apps/api/core", () => ({ Channel: class {} }));
 vi.mock("@tauri-apps/api/webview", () => ({ getCurrentWebview: () => ({ onDragDropEvent: () => Promise.resolve(() => {}) }) }));
-vi.mock("../ipc", () => {
+vi.mock("../ipc", async (importOriginal) => {
+  // The real errorText and okOr; the commands and events below.
+  const actual = await importOriginal<typeof import("../ipc")>();
   const ok = (data: unknown) => Promise.resolve({ status: "ok", data });
   const draft = {
     id: "d1",
@@ -24,6 +26,7 @@ vi.mock("../ipc", () => {
     parts: [{ text: "", status: "draft", postedId: null, media: [] }],
   };
   return {
+    ...actual,
     events: { draftChanged: { listen: () => Promise.resolve() }, attachRefused: { listen: () => Promise.resolve() } },
     commands: {
       draftGet: () => ok(draft),

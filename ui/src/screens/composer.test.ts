@@ -7,7 +7,9 @@ const mocks = vi.hoisted(() => ({ draft: null as unknown, calls: [] as unknown[]
 
 vi.mock("@tauri-apps/api/core", () => ({ Channel: class {} }));
 vi.mock("@tauri-apps/api/webview", () => ({ getCurrentWebview: () => ({ onDragDropEvent: () => Promise.resolve(() => {}) }) }));
-vi.mock("../ipc", () => {
+vi.mock("../ipc", async (importOriginal) => {
+  // The real errorText and okOr; the commands and events below.
+  const actual = await importOriginal<typeof import("../ipc")>();
   const record =
     (name: string, answer: () => unknown) =>
     (...args: unknown[]) => {
@@ -15,6 +17,7 @@ vi.mock("../ipc", () => {
       return answer();
     };
   return {
+    ...actual,
     events: { draftChanged: { listen: () => Promise.resolve() }, attachRefused: { listen: () => Promise.resolve() } },
     commands: {
       draftGet: record("draftGet", () => ok(mocks.draft)),

@@ -13,11 +13,10 @@
 // back or start a new draft.
 import { Channel } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { commands, events, type AccountStatus, type DraftView, type HistoryView, type PostOutcome, type ProgressView } from "../ipc";
+import { commands, errorText, events, okOr, type AccountStatus, type Answer, type DraftView, type HistoryView, type PostOutcome, type ProgressView } from "../ipc";
 import { count } from "../lib/counter";
 import { h } from "../lib/dom";
 import { renderDiagnosis } from "./diagnosis";
-import { errorText } from "./first-run";
 import { UnsavedText } from "./save-state";
 
 export interface ComposerOptions {
@@ -182,18 +181,18 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
 
   const load = async (): Promise<void> => {
     const [d, hist] = await Promise.all([commands.draftGet(), commands.historyList()]);
-    if (d.status === "ok") draft = d.data;
-    else error = errorText(d.error);
+    draft = okOr(d, (text) => (error = text)) ?? draft;
     if (hist.status === "ok") history = hist.data;
     render();
   };
 
-  type Edit = () => Promise<{ status: "ok"; data: DraftView } | { status: "error"; error: Parameters<typeof errorText>[0] }>;
-  const show = (r: Awaited<ReturnType<Edit>>): void => {
-    if (r.status === "ok") {
-      draft = r.data;
+  type Edit = () => Promise<Answer<DraftView>>;
+  const show = (r: Answer<DraftView>): void => {
+    const d = okOr(r, (text) => (error = text));
+    if (d !== undefined) {
+      draft = d;
       error = null;
-    } else error = errorText(r.error);
+    }
     render();
   };
   /** Runs a structural edit in the save chain (after every earlier save, before any post),
@@ -223,12 +222,9 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
    * meanwhile into a new draft, their text on screen is applied to it once more: keystrokes
    * that reached Rust after the move were not saved (they named the old draft). */
   const reload = async (sentId: string, written: string[]): Promise<void> => {
-    const r = await commands.draftGet();
-    if (r.status === "error") {
-      error = errorText(r.error);
-      return;
-    }
-    let current = r.data;
+    const got = okOr(await commands.draftGet(), (text) => (error = text));
+    if (got === undefined) return;
+    let current = got;
     if (current.id !== sentId && !started(current)) {
       for (const [k, text] of written.entries()) {
         if (k >= current.parts.length) {
@@ -332,11 +328,11 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     posting = false;
     postStarted = false;
     sendingCount = 0;
-    if (r.status === "error") error = errorText(r.error);
-    else {
-      outcome = { ...r.data, attempt };
-      draft = r.data.draft;
-      if (r.data.outcome === "failed" && r.data.profileLink !== null) lastProfileLink = r.data.profileLink;
+    const o = okOr(r, (text) => (error = text));
+    if (o !== undefined) {
+      outcome = { ...o, attempt };
+      draft = o.draft;
+      if (o.outcome === "failed" && o.profileLink !== null) lastProfileLink = o.profileLink;
     }
     // What was typed during the post is saved first; then the draft is read again from Rust.
     await queue(() => reload(sentId, written));

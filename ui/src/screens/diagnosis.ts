@@ -1,6 +1,7 @@
 // A failure explained: kind, cause, X's own words, the steps to fix it, and one button into
-// the wizard step that fixes it.
-import type { DiagnosisView } from "../ipc";
+// the wizard step that fixes it. Also a check's verdict (`renderVerifyReport`), the one place
+// that says "this token can only read" with its way out, for home, accounts and the wizard.
+import type { DiagnosisView, VerifyReport } from "../ipc";
 import { h } from "../lib/dom";
 
 /** The wizard steps a diagnosis can point to, with the button's words. */
@@ -31,4 +32,24 @@ export function renderDiagnosis(d: DiagnosisView, onStep?: (step: string) => voi
     );
   }
   return card;
+}
+
+/** A check's verdict: the account can post, its token can only read (with the button into the
+ * permissions step), or the diagnosis of the failure. `fixId` names the read-only verdict's
+ * button where a screen has one such verdict (the wizard's `#fix-permissions`). */
+export function renderVerifyReport(v: VerifyReport, onFix: (step: string) => void, fixId?: string): HTMLElement {
+  switch (v.outcome) {
+    case "verified":
+      return h("p", { className: "status ok", role: "status" }, `@${v.username} can post (${v.accessLevel}).`);
+    case "readOnly":
+      return h(
+        "div",
+        { className: "status error read-only", role: "alert" },
+        h("h3", {}, `@${v.username} can only read`),
+        h("p", {}, v.reason),
+        h("button", { id: fixId, className: "primary diagnosis-action", "data-step": "permissions", onclick: () => onFix("permissions") }, "Fix the app's permissions"),
+      );
+    case "failed":
+      return renderDiagnosis(v.diagnosis, onFix);
+  }
 }

@@ -1,28 +1,18 @@
 // Home: the account in use and whether it can post, with a check that leads into the wizard
 // step that fixes any problem.
-import { commands, type AccountStatus } from "../ipc";
+import { commands, okOr, type AccountStatus } from "../ipc";
 import { h } from "../lib/dom";
 import { accessText } from "./accounts";
-import { renderDiagnosis } from "./diagnosis";
-import { errorText } from "./first-run";
+import { renderVerifyReport } from "./diagnosis";
 
 export function renderHome(account: AccountStatus, onFix: (step: string) => void, onChanged: () => void): HTMLElement {
   const result = h("div", { id: "check-result", "aria-live": "polite" });
   const check = (): void => {
     result.replaceChildren(h("p", { className: "muted" }, "Checking with X…"));
     void commands.recheckAccount(account.name).then((r) => {
-      if (r.status === "error") {
-        result.replaceChildren(h("p", { className: "status error", role: "alert" }, errorText(r.error)));
-        return;
-      }
-      const v = r.data;
-      if (v.outcome === "verified") result.replaceChildren(h("p", { className: "status ok", role: "status" }, `@${v.username} can post (${v.accessLevel}).`));
-      else if (v.outcome === "readOnly")
-        result.replaceChildren(
-          h("div", { className: "status error", role: "alert" }, h("h3", {}, `@${v.username} can only read`), h("p", {}, v.reason),
-            h("button", { className: "primary diagnosis-action", "data-step": "permissions", onclick: () => onFix("permissions") }, "Fix the app's permissions")),
-        );
-      else result.replaceChildren(renderDiagnosis(v.diagnosis, onFix));
+      const v = okOr(r, (text) => result.replaceChildren(h("p", { className: "status error", role: "alert" }, text)));
+      if (v === undefined) return;
+      result.replaceChildren(renderVerifyReport(v, onFix));
       onChanged();
     });
   };

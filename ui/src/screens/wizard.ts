@@ -3,14 +3,15 @@
 // outcomes (slips, verification, the saved account's status). The same wizard, in "replace"
 // mode, walks an existing account through a plan or permission change and replaces its
 // tokens in place.
-import { commands, type AccountStatus, type PasteReport, type VerifyReport } from "../ipc";
+//
+// What happens next is decided by the pure transitions in `wizard-state.ts`; this file renders
+// the state and runs the commands, reporting each answer as an event.
+import { commands, type AccountStatus, type Answer, type PasteReport, type VerifyReport } from "../ipc";
 import { h } from "../lib/dom";
-import { renderDiagnosis } from "./diagnosis";
-import { errorText } from "./first-run";
+import { renderVerifyReport } from "./diagnosis";
+import { back, initial, keepAppKeysOf, next, sandboxKeys, type Mode, type Step, type WizardEvent, type WizardState } from "./wizard-state";
 
-export type Step = "start" | "plan" | "permissions" | "regenerate" | "paste" | "verify" | "pin" | "done";
-
-export type Mode = { kind: "new" } | { kind: "replace"; account: string; sandbox: boolean };
+export type { Mode, Step } from "./wizard-state";
 
 export interface WizardOptions {
   mode: Mode;
@@ -34,68 +35,43 @@ const PLANS: { id: string; name: string; text: string }[] = [
 /** Renders the wizard into a fresh element and drives it. */
 export function renderWizard(opts: WizardOptions): HTMLElement {
   const root = h("section", { id: "wizard", "aria-labelledby": "wizard-title" });
-  const state = {
-    step: opts.step,
-    plan: null as string | null,
-    paste: null as PasteReport | null,
-    verify: null as VerifyReport | null,
-    saved: null as AccountStatus | null,
-    busy: false,
-    error: null as string | null,
-    pinUrl: null as string | null,
-    pinOpened: false,
-    sandboxKeys: opts.mode.kind === "replace" && opts.mode.sandbox,
-  };
+  let state: WizardState = initial(opts.mode, opts.step);
   const replace = opts.mode.kind === "replace" ? opts.mode : null;
   // Forms are built once and kept across re-renders, so a slip never clears what was typed.
   let pasteForm: HTMLFormElement | null = null;
   let pinForm: HTMLFormElement | null = null;
 
-  const go = (step: Step): void => {
-    state.step = step;
-    state.error = null;
-    opts.onStep?.(step);
+  /** Applies `event`, shows the result, and runs the command it asks for. */
+  const dispatch = (event: WizardEvent): void => {
+    const before = state.step;
+    state = next(state, event);
+    if (state.step !== before || event.type === "go" || event.type === "fix") opts.onStep?.(state.step);
     render();
-    if (step === "verify") void runVerify();
+    if (state.run === "verify") void runVerify();
   };
+  const go = (step: Step): void => dispatch({ type: "go", step });
+  const fix = (step: string): void => dispatch({ type: "fix", step });
 
-  const guard = async (work: () => Promise<void>): Promise<void> => {
-    state.busy = true;
-    state.error = null;
-    render();
+  /** Runs a command while the wizard shows it is busy; `answered` turns its data into the
+   * event to apply (a failure becomes a `failed` event). */
+  const guard = async <T>(call: () => Promise<Answer<T>>, answered: (data: T) => WizardEvent | Promise<WizardEvent>, clears?: "verify"): Promise<void> => {
+    dispatch(clears !== undefined ? { type: "working", clears } : { type: "working" });
     try {
-      await work();
+      const r = await call();
+      dispatch(r.status === "ok" ? await answered(r.data) : { type: "failed", error: r.error });
     } finally {
-      state.busy = false;
-      render();
+      dispatch({ type: "finished" });
     }
   };
 
-  const runVerify = (): Promise<void> =>
-    guard(async () => {
-      state.verify = null;
-      const r = await commands.wizardVerify();
-      if (r.status === "error") state.error = errorText(r.error);
-      else state.verify = r.data;
-    });
+  const runVerify = (): Promise<void> => guard(() => commands.wizardVerify(), (report) => ({ type: "verified", report }), "verify");
 
-  const stepFromDiagnosis = (step: string): void => {
-    const map: Record<string, Step> = {
-      paste: "paste",
-      permissions: "permissions",
-      regenerate: "regenerate",
-      plan: "plan",
-      verify: "verify",
-      clock: "verify",
-    };
-    go(map[step] ?? "paste");
-  };
-
-  function nav(back: Step | null, next: HTMLElement | null): HTMLElement {
+  function nav(next: HTMLElement | null): HTMLElement {
+    const to = back(state);
     return h(
       "div",
       { className: "nav" },
-      back !== null ? h("button", { id: "wizard-back", onclick: () => go(back) }, "Back") : null,
+      to !== null ? h("button", { id: "wizard-back", onclick: () => go(to) }, "Back") : null,
       opts.onCancel !== undefined ? h("button", { id: "wizard-cancel", onclick: () => { void commands.wizardCancel(); opts.onCancel?.(); } }, "Cancel") : null,
       next,
     );
@@ -121,16 +97,7 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
           {
             id: "start-sandbox",
             className: "choice",
-            onclick: () =>
-              void guard(async () => {
-                const r = await commands.sandboxStart();
-                if (r.status === "error") state.error = errorText(r.error);
-                else {
-                  state.saved = r.data;
-                  state.step = "done";
-                  opts.onStep?.("done");
-                }
-              }),
+            onclick: () => void guard(() => commands.sandboxStart(), (account) => ({ type: "saved", account })),
           },
           h("strong", {}, "Try the sandbox"),
           h("span", {}, "A built-in X simulator with a demo account. Nothing leaves this computer."),
@@ -142,7 +109,7 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
   function stepPlan(): HTMLElement[] {
     const list = h("div", { className: "plans", role: "radiogroup", "aria-label": "Your app's plan" });
     for (const p of PLANS) {
-      const input = h("input", { type: "radio", name: "plan", id: `plan-${p.id}`, value: p.id, onchange: () => { state.plan = p.id; } });
+      const input = h("input", { type: "radio", name: "plan", id: `plan-${p.id}`, value: p.id, onchange: () => { state = next(state, { type: "plan", plan: p.id }); } });
       if (state.plan === p.id) input.checked = true;
       list.append(h("label", { className: "plan", for: `plan-${p.id}` }, input, h("strong", {}, p.name), h("span", { className: "muted" }, p.text)));
     }
@@ -155,7 +122,7 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
         { className: "note" },
         "Changing plan does not change your keys or tokens and does not require regenerating them. It can require attaching the app to a Project (otherwise X answers client-not-enrolled) and, for pay-per-use, choosing Pay-per-use with the Production environment and adding credits.",
       ),
-      nav(replace ? null : "start", h("button", { id: "plan-continue", className: "primary", onclick: () => go("permissions") }, "Continue")),
+      nav(h("button", { id: "plan-continue", className: "primary", onclick: () => go("permissions") }, "Continue")),
     ];
   }
 
@@ -169,33 +136,26 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
         h("li", {}, h("strong", {}, "User authentication settings"), " → ", h("strong", {}, "App permissions"), " → choose ", h("strong", {}, "Read and write"), " → ", h("strong", {}, "Save"), "."),
       ),
       h("p", { className: "note" }, "Why this matters: an Access Token keeps the permissions the app had when the token was made. Tokens made before you chose “Read and write” stay read-only until you regenerate them — the next step."),
-      nav("plan", h("button", { id: "permissions-continue", className: "primary", onclick: () => go("regenerate") }, "Continue")),
+      nav(h("button", { id: "permissions-continue", className: "primary", onclick: () => go("regenerate") }, "Continue")),
     ];
   }
 
   function stepRegenerate(): (HTMLElement | null)[] {
-    const sandboxButton = state.sandboxKeys
+    const sandboxButton = sandboxKeys(state)
       ? h(
           "button",
           {
             id: "sandbox-regenerate",
             className: "primary",
             onclick: () =>
-              void guard(async () => {
-                const r = await commands.sandboxRegenerate();
-                if (r.status === "error") state.error = errorText(r.error);
-                else {
-                  state.verify = r.data;
-                  if (r.data.outcome === "verified") {
-                    const list = await commands.listAccounts();
-                    const sb = list.status === "ok" ? list.data.accounts.find((a) => a.sandbox) : undefined;
-                    if (sb !== undefined) {
-                      state.saved = sb;
-                      state.step = "done";
-                    }
-                  }
-                }
-              }),
+              void guard(
+                () => commands.sandboxRegenerate(),
+                async (report): Promise<WizardEvent> => {
+                  if (report.outcome !== "verified") return { type: "regenerated", report, account: undefined };
+                  const list = await commands.listAccounts();
+                  return { type: "regenerated", report, account: list.status === "ok" ? list.data.accounts.find((a) => a.sandbox) : undefined };
+                },
+              ),
           },
           "Regenerate in the sandbox",
         )
@@ -209,8 +169,8 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
         h("li", {}, "Under ", h("strong", {}, "Access Token and Secret"), ", click ", h("strong", {}, "Regenerate"), "."),
         h("li", {}, "Copy both now: X shows them only once, and the old pair stops working."),
       ),
-      state.sandboxKeys ? h("p", { className: "note" }, "In the sandbox, this button does what the console would: the app becomes Read and write and the account gets a new token pair, saved to your keychain.") : null,
-      nav("permissions", sandboxButton ?? h("button", { id: "regenerate-continue", className: "primary", onclick: () => go("paste") }, "I have the new pair")),
+      sandboxKeys(state) ? h("p", { className: "note" }, "In the sandbox, this button does what the console would: the app becomes Read and write and the account gets a new token pair, saved to your keychain.") : null,
+      nav(sandboxButton ?? h("button", { id: "regenerate-continue", className: "primary", onclick: () => go("paste") }, "I have the new pair")),
     ];
   }
 
@@ -252,22 +212,20 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
       f?.append(h("small", { className: "field-problem" }, slip.message));
     }
     const value = (id: string): string => (form.querySelector<HTMLInputElement>(`#${id}`)?.value ?? "");
-    const submit = (): void =>
-      void guard(async () => {
-        const keys = { apiKey: value("api-key"), apiSecret: value("api-secret"), accessToken: value("access-token"), accessSecret: value("access-secret") };
-        const r = await commands.wizardPaste(keys, replace ? replace.account : null);
-        if (r.status === "error") {
-          state.error = errorText(r.error);
-          return;
-        }
-        state.paste = r.data;
-        if (r.data.ok) {
-          form.reset();
-          pasteForm = null;
-          state.step = "verify";
-          void runVerify();
-        }
-      });
+    const submit = (): void => {
+      const keys = { apiKey: value("api-key"), apiSecret: value("api-secret"), accessToken: value("access-token"), accessSecret: value("access-secret") };
+      void guard(
+        () => commands.wizardPaste(keys, keepAppKeysOf(state)),
+        (report) => {
+          if (report.ok) {
+            // Rust keeps the keys; the form forgets them.
+            form.reset();
+            pasteForm = null;
+          }
+          return { type: "pasted", report };
+        },
+      );
+    };
     if (fresh) {
       form.addEventListener("submit", (ev) => {
         ev.preventDefault();
@@ -280,7 +238,7 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
       form,
       slipList("paste-problems", "Please fix", state.paste, "problems"),
       slipList("paste-notes", "Cleaned up", state.paste, "notes"),
-      nav(replace ? "regenerate" : "regenerate", h("button", { id: "paste-continue", className: "primary", onclick: submit }, "Check the keys")),
+      nav(h("button", { id: "paste-continue", className: "primary", onclick: submit }, "Check the keys")),
     ];
   }
 
@@ -296,15 +254,7 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
         {
           id: "save",
           className: "primary",
-          onclick: () =>
-            void guard(async () => {
-              const r = await commands.wizardSave(name.value, state.plan, replace !== null);
-              if (r.status === "error") state.error = errorText(r.error);
-              else {
-                state.saved = r.data;
-                state.step = "done";
-              }
-            }),
+          onclick: () => void guard(() => commands.wizardSave(name.value, state.plan, replace !== null), (account) => ({ type: "saved", account })),
         },
         "Save to the keychain",
       ),
@@ -313,7 +263,7 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
 
   function verifyResult(): HTMLElement | null {
     const v = state.verify;
-    if (v === null) return state.busy ? h("p", { id: "verify-progress", className: "muted" }, "Asking X who these keys belong to…") : null;
+    if (v === null) return state.busy > 0 ? h("p", { id: "verify-progress", className: "muted" }, "Asking X who these keys belong to…") : null;
     switch (v.outcome) {
       case "verified":
         return h(
@@ -323,14 +273,9 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
           saveBlock(v),
         );
       case "readOnly":
-        return h(
-          "div",
-          { id: "verify-result", "data-outcome": "read-only" },
-          h("div", { className: "status error", role: "alert" }, h("h3", {}, `@${v.username} can only read`), h("p", {}, v.reason)),
-          h("button", { id: "fix-permissions", className: "primary", onclick: () => go("permissions") }, "Fix the app's permissions"),
-        );
+        return h("div", { id: "verify-result", "data-outcome": "read-only" }, renderVerifyReport(v, fix, "fix-permissions"));
       case "failed":
-        return h("div", { id: "verify-result", "data-outcome": "failed" }, renderDiagnosis(v.diagnosis, stepFromDiagnosis));
+        return h("div", { id: "verify-result", "data-outcome": "failed" }, renderVerifyReport(v, fix));
     }
   }
 
@@ -339,7 +284,7 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
       h("h2", { id: "wizard-title" }, "Verify"),
       h("p", {}, "Postbridge asks X (GET /2/users/me) whose keys these are and whether they can post. Nothing is posted."),
       verifyResult() ?? h("span", {}),
-      nav("paste", h("button", { id: "verify-again", onclick: () => void runVerify() }, "Check again")),
+      nav(h("button", { id: "verify-again", onclick: () => void runVerify() }, "Check again")),
     ];
   }
 
@@ -353,14 +298,7 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
     ));
     const value = (id: string): string => (form.querySelector<HTMLInputElement>(`#${id}`)?.value ?? "");
     const open = (): void =>
-      void guard(async () => {
-        const r = await commands.pinStart(value("pin-api-key"), value("pin-api-secret"));
-        if (r.status === "error") state.error = errorText(r.error);
-        else {
-          state.pinUrl = r.data.authorizeUrl;
-          state.pinOpened = r.data.browserOpened;
-        }
-      });
+      void guard(() => commands.pinStart(value("pin-api-key"), value("pin-api-secret")), (p) => ({ type: "pinStarted", url: p.authorizeUrl, opened: p.browserOpened }));
     if (fresh) {
       form.addEventListener("submit", (ev) => {
         ev.preventDefault();
@@ -372,7 +310,7 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
       h("p", {}, "The app's callback must allow PIN sign-in (“oob”). Postbridge opens X in your browser; after you authorize, X shows a PIN."),
     ];
     if (state.pinUrl === null) {
-      parts.push(form, nav("start", h("button", { id: "pin-open", className: "primary", onclick: open }, "Open X to sign in")));
+      parts.push(form, nav(h("button", { id: "pin-open", className: "primary", onclick: open }, "Open X to sign in")));
       return parts;
     }
     const pin = h("input", { id: "pin-code", type: "text", inputmode: "numeric", autocomplete: "one-time-code" });
@@ -382,18 +320,12 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
       h("div", { className: "field" }, h("label", { for: "pin-code" }, "PIN shown by X"), pin),
       verifyResult() ?? h("span", {}),
       nav(
-        "start",
         h(
           "button",
           {
             id: "pin-finish",
             className: "primary",
-            onclick: () =>
-              void guard(async () => {
-                const r = await commands.pinFinish(pin.value);
-                if (r.status === "error") state.error = errorText(r.error);
-                else state.verify = r.data;
-              }),
+            onclick: () => void guard(() => commands.pinFinish(pin.value), (report) => ({ type: "verified", report })),
           },
           "Finish sign-in",
         ),
@@ -430,13 +362,13 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
       }
     })();
     root.dataset["step"] = state.step;
-    root.setAttribute("aria-busy", state.busy ? "true" : "false");
+    root.setAttribute("aria-busy", state.busy > 0 ? "true" : "false");
     const error = state.error === null ? null : h("p", { id: "wizard-error", className: "status error", role: "alert" }, state.error);
     root.replaceChildren(...body.filter((el): el is HTMLElement => el !== null), ...(error ? [error] : []));
     root.querySelector<HTMLElement>("h2")?.setAttribute("tabindex", "-1");
   }
 
   render();
-  if (state.step === "verify") void runVerify();
+  if (state.run === "verify") void runVerify();
   return root;
 }
