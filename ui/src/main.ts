@@ -21,6 +21,10 @@ const state = {
 };
 
 const root = document.getElementById("app");
+/** The header, banner and error line, and the screen: each re-rendered on its own, so a new
+ * header never rebuilds the screen (the composer keeps its state and its window events). */
+const top = h("div", { id: "chrome" });
+const main = h("main", { id: "view" });
 
 async function refresh(): Promise<void> {
   const [accounts, sandbox] = await Promise.all([commands.listAccounts(), commands.sandboxStatus()]);
@@ -106,20 +110,14 @@ function render(): void {
       }),
     );
   }
-  const main = h("main", { id: "view" }, screen);
-  root.replaceChildren(...chrome(), main);
+  main.replaceChildren(screen);
+  renderChrome();
+  if (root.firstElementChild !== top) root.replaceChildren(top, main);
 }
 
-/** Re-renders the header and banner only, keeping the current screen (and its state, and the
- * composer that receives drops and draft events): no second screen is built. */
+/** Re-renders the header and banner only, keeping the current screen. */
 function renderChrome(): void {
-  if (root === null) return;
-  const main = root.querySelector("#view");
-  if (main === null) {
-    render();
-    return;
-  }
-  root.replaceChildren(...chrome(), main);
+  top.replaceChildren(...chrome());
 }
 
 async function start(): Promise<void> {

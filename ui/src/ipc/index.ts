@@ -2,7 +2,9 @@
 // `bindings.ts` is generated from the Rust commands (src-tauri/ipc.rs); do not edit it.
 //
 // Every response is also kept (the last 100) in `window.__postbridgeIpcLog`, so the
-// end-to-end secret-leak test can prove no response ever carried a secret.
+// end-to-end secret-leak test (tests/accounts.rs) can prove no response ever carried a secret.
+// It is in release builds on purpose: that proof is only worth having for the page that ships
+// (README.md, Layout). It holds nothing the page has not already received.
 //
 // Every failure reaches the caller as `{ status: "error", error: AppError }`: Tauri rejects an
 // argument-decoding failure with a plain string, and the generated wrapper rethrows JavaScript
