@@ -16,100 +16,48 @@ use std::num::NonZeroU64;
 
 use oauth::serializer::Serializer;
 use oauth1_request as oauth;
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use url::{form_urlencoded, Url};
 
 use crate::credentials::Credentials;
 use crate::error::ClientError;
 
-/// RFC 3986 unreserved characters stay literal; everything else is `%XX` with uppercase hex.
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-}
+/// Everything but RFC 3986's unreserved `A-Z a-z 0-9 - . _ ~` is `%XX` (uppercase hex). OAuth
+/// 1.0a (RFC 5849 §3.6) needs exactly this set: form encoding (`form_urlencoded`) differs, with
+/// `+` for a space and `*` left literal, so it cannot build the base string.
+const OAUTH_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Percent-encodes a string the way OAuth 1.0a requires (UTF-8 bytes, uppercase hex, space = `%20`).
 pub fn percent_encode(input: &str) -> String {
-    let mut out = String::with_capacity(input.len());
-    for &b in input.as_bytes() {
-        if is_unreserved(b) {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0x0f)]));
-        }
-    }
-    out
+    utf8_percent_encode(input, OAUTH_ENCODE).to_string()
 }
 
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
-
-/// Decodes `%XX` sequences (and `+` as space when `plus_is_space`); invalid escapes stay as-is.
-pub fn percent_decode(input: &str, plus_is_space: bool) -> String {
-    let bytes = input.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b == b'%' && i + 2 < bytes.len() {
-            let hi = char::from(bytes[i + 1]).to_digit(16);
-            let lo = char::from(bytes[i + 2]).to_digit(16);
-            if let (Some(hi), Some(lo)) = (hi, lo) {
-                out.push(u8::try_from(hi * 16 + lo).unwrap_or(b'?'));
-                i += 3;
-                continue;
-            }
-        }
-        if b == b'+' && plus_is_space {
-            out.push(b' ');
-        } else {
-            out.push(b);
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Splits a URL into its normalised OAuth base URL (§2.1 step 2) and its decoded query pairs.
+/// Splits a URL into its normalised OAuth base URL (§2.1 step 2: scheme and host lowercased,
+/// a default port dropped, no query or fragment) and its decoded query pairs (`+` is a space).
 pub fn split_url(url: &str) -> Result<(String, Vec<(String, String)>), ClientError> {
-    let no_fragment = url.split('#').next().unwrap_or(url);
-    let (base, query) = match no_fragment.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (no_fragment, None),
-    };
-    let (scheme, rest) = base
-        .split_once("://")
-        .ok_or_else(|| ClientError::Config(format!("not an absolute URL: {base}")))?;
-    let scheme = scheme.to_ascii_lowercase();
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let authority = authority.to_ascii_lowercase();
-    let authority = match (scheme.as_str(), authority.rsplit_once(':')) {
-        ("http", Some((host, "80"))) | ("https", Some((host, "443"))) => host.to_owned(),
-        _ => authority,
-    };
-    let mut pairs = Vec::new();
-    if let Some(q) = query {
-        for part in q.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = part.split_once('=').unwrap_or((part, ""));
-            pairs.push((percent_decode(k, true), percent_decode(v, true)));
-        }
-    }
-    Ok((format!("{scheme}://{authority}{path}"), pairs))
+    let parsed = Url::parse(url)
+        .map_err(|e| ClientError::Config(format!("not an absolute URL: {url} ({e})")))?;
+    let pairs = parsed.query_pairs().into_owned().collect();
+    let mut base = parsed;
+    base.set_query(None);
+    base.set_fragment(None);
+    Ok((base.into(), pairs))
 }
 
 /// Parses an `application/x-www-form-urlencoded` body into decoded pairs (`+` is a space).
 pub fn parse_form(body: &str) -> Vec<(String, String)> {
-    body.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|part| {
-            let (k, v) = part.split_once('=').unwrap_or((part, ""));
-            (percent_decode(k, true), percent_decode(v, true))
-        })
+    form_urlencoded::parse(body.as_bytes())
+        .into_owned()
         .collect()
 }
 
-/// Encodes decoded pairs as an `application/x-www-form-urlencoded` body (space = `%20`).
+/// Encodes decoded pairs as an `application/x-www-form-urlencoded` body. It uses the OAuth set
+/// of [`percent_encode`] (space = `%20`, `*` encoded) rather than `form_urlencoded`'s, so the
+/// bytes sent are the very encoding that was signed.
 pub fn encode_form(pairs: &[(String, String)]) -> String {
     pairs
         .iter()
@@ -269,20 +217,24 @@ pub fn sign_with_secrets(
     let method = input.method.to_ascii_uppercase();
     let raw = builder.authorize(&method, &base_url, &EncodedParams { pairs });
 
-    // `oauth1-request` writes `OAuth k="v",k="v"`; re-join with ", " as X documents it.
-    let body = raw.strip_prefix("OAuth ").unwrap_or(&raw);
-    let mut parts = Vec::new();
-    let mut signature = String::new();
-    for item in body.split(',').filter(|s| !s.is_empty()) {
-        if let Some(v) = item.strip_prefix("oauth_signature=") {
-            signature = percent_decode(v.trim_matches('"'), false);
-        }
-        parts.push(item.to_owned());
-    }
-    parts.sort();
-    if signature.is_empty() {
-        return Err(ClientError::Config("signing produced no signature".into()));
-    }
+    // `oauth1-request` writes `OAuth k="v",…,oauth_signature="…"`: the other `oauth_*` items in
+    // the sorted order `EncodedParams` gave them, the signature last. X documents the header
+    // sorted and joined with ", ". Every value is percent-encoded, so `,` only separates items.
+    let items = raw.strip_prefix("OAuth ").unwrap_or(&raw);
+    let (others, signature_item) = items
+        .rsplit_once(',')
+        .filter(|(_, last)| last.starts_with("oauth_signature="))
+        .ok_or_else(|| ClientError::Config("signing produced no signature".into()))?;
+    let signature = percent_decode_str(
+        signature_item
+            .trim_start_matches("oauth_signature=")
+            .trim_matches('"'),
+    )
+    .decode_utf8_lossy()
+    .into_owned();
+    let mut parts: Vec<&str> = others.split(',').collect();
+    parts.push(signature_item);
+    parts.sort_unstable();
     Ok(Signed {
         authorization: format!("OAuth {}", parts.join(", ")),
         signature,
@@ -365,7 +317,8 @@ mod tests {
             "Dogs%2C%20Cats%20%26%20Mice"
         );
         assert_eq!(percent_encode("☃"), "%E2%98%83");
-        assert_eq!(percent_decode("a%2bb+c", true), "a+b c");
+        assert_eq!(parse_form("k=a%2bb+c"), vec![("k".into(), "a+b c".into())]);
+        assert_eq!(percent_encode("-._~*'()+"), "-._~%2A%27%28%29%2B");
     }
 
     #[test]
