@@ -11,6 +11,7 @@
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -136,6 +137,25 @@ pub fn state_json(shared: &Shared, w: &World) -> Value {
     })
 }
 
+/// The body of a control request, read (bounded) before the route is known.
+struct ControlBody(bytes::Bytes);
+
+impl ControlBody {
+    /// The body as JSON (`{}` when empty), or 400.
+    fn json(&self) -> Result<Value, Response> {
+        if self.0.is_empty() {
+            return Ok(json!({}));
+        }
+        serde_json::from_slice(&self.0).map_err(|e| err(400, &format!("invalid JSON: {e}")))
+    }
+
+    /// The body as `T` (unknown fields refused), or 400.
+    fn parse<T: DeserializeOwned>(&self) -> Result<T, Response> {
+        self.json()
+            .and_then(|v| serde_json::from_value::<T>(v).map_err(|e| err(400, &e.to_string())))
+    }
+}
+
 /// Handles `/_sim/{sub}`.
 pub async fn handle(
     shared: &Shared,
@@ -150,228 +170,234 @@ pub async fn handle(
         return refusal;
     }
     let query = uri.query().unwrap_or("");
-    let bytes = match axum::body::to_bytes(body, crate::limits::CONTROL_BODY_MAX).await {
-        Ok(b) => b,
+    let body = match axum::body::to_bytes(body, crate::limits::CONTROL_BODY_MAX).await {
+        Ok(b) => ControlBody(b),
         Err(_) => return err(400, "body too large"),
     };
-    let json_body = || -> Result<Value, Response> {
-        if bytes.is_empty() {
-            return Ok(json!({}));
-        }
-        serde_json::from_slice(&bytes).map_err(|e| err(400, &format!("invalid JSON: {e}")))
-    };
-    macro_rules! parse {
-        ($t:ty) => {
-            match json_body()
-                .and_then(|v| serde_json::from_value::<$t>(v).map_err(|e| err(400, &e.to_string())))
-            {
-                Ok(x) => x,
-                Err(r) => return r,
-            }
-        };
-    }
     let sub = sub.trim_end_matches('/');
-    match (method.as_str(), sub) {
+    let answer = match (method.as_str(), sub) {
         ("GET", "" | "state") => {
             let w = shared.world();
-            ok(state_json(shared, &w))
+            Ok(ok(state_json(shared, &w)))
         }
-        ("GET", "posts") => ok(json!(shared.world().posts)),
-        ("GET", "media") => {
-            let w = shared.world();
-            let now = w.now_ms();
-            let mut v: Vec<_> = w.media.values().map(|m| m.info(now)).collect();
-            v.sort_by(|a, b| a.id.cmp(&b.id));
-            ok(json!(v))
-        }
-        ("GET", "requests") => {
-            let since: u64 = crate::oauth::parse_form(query)
-                .ok()
-                .and_then(|q| {
-                    q.into_iter()
-                        .find(|(k, _)| k == "since")
-                        .and_then(|(_, v)| v.parse().ok())
-                })
-                .unwrap_or(0);
-            let w = shared.world();
-            ok(json!(w
-                .log
-                .iter()
-                .filter(|e| e.seq > since)
-                .collect::<Vec<_>>()))
-        }
-        ("GET", "credits") => {
-            let w = shared.world();
-            ok(
-                json!({"plan": w.modes.plan, "balance_usd": w.modes.credits_usd, "ledger": w.ledger, "month_posts": w.month_posts}),
-            )
-        }
-        ("GET", "mode") => ok(json!(shared.world().modes)),
-        ("GET", "faults") => ok(json!(shared.world().faults)),
-        ("POST", "reset") => {
-            let mut w = shared.world();
-            *w = World::with_limits(shared.cfg.seed, shared.cfg.modes.clone(), shared.cfg.limits);
+        ("GET", "posts") => Ok(ok(json!(shared.world().posts))),
+        ("GET", "media") => Ok(get_media(shared)),
+        ("GET", "requests") => Ok(get_requests(shared, query)),
+        ("GET", "credits") => Ok(get_credits(shared)),
+        ("GET", "mode") => Ok(ok(json!(shared.world().modes))),
+        ("GET", "faults") => Ok(ok(json!(shared.world().faults))),
+        ("POST", "reset") => Ok(post_reset(shared)),
+        ("POST", "mode") => body.json().map(|patch| post_mode(shared, &patch)),
+        ("POST", "faults") => body.parse().map(|b| post_faults(shared, b)),
+        ("POST", "tokens") => body.parse().map(|b| post_tokens(shared, b)),
+        ("POST", "tokens/regenerate") => body.parse().map(|b| post_regenerate(shared, b)),
+        ("POST", "apps/permissions" | "apps") => body.parse().map(|b| post_app(shared, b)),
+        ("POST", "oauth/approve") => body.parse().map(|b| post_approve(shared, b)),
+        ("POST", "clock") => body.json().map(|v| post_clock(shared, &v)),
+        ("POST", "accounts") => body.parse().map(|b| post_account(shared, b)),
+        ("POST", "accounts/update") => body.parse().map(|b| post_account_update(shared, b)),
+        _ => Ok(err(404, "unknown control route")),
+    };
+    match answer {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+/// Tells the upload listener that the modes changed.
+fn modes_changed(shared: &Shared) {
+    shared.mode_changed.send_modify(|v| *v += 1);
+}
+
+/// The account id of `who` (`"demo"` when absent).
+fn account_id(w: &World, who: Option<&str>) -> Option<String> {
+    w.find_account(who.unwrap_or("demo")).map(|a| a.id.clone())
+}
+
+/// `GET /_sim/media`: every media object, by id.
+fn get_media(shared: &Shared) -> Response {
+    let w = shared.world();
+    let now = w.now_ms();
+    let mut v: Vec<_> = w.media.values().map(|m| m.info(now)).collect();
+    v.sort_by(|a, b| a.id.cmp(&b.id));
+    ok(json!(v))
+}
+
+/// `GET /_sim/requests[?since=SEQ]`: the request log after `since`.
+fn get_requests(shared: &Shared, query: &str) -> Response {
+    let since: u64 = crate::oauth::parse_form(query)
+        .ok()
+        .and_then(|q| {
+            q.into_iter()
+                .find(|(k, _)| k == "since")
+                .and_then(|(_, v)| v.parse().ok())
+        })
+        .unwrap_or(0);
+    let w = shared.world();
+    ok(json!(w
+        .log
+        .iter()
+        .filter(|e| e.seq > since)
+        .collect::<Vec<_>>()))
+}
+
+/// `GET /_sim/credits`: plan, balance, ledger and this month's posts.
+fn get_credits(shared: &Shared) -> Response {
+    let w = shared.world();
+    ok(
+        json!({"plan": w.modes.plan, "balance_usd": w.modes.credits_usd, "ledger": w.ledger, "month_posts": w.month_posts}),
+    )
+}
+
+/// `POST /_sim/reset`: back to the start-up state.
+fn post_reset(shared: &Shared) -> Response {
+    let mut w = shared.world();
+    *w = World::with_limits(shared.cfg.seed, shared.cfg.modes.clone(), shared.cfg.limits);
+    drop(w);
+    modes_changed(shared);
+    ok(json!({"reset": true}))
+}
+
+/// `POST /_sim/mode`: merges a partial [`Modes`].
+fn post_mode(shared: &Shared, patch: &Value) -> Response {
+    let mut w = shared.world();
+    match merge_modes(&w.modes, patch) {
+        Ok(m) => {
+            w.modes = m;
+            let v = json!(w.modes);
             drop(w);
-            shared.mode_changed.send_modify(|v| *v += 1);
-            ok(json!({"reset": true}))
-        }
-        ("POST", "mode") => {
-            let patch = match json_body() {
-                Ok(v) => v,
-                Err(r) => return r,
-            };
-            let mut w = shared.world();
-            match merge_modes(&w.modes, &patch) {
-                Ok(m) => {
-                    w.modes = m;
-                    let v = json!(w.modes);
-                    drop(w);
-                    shared.mode_changed.send_modify(|v| *v += 1);
-                    ok(v)
-                }
-                Err(e) => err(400, &e),
-            }
-        }
-        ("POST", "faults") => {
-            let b = parse!(FaultsBody);
-            let mut w = shared.world();
-            if b.clear {
-                match &b.endpoint {
-                    Some(e) => {
-                        w.faults.remove(e);
-                    }
-                    None => w.faults.clear(),
-                }
-            }
-            if let Some(f) = b.faults {
-                w.faults.insert(b.endpoint.unwrap_or_else(|| "*".into()), f);
-            }
-            ok(json!(w.faults))
-        }
-        ("POST", "tokens") => {
-            let b = parse!(TokenBody);
-            let mut w = shared.world();
-            let ck = b
-                .consumer_key
-                .unwrap_or_else(|| w.demo.consumer_key.clone());
-            let Some(acc) = w
-                .find_account(b.account.as_deref().unwrap_or("demo"))
-                .map(|a| a.id.clone())
-            else {
-                return err(404, "unknown account");
-            };
-            match w.issue_token(&ck, &acc, b.access_level.unwrap_or_default()) {
-                Some(c) => ok(json!(c)),
-                None => err(404, "unknown consumer_key"),
-            }
-        }
-        ("POST", "tokens/regenerate") => {
-            let b = parse!(TokenBody);
-            let mut w = shared.world();
-            let ck = b
-                .consumer_key
-                .unwrap_or_else(|| w.demo.consumer_key.clone());
-            let Some(acc) = w
-                .find_account(b.account.as_deref().unwrap_or("demo"))
-                .map(|a| a.id.clone())
-            else {
-                return err(404, "unknown account");
-            };
-            match w.regenerate(&ck, &acc) {
-                Some(c) => ok(json!(c)),
-                None => err(404, "unknown consumer_key"),
-            }
-        }
-        ("POST", "apps/permissions" | "apps") => {
-            let b = parse!(AppBody);
-            let mut w = shared.world();
-            let ck = b
-                .consumer_key
-                .unwrap_or_else(|| w.demo.consumer_key.clone());
-            let Some(app) = w.apps.iter_mut().find(|a| a.consumer_key == ck) else {
-                return err(404, "unknown consumer_key");
-            };
-            if let Some(p) = b.permissions {
-                app.permissions = p;
-            }
-            if let Some(n) = b.native {
-                app.native = n;
-            }
-            if let Some(s) = b.suspended {
-                app.suspended = s;
-            }
-            if let Some(c) = b.callback_urls {
-                app.callback_urls = c;
-            }
-            ok(json!(app))
-        }
-        ("POST", "oauth/approve") => {
-            let b = parse!(ApproveBody);
-            let mut w = shared.world();
-            let Some(acc) = w
-                .find_account(b.account.as_deref().unwrap_or("demo"))
-                .map(|a| a.id.clone())
-            else {
-                return err(404, "unknown account");
-            };
-            match crate::routes::approve(&mut w, &b.oauth_token, &acc) {
-                Some(pin) => ok(json!({"pin": pin, "oauth_verifier": pin})),
-                None => err(404, "unknown or used request token"),
-            }
-        }
-        ("POST", "clock") => {
-            let v = match json_body() {
-                Ok(v) => v,
-                Err(r) => return r,
-            };
-            let Some(secs) = v.get("advance_secs").and_then(Value::as_i64) else {
-                return err(400, "advance_secs (integer) is required");
-            };
-            let mut w = shared.world();
-            w.modes.clock_offset_secs = w.modes.clock_offset_secs.saturating_add(secs);
-            ok(json!({"now_ms": w.now_ms(), "clock_offset_secs": w.modes.clock_offset_secs}))
-        }
-        ("POST", "accounts") => {
-            let b = parse!(AccountBody);
-            let mut w = shared.world();
-            if w.find_account(&b.username).is_some() {
-                return err(409, "username taken");
-            }
-            let id = w.new_id();
-            let acc = crate::world::Account::new(
-                id,
-                b.name.unwrap_or_else(|| b.username.clone()),
-                b.username,
-            );
-            w.accounts.push(acc.clone());
-            ok(json!(acc))
-        }
-        ("POST", "accounts/update") => {
-            let b = parse!(AccountUpdate);
-            let mut w = shared.world();
-            let Some(id) = w
-                .find_account(b.account.as_deref().unwrap_or("demo"))
-                .map(|a| a.id.clone())
-            else {
-                return err(404, "unknown account");
-            };
-            let Some(acc) = w.accounts.iter_mut().find(|a| a.id == id) else {
-                return err(404, "unknown account");
-            };
-            if let Some(p) = b.premium {
-                acc.premium = p;
-            }
-            if let Some(l) = b.locked {
-                acc.locked = l;
-            }
-            if let Some(v) = b.v1_retired {
-                acc.v1_retired = v;
-            }
-            let v = json!(acc);
-            drop(w);
-            shared.mode_changed.send_modify(|v| *v += 1);
+            modes_changed(shared);
             ok(v)
         }
-        _ => err(404, "unknown control route"),
+        Err(e) => err(400, &e),
     }
+}
+
+/// `POST /_sim/faults`: clears (one endpoint or all) and/or sets one endpoint's faults.
+fn post_faults(shared: &Shared, b: FaultsBody) -> Response {
+    let mut w = shared.world();
+    if b.clear {
+        match &b.endpoint {
+            Some(e) => {
+                w.faults.remove(e);
+            }
+            None => w.faults.clear(),
+        }
+    }
+    if let Some(f) = b.faults {
+        w.faults.insert(b.endpoint.unwrap_or_else(|| "*".into()), f);
+    }
+    ok(json!(w.faults))
+}
+
+/// `POST /_sim/tokens`: issues a token pair at a fixed access level.
+fn post_tokens(shared: &Shared, b: TokenBody) -> Response {
+    let mut w = shared.world();
+    let ck = b
+        .consumer_key
+        .unwrap_or_else(|| w.demo.consumer_key.clone());
+    let Some(acc) = account_id(&w, b.account.as_deref()) else {
+        return err(404, "unknown account");
+    };
+    match w.issue_token(&ck, &acc, b.access_level.unwrap_or_default()) {
+        Some(c) => ok(json!(c)),
+        None => err(404, "unknown consumer_key"),
+    }
+}
+
+/// `POST /_sim/tokens/regenerate`: a new pair at the app's permissions, old ones revoked.
+fn post_regenerate(shared: &Shared, b: TokenBody) -> Response {
+    let mut w = shared.world();
+    let ck = b
+        .consumer_key
+        .unwrap_or_else(|| w.demo.consumer_key.clone());
+    let Some(acc) = account_id(&w, b.account.as_deref()) else {
+        return err(404, "unknown account");
+    };
+    match w.regenerate(&ck, &acc) {
+        Some(c) => ok(json!(c)),
+        None => err(404, "unknown consumer_key"),
+    }
+}
+
+/// `POST /_sim/apps/permissions` (alias `/_sim/apps`): changes an app's settings.
+fn post_app(shared: &Shared, b: AppBody) -> Response {
+    let mut w = shared.world();
+    let ck = b
+        .consumer_key
+        .unwrap_or_else(|| w.demo.consumer_key.clone());
+    let Some(app) = w.apps.iter_mut().find(|a| a.consumer_key == ck) else {
+        return err(404, "unknown consumer_key");
+    };
+    if let Some(p) = b.permissions {
+        app.permissions = p;
+    }
+    if let Some(n) = b.native {
+        app.native = n;
+    }
+    if let Some(s) = b.suspended {
+        app.suspended = s;
+    }
+    if let Some(c) = b.callback_urls {
+        app.callback_urls = c;
+    }
+    ok(json!(app))
+}
+
+/// `POST /_sim/oauth/approve`: approves a PIN-flow request token, returns the PIN.
+fn post_approve(shared: &Shared, b: ApproveBody) -> Response {
+    let mut w = shared.world();
+    let Some(acc) = account_id(&w, b.account.as_deref()) else {
+        return err(404, "unknown account");
+    };
+    match crate::routes::approve(&mut w, &b.oauth_token, &acc) {
+        Some(pin) => ok(json!({"pin": pin, "oauth_verifier": pin})),
+        None => err(404, "unknown or used request token"),
+    }
+}
+
+/// `POST /_sim/clock`: moves the virtual clock by `advance_secs`.
+fn post_clock(shared: &Shared, v: &Value) -> Response {
+    let Some(secs) = v.get("advance_secs").and_then(Value::as_i64) else {
+        return err(400, "advance_secs (integer) is required");
+    };
+    let mut w = shared.world();
+    w.modes.clock_offset_secs = w.modes.clock_offset_secs.saturating_add(secs);
+    ok(json!({"now_ms": w.now_ms(), "clock_offset_secs": w.modes.clock_offset_secs}))
+}
+
+/// `POST /_sim/accounts`: a new account (409 if the username is taken).
+fn post_account(shared: &Shared, b: AccountBody) -> Response {
+    let mut w = shared.world();
+    if w.find_account(&b.username).is_some() {
+        return err(409, "username taken");
+    }
+    let id = w.new_id();
+    let acc =
+        crate::world::Account::new(id, b.name.unwrap_or_else(|| b.username.clone()), b.username);
+    w.accounts.push(acc.clone());
+    ok(json!(acc))
+}
+
+/// `POST /_sim/accounts/update`: per-account overrides (`null` clears one).
+fn post_account_update(shared: &Shared, b: AccountUpdate) -> Response {
+    let mut w = shared.world();
+    let Some(id) = account_id(&w, b.account.as_deref()) else {
+        return err(404, "unknown account");
+    };
+    let Some(acc) = w.accounts.iter_mut().find(|a| a.id == id) else {
+        return err(404, "unknown account");
+    };
+    if let Some(p) = b.premium {
+        acc.premium = p;
+    }
+    if let Some(l) = b.locked {
+        acc.locked = l;
+    }
+    if let Some(v) = b.v1_retired {
+        acc.v1_retired = v;
+    }
+    let v = json!(acc);
+    drop(w);
+    modes_changed(shared);
+    ok(v)
 }

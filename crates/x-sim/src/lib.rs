@@ -111,6 +111,17 @@
 //! segments): about 2.4 GB/s on the 2-core dev machine in release mode; the `serve` process
 //! idles at ~4.3 MB RSS and peaks at ~11 MB (VmHWM) while receiving 512 MB uploads.
 //!
+//! ## Why x-sim re-implements what other crates already do
+//! x-sim is the test oracle of x-client: the client's tests pass when the simulator accepts
+//! what the client sends. So the simulator verifies OAuth 1.0a signatures ([`oauth`],
+//! `http/auth.rs`), counts weighted length and finds URLs ([`text`]), sniffs media types and
+//! image dimensions and reads the MP4 duration (`sniff.rs`, re-exported by [`media`]) with its
+//! own code, never with the code (or the crates: `oauth1-request`, `twitter-text`, `infer`,
+//! `imagesize`) the client uses. A simulator sharing the client's code would share its bugs and
+//! let them pass: a wrong base string would be signed and verified the same wrong way. The
+//! independent copies are small, written from docs/protocol.md (§2, §9, §10) and X's published
+//! rules, and pinned by their own tests and the golden vectors.
+//!
 //! ## Deliberate leniencies (each matches production behaviour)
 //! - A repeated parameter with an identical value (node twitter-api-v2 sends `oauth_token`
 //!   in the header and the form of `access_token`) is signed over one copy; differing values
@@ -146,6 +157,7 @@ pub mod reply;
 pub mod rfc3339;
 mod routes;
 mod server;
+mod sniff;
 pub mod text;
 pub mod timeline;
 mod upload;

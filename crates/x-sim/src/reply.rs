@@ -2,7 +2,9 @@
 //! the exact bodies B1–B16 of docs/protocol.md §5.2.
 //!
 //! Contract: every function returns a complete `Response` with the status and content type X
-//! uses; none of them can fail or panic.
+//! uses; none of them can fail or panic. Each builder of a labelled body is named for what it
+//! says and cites its label (B1 … B16) in its doc; the labels are the rows of the table in
+//! docs/protocol.md §5.2.
 
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -48,20 +50,34 @@ pub fn v1(status: u16, code: u32, message: &str) -> Response {
     json(status, &json!({"errors":[{"code":code,"message":message}]}))
 }
 
-/// A v1.1 media error (B16).
+/// B6 (docs/protocol.md §5.2): 401 "Could not authenticate you." with v1.1 `code` 32 (bad or
+/// missing OAuth) or 135 (timestamp out of the window).
+pub fn could_not_authenticate(code: u32) -> Response {
+    v1(401, code, "Could not authenticate you.")
+}
+
+/// B7 (docs/protocol.md §5.2): code 89 "Invalid or expired token." with `status` (X's example
+/// says 401, its table 403: `Modes::code89_status`).
+pub fn invalid_or_expired_token(status: u16) -> Response {
+    v1(status, 89, "Invalid or expired token.")
+}
+
+/// B16 (docs/protocol.md §5.2): a v1.1 media error, `{"request": <path>, "error": <message>}`.
 pub fn v1_media(status: u16, request: &str, error: &str) -> Response {
     json(status, &json!({"request": request, "error": error}))
 }
 
-/// B1: 453 (HTTP 403).
-pub fn b1_453() -> Response {
+/// B1 (docs/protocol.md §5.2): code 453 with HTTP 403, "You currently have access to a subset
+/// of Twitter API v2 endpoints and limited v1.1 endpoints …" (v1.1 posting, retired v1.1 media).
+pub fn limited_access_453() -> Response {
     json(
         403,
         &json!({"errors":[{"message":"You currently have access to a subset of Twitter API v2 endpoints and limited v1.1 endpoints (e.g. media post, oauth) only. If you need access to this endpoint, you may need a different access level. You can learn more here: https://developer.twitter.com/en/portal/product","code":453}]}),
     )
 }
 
-/// B2/B3: client-not-enrolled.
+/// B2 or B3 (docs/protocol.md §5.2, chosen by `Modes::not_enrolled_body`): 403
+/// `client-not-enrolled`, the app is not attached to a Project with the needed access.
 pub fn client_not_enrolled(m: &Modes) -> Response {
     let v = if m.not_enrolled_body == "b3" {
         json!({"client_id":"101010101","detail":"When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project. You can create a project via the developer portal.","registration_url":"https://developer.twitter.com/en/docs/projects/overview","title":"Client Forbidden","required_enrollment":"Appropriate Level of API Access","reason":"client-not-enrolled","type":"https://api.twitter.com/2/problems/client-forbidden"})
@@ -71,8 +87,8 @@ pub fn client_not_enrolled(m: &Modes) -> Response {
     problem(m, 403, &v)
 }
 
-/// B4: token lacks write permission.
-pub fn b4(m: &Modes) -> Response {
+/// B4 (docs/protocol.md §5.2): 403 `oauth1-permissions`, the token lacks write permission.
+pub fn oauth1_permissions(m: &Modes) -> Response {
     problem(
         m,
         403,
@@ -80,8 +96,8 @@ pub fn b4(m: &Modes) -> Response {
     )
 }
 
-/// B5: v2 401.
-pub fn b5(m: &Modes) -> Response {
+/// B5 (docs/protocol.md §5.2): the v2 401 `Unauthorized` problem (missing or bad OAuth).
+pub fn unauthorized_v2(m: &Modes) -> Response {
     problem(
         m,
         401,
@@ -98,8 +114,8 @@ pub fn unsupported_auth(m: &Modes) -> Response {
     )
 }
 
-/// B8: 402 credits depleted.
-pub fn b8(m: &Modes) -> Response {
+/// B8 (docs/protocol.md §5.2): 402 `CreditsDepleted`, the pay-per-use balance is spent.
+pub fn credits_depleted(m: &Modes) -> Response {
     problem(
         m,
         402,
@@ -107,7 +123,8 @@ pub fn b8(m: &Modes) -> Response {
     )
 }
 
-/// B9 or B10: 429.
+/// B9 or B10 (docs/protocol.md §5.2, chosen by `Modes::rate_limit_body`): 429 Too Many
+/// Requests as a v2 problem (B9) or a v1.1 code 88 envelope (B10).
 pub fn rate_limited(m: &Modes) -> Response {
     if m.rate_limit_body == "v1" {
         v1(429, 88, "Rate limit exceeded")
@@ -120,8 +137,8 @@ pub fn rate_limited(m: &Modes) -> Response {
     }
 }
 
-/// B11: usage cap.
-pub fn b11(m: &Modes) -> Response {
+/// B11 (docs/protocol.md §5.2): 429 `UsageCapped`, the monthly product cap is reached.
+pub fn usage_capped(m: &Modes) -> Response {
     problem(
         m,
         429,
@@ -129,8 +146,9 @@ pub fn b11(m: &Modes) -> Response {
     )
 }
 
-/// B12: duplicate content.
-pub fn b12(m: &Modes) -> Response {
+/// B12 (docs/protocol.md §5.2): 403 "You are not allowed to create a Tweet with duplicate
+/// content."
+pub fn duplicate_content(m: &Modes) -> Response {
     problem(
         m,
         403,
@@ -138,8 +156,8 @@ pub fn b12(m: &Modes) -> Response {
     )
 }
 
-/// B13: invalid request with one parameter.
-pub fn b13(m: &Modes, param: &str, values: &[String], message: &str) -> Response {
+/// B13 (docs/protocol.md §5.2): 400 `invalid-request` naming one parameter and its values.
+pub fn invalid_parameter(m: &Modes, param: &str, values: &[String], message: &str) -> Response {
     let mut params = serde_json::Map::new();
     params.insert(param.to_string(), json!(values));
     problem(
@@ -149,7 +167,8 @@ pub fn b13(m: &Modes, param: &str, values: &[String], message: &str) -> Response
     )
 }
 
-/// B13 variant without parameters (schema problems, bad JSON …).
+/// B13 (docs/protocol.md §5.2) without parameters: 400 `invalid-request` for schema
+/// problems, bad JSON, bad multipart …
 pub fn invalid_request(m: &Modes, message: &str) -> Response {
     problem(
         m,
@@ -158,8 +177,9 @@ pub fn invalid_request(m: &Modes, message: &str) -> Response {
     )
 }
 
-/// B14: reply (or quote) not allowed.
-pub fn b14(m: &Modes, quote: bool) -> Response {
+/// B14 (docs/protocol.md §5.2): 403, replying to this conversation (or, with `quote`,
+/// quoting this post) is not allowed.
+pub fn reply_not_allowed(m: &Modes, quote: bool) -> Response {
     let detail = if quote {
         "Quoting this post is not allowed"
     } else {
@@ -172,8 +192,9 @@ pub fn b14(m: &Modes, quote: bool) -> Response {
     )
 }
 
-/// B15: generic forbidden (v2 upload refused, spending limit).
-pub fn b15(m: &Modes, detail: &str) -> Response {
+/// B15 (docs/protocol.md §5.2): the generic 403 `Forbidden` problem with `detail` (v2 upload
+/// refused, spending limit reached).
+pub fn forbidden_v2(m: &Modes, detail: &str) -> Response {
     problem(
         m,
         403,

@@ -3,8 +3,10 @@
 //! Contract: [`weighted_length`] NFC-normalises its input, counts every URL as 23, every
 //! emoji sequence as 2, code points in U+0000–U+10FF, U+2000–U+200D, U+2010–U+201F and
 //! U+2032–U+2037 as 1 and everything else as 2. URL detection is a compact re-implementation
-//! of twitter-text's extractor (scheme URLs, `www.` and bare domains with a known TLD);
-//! the `twitter-text` crate itself is not used because it builds C++ (cxx) and pest.
+//! of twitter-text's extractor (scheme URLs, `www.` and bare domains with a known TLD).
+//! The `twitter-text` crate, which x-client counts with, is deliberately not used here: the
+//! simulator is the client's test oracle, and an oracle sharing the client's counting code
+//! would let a shared counting bug pass (crate docs, "Why x-sim re-implements").
 //! [`tco_link`] gives the stable t.co link of a post's n-th URL and [`escape_x`] the HTML
 //! escaping X applies to post text on reads.
 

@@ -246,101 +246,7 @@ fn parse_query(m: &Modes, user_id: &str, query: &[(String, String)]) -> Result<Q
             continue;
         }
         seen.push(k.as_str());
-        match k.as_str() {
-            "max_results" => match v.parse::<usize>() {
-                Ok(n) if (5..=100).contains(&n) => q.max = n,
-                _ => bad.push(
-                    k,
-                    v,
-                    format!(
-                        "The `max_results` query parameter value [{v}] is not between 5 and 100"
-                    ),
-                ),
-            },
-            "since_id" | "until_id" => match v.parse::<u64>() {
-                Ok(n) if is_id(v) => {
-                    if k == "since_id" {
-                        q.since_id = Some(n);
-                    } else {
-                        q.until_id = Some(n);
-                    }
-                }
-                _ => bad.push(k, v, id_pattern_message(k, v)),
-            },
-            "start_time" | "end_time" => match rfc3339::parse_ms(v) {
-                Some(ms) if ms >= EARLIEST_MS => {
-                    if k == "start_time" {
-                        q.start_ms = Some(ms);
-                    } else {
-                        q.end_ms = Some(ms);
-                    }
-                }
-                Some(_) => bad.push(
-                    k,
-                    v,
-                    format!("Invalid '{k}':'{v}'. '{k}' must be on or after 2010-11-06T00:00:01Z"),
-                ),
-                None => bad.push(
-                    k,
-                    v,
-                    format!(
-                        "The `{k}` query parameter value [{v}] is not a valid RFC 3339 date-time"
-                    ),
-                ),
-            },
-            "pagination_token" => match decode_token(user_id, v) {
-                Some(p) => q.page = p,
-                None => bad.push(
-                    k,
-                    v,
-                    format!(
-                        "The `pagination_token` query parameter value [{v}] is not a valid token"
-                    ),
-                ),
-            },
-            "tweet.fields" => {
-                for f in v.split(',') {
-                    if TWEET_FIELDS.contains(&f) {
-                        q.fields.push(f.to_string());
-                    } else {
-                        bad.push(
-                            k,
-                            f,
-                            format!(
-                                "The `tweet.fields` query parameter value [{f}] is not one of [{}]",
-                                TWEET_FIELDS.join(",")
-                            ),
-                        );
-                    }
-                }
-            }
-            "exclude" => {
-                for e in v.split(',') {
-                    if EXCLUDE.contains(&e) {
-                        q.exclude_replies |= e == "replies";
-                    } else {
-                        bad.push(
-                            k,
-                            e,
-                            format!(
-                                "The `exclude` query parameter value [{e}] is not one of [{}]",
-                                EXCLUDE.join(",")
-                            ),
-                        );
-                    }
-                }
-            }
-            "id" | "expansions" | "media.fields" | "poll.fields" | "user.fields"
-            | "place.fields" => {}
-            _ => bad.push(
-                k,
-                v,
-                format!(
-                    "The query parameter [{k}] is not one of [{}]",
-                    QUERY_PARAMS.join(",")
-                ),
-            ),
-        }
+        parse_param(&mut q, &mut bad, user_id, k, v);
     }
     if let (Some(s), Some(e)) = (q.start_ms, q.end_ms) {
         if s >= e {
@@ -364,6 +270,98 @@ fn parse_query(m: &Modes, user_id: &str, query: &[(String, String)]) -> Result<Q
             400,
             &json!({"errors": bad.0, "title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":reply::ptype(m, "invalid-request")}),
         ))
+    }
+}
+
+/// Parses one query parameter into `q`, or records why it is bad.
+fn parse_param(q: &mut Query, bad: &mut Invalid, user_id: &str, k: &str, v: &str) {
+    match k {
+        "max_results" => match v.parse::<usize>() {
+            Ok(n) if (5..=100).contains(&n) => q.max = n,
+            _ => bad.push(
+                k,
+                v,
+                format!("The `max_results` query parameter value [{v}] is not between 5 and 100"),
+            ),
+        },
+        "since_id" | "until_id" => match v.parse::<u64>() {
+            Ok(n) if is_id(v) => {
+                if k == "since_id" {
+                    q.since_id = Some(n);
+                } else {
+                    q.until_id = Some(n);
+                }
+            }
+            _ => bad.push(k, v, id_pattern_message(k, v)),
+        },
+        "start_time" | "end_time" => match rfc3339::parse_ms(v) {
+            Some(ms) if ms >= EARLIEST_MS => {
+                if k == "start_time" {
+                    q.start_ms = Some(ms);
+                } else {
+                    q.end_ms = Some(ms);
+                }
+            }
+            Some(_) => bad.push(
+                k,
+                v,
+                format!("Invalid '{k}':'{v}'. '{k}' must be on or after 2010-11-06T00:00:01Z"),
+            ),
+            None => bad.push(
+                k,
+                v,
+                format!("The `{k}` query parameter value [{v}] is not a valid RFC 3339 date-time"),
+            ),
+        },
+        "pagination_token" => match decode_token(user_id, v) {
+            Some(p) => q.page = p,
+            None => bad.push(
+                k,
+                v,
+                format!("The `pagination_token` query parameter value [{v}] is not a valid token"),
+            ),
+        },
+        "tweet.fields" => {
+            for f in v.split(',') {
+                if TWEET_FIELDS.contains(&f) {
+                    q.fields.push(f.to_string());
+                } else {
+                    bad.push(
+                        k,
+                        f,
+                        format!(
+                            "The `tweet.fields` query parameter value [{f}] is not one of [{}]",
+                            TWEET_FIELDS.join(",")
+                        ),
+                    );
+                }
+            }
+        }
+        "exclude" => {
+            for e in v.split(',') {
+                if EXCLUDE.contains(&e) {
+                    q.exclude_replies |= e == "replies";
+                } else {
+                    bad.push(
+                        k,
+                        e,
+                        format!(
+                            "The `exclude` query parameter value [{e}] is not one of [{}]",
+                            EXCLUDE.join(",")
+                        ),
+                    );
+                }
+            }
+        }
+        "id" | "expansions" | "media.fields" | "poll.fields" | "user.fields" | "place.fields" => {}
+        _ => bad.push(
+            k,
+            v,
+            format!(
+                "The query parameter [{k}] is not one of [{}]",
+                QUERY_PARAMS.join(",")
+            ),
+        ),
     }
 }
 
@@ -509,13 +507,13 @@ pub fn user_tweets(ctx: &Ctx, user_id: &str) -> HResult {
     let caller = ctx.account();
     let mut w = ctx.shared.world();
     if m.spending_limit_reached {
-        return Err(reply::b15(
+        return Err(reply::forbidden_v2(
             &m,
             "Your account has hit its spending limit for this billing cycle",
         ));
     }
     if w.out_of_credits() {
-        return Err(reply::b8(&m));
+        return Err(reply::credits_depleted(&m));
     }
     if w.account(user_id).is_none() {
         return Ok(reply::json(
