@@ -1,6 +1,8 @@
 //! Test helpers: a tiny OAuth 1.0a signer over reqwest, using the crate's own primitives.
 #![allow(dead_code)]
 
+pub mod timeline;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
@@ -198,4 +200,30 @@ pub async fn json(r: reqwest::Response) -> (u16, Value) {
     let s = r.status().as_u16();
     let b = r.bytes().await.unwrap();
     (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
+}
+
+/// A v1.1 INIT of a 100-byte PNG: status, JSON body (`null` if none), content type.
+pub async fn v1_init(s: &Signer, base: &str) -> (u16, serde_json::Value, String) {
+    let r = s
+        .post_form(
+            &format!("{base}/1.1/media/upload.json"),
+            &[
+                ("command", "INIT"),
+                ("total_bytes", "100"),
+                ("media_type", "image/png"),
+            ],
+        )
+        .await;
+    let st = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let b = r.bytes().await.unwrap();
+    (
+        st,
+        serde_json::from_slice(&b).unwrap_or(serde_json::Value::Null),
+        ct,
+    )
 }
