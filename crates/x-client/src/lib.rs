@@ -19,7 +19,10 @@ pub mod ratelimit;
 pub mod readback;
 pub mod sign;
 pub mod text;
+mod transport;
+mod tweets;
 pub mod upload;
+mod users;
 
 pub use client::{
     AccessLevel, ClientConfig, Confirmation, Health, Me, Poll, PostRequest, Posted, ReplySettings,

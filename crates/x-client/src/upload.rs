@@ -29,10 +29,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-use crate::client::{sleep_cancellable, Field, Payload, Resp, XClient};
+use crate::client::XClient;
 use crate::error::{now_secs, ClientError, NetworkFailure};
 use crate::media::{self, MediaInfo};
 use crate::ratelimit::RateLimit;
+use crate::transport::{path_of, sleep_cancellable, Field, Payload, Resp};
 
 /// Which upload route to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -417,11 +418,15 @@ impl XClient {
                 .send_retrying(
                     Method::POST,
                     &url,
-                    &Payload::Json(body, true),
+                    &Payload::Json {
+                        body,
+                        charset: true,
+                    },
                     cancel,
                     ClientError::is_transient,
                 )
                 .await
+                .result
             {
                 Ok(_) => return Ok(()),
                 Err(e) => match v1_verdict(&e) {
@@ -435,11 +440,15 @@ impl XClient {
         self.send_retrying(
             Method::POST,
             &url,
-            &Payload::Json(body, false),
+            &Payload::Json {
+                body,
+                charset: false,
+            },
             cancel,
             ClientError::is_transient,
         )
-        .await?;
+        .await
+        .result?;
         Ok(())
     }
 
@@ -452,7 +461,8 @@ impl XClient {
     ) -> Result<Resp, ClientError> {
         let r = self
             .send_retrying(method, url, &payload, ctx.cancel(), ctx.retryable)
-            .await?;
+            .await
+            .result?;
         if let Some(rl) = r.rate_limit() {
             if let Ok(mut slot) = ctx.rate_limit.lock() {
                 *slot = Some(rl);
@@ -599,14 +609,14 @@ impl XClient {
                     ctx,
                     Method::POST,
                     &self.api_url(path),
-                    Payload::Json(
-                        json!({
+                    Payload::Json {
+                        body: json!({
                             "media_type": info.mime,
                             "total_bytes": info.size,
                             "media_category": info.category(),
                         }),
-                        false,
-                    ),
+                        charset: false,
+                    },
                 )
                 .await?;
             let v = init.json(path)?;
@@ -682,11 +692,12 @@ impl XClient {
         url: &str,
         payload: Payload,
     ) -> Result<Value, ClientError> {
-        let path = crate::client::path_of(url);
-        let (r, maybe_processed) = self
-            .send_retrying_tracked(Method::POST, url, &payload, ctx.cancel(), ctx.retryable)
+        let path = path_of(url);
+        let sent = self
+            .send_retrying(Method::POST, url, &payload, ctx.cancel(), ctx.retryable)
             .await;
-        let err = match r {
+        let maybe_processed = sent.maybe_processed;
+        let err = match sent.result {
             Ok(resp) => return resp.json(&path),
             Err(e) => e,
         };
