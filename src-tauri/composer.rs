@@ -335,7 +335,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("postbridge-attach-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(name);
-        std::fs::write(&path, x_client::media::samples::png(64, 48, 10)).unwrap();
+        std::fs::write(&path, testkit::samples::png(64, 48, 10)).unwrap();
         path
     }
 

@@ -197,10 +197,10 @@ async fn close_posted(state: &AppState, draft_id: &str) {
     let _ = publisher
         .publish(
             draft_id,
-            x_client::UploadRoute::Auto,
-            active.remembered_route(),
-            |_| {},
-            x_client::CancellationToken::new(),
+            composer::PublishOptions {
+                remembered: active.remembered_route(),
+                ..composer::PublishOptions::default()
+            },
         )
         .await;
 }
@@ -368,12 +368,14 @@ async fn post_inner(
     let result = publisher
         .publish(
             &draft_id,
-            x_client::UploadRoute::Auto,
-            remembered,
-            move |event| {
-                let _ = sink.send(ProgressView::from(event));
+            composer::PublishOptions {
+                route: x_client::UploadRoute::Auto,
+                remembered,
+                on_event: Some(std::sync::Arc::new(move |event| {
+                    let _ = sink.send(ProgressView::from(event));
+                })),
+                cancel: Some(cancel.clone()),
             },
-            cancel.clone(),
         )
         .await;
     drop(sending);

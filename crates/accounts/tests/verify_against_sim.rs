@@ -2,27 +2,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use accounts::{verify, Verification};
-use x_client::{Credentials, Endpoints, ErrorKind, WizardStep};
-
-fn creds(d: &x_sim::DemoCredentials) -> Credentials {
-    Credentials {
-        consumer_key: d.consumer_key.clone(),
-        consumer_secret: d.consumer_secret.clone(),
-        access_token: d.access_token.clone(),
-        access_secret: d.access_token_secret.clone(),
-    }
-}
+use testkit::{credentials, endpoints};
+use x_client::{ErrorKind, WizardStep};
 
 #[tokio::test]
 async fn verification_outcomes() {
     let sim = x_sim::start(x_sim::SimConfig::default()).await.unwrap();
-    let endpoints = Endpoints {
-        api_base: sim.api_base(),
-        upload_base: sim.upload_base(),
-    };
+    let endpoints = endpoints(&sim);
     let demo = sim.demo();
 
-    match verify(endpoints.clone(), creds(&demo)).await {
+    match verify(endpoints.clone(), credentials(&demo)).await {
         Verification::Verified {
             username,
             access_level,
@@ -36,7 +25,7 @@ async fn verification_outcomes() {
 
     // A token issued while the app was read-only stays read-only.
     let read = sim.issue_token("demo", x_sim::AccessLevel::Read).unwrap();
-    match verify(endpoints.clone(), creds(&read)).await {
+    match verify(endpoints.clone(), credentials(&read)).await {
         Verification::ReadOnly { wizard_step, .. } => {
             assert_eq!(wizard_step, WizardStep::Permissions)
         }
@@ -47,10 +36,10 @@ async fn verification_outcomes() {
     sim.set_app_permissions(x_sim::AccessLevel::ReadWrite);
     let fresh = sim.regenerate_tokens("demo").unwrap();
     assert!(matches!(
-        verify(endpoints.clone(), creds(&fresh)).await,
+        verify(endpoints.clone(), credentials(&fresh)).await,
         Verification::Verified { .. }
     ));
-    match verify(endpoints.clone(), creds(&read)).await {
+    match verify(endpoints.clone(), credentials(&read)).await {
         Verification::Failed { diagnosis } => {
             assert_eq!(diagnosis.status, Some(401), "{diagnosis:?}");
             assert!(diagnosis.wizard_step.is_some(), "{diagnosis:?}");
@@ -59,7 +48,7 @@ async fn verification_outcomes() {
     }
 
     // Keys of one app with a secret of another: invalid credentials, back to Paste.
-    let mut mixed = creds(&fresh);
+    let mut mixed = credentials(&fresh);
     mixed.consumer_secret = "not-the-right-secret-000000000000000000000000000".into();
     match verify(endpoints, mixed).await {
         Verification::Failed { diagnosis } => {
@@ -74,10 +63,7 @@ async fn verification_outcomes() {
 #[tokio::test]
 async fn pin_sign_in_gives_working_keys() {
     let sim = x_sim::start(x_sim::SimConfig::default()).await.unwrap();
-    let endpoints = Endpoints {
-        api_base: sim.api_base(),
-        upload_base: sim.upload_base(),
-    };
+    let endpoints = endpoints(&sim);
     let demo = sim.demo();
     let flow = x_client::PinFlow::new(endpoints.clone(), &demo.consumer_key, &demo.consumer_secret)
         .unwrap();

@@ -72,7 +72,7 @@ fn png(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("pb-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(name);
-    std::fs::write(&p, x_client::media::samples::png(64, 64, 0)).unwrap();
+    std::fs::write(&p, testkit::samples::png(64, 64, 0)).unwrap();
     p
 }
 

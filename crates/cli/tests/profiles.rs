@@ -29,12 +29,7 @@ async fn the_cli_uses_a_saved_profile() {
     let mut profile = accounts::Profile::new("Work");
     profile.api_base = Some(sim.api_base());
     profile.upload_base = Some(sim.upload_base());
-    let creds = x_client::Credentials {
-        consumer_key: demo.consumer_key.clone(),
-        consumer_secret: demo.consumer_secret.clone(),
-        access_token: demo.access_token.clone(),
-        access_secret: demo.access_token_secret.clone(),
-    };
+    let creds = testkit::credentials(&demo);
     accounts.save(profile, &creds).unwrap();
 
     // The default profile, and the same one by name, reach the simulator with its keys.

@@ -30,6 +30,8 @@ pub use draft::{new_id, parse_post_ref, Attachment, Draft, Part, PartStatus, Pol
 pub use error::ComposerError;
 pub use journal::{Claim, SendEntry, SendState};
 pub use media::{attach, thumbnail, Thumbnail};
-pub use publish::{PublishError, PublishEvent, Published, Publisher, MEDIA_REUSE};
+pub use publish::{
+    EventFn, PublishError, PublishEvent, PublishOptions, Published, Publisher, MEDIA_REUSE,
+};
 pub use store::{data_dir, ArmedResolution, HistoryEntry, HistoryKind, PublishGuard, Store};
 pub use validate::{validate, Problem, REPLY_SETTINGS};

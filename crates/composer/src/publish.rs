@@ -31,7 +31,7 @@
 //! - When every part is posted the draft is marked published, a new current draft is started
 //!   (see above), and [`Published`] is returned. Calling publish again on it returns the same
 //!   result without sending anything.
-//! - Progress goes to the `on_event` callback; nothing is printed. Cancelling stops uploads and
+//! - Progress goes to [`PublishOptions::on_event`]; nothing is printed. Cancelling stops uploads and
 //!   processing waits; a part already sent is never cancelled half-way.
 
 // `PublishError` is returned by value by design (the app's command serialises it as is); a
@@ -44,7 +44,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use x_client::{
     CancellationToken, ClientError, Confirmation, Diagnosis, ErrorKind, PostRequest, Progress,
-    RateLimit, ReplySettings, RouteDecision, UploadOptions, UploadRoute, XClient,
+    RateLimit, RouteDecision, UploadOptions, UploadRoute, XClient,
 };
 
 use crate::draft::{parse_post_ref, Draft, Part, PartStatus};
@@ -124,7 +124,31 @@ pub struct PublishError {
     pub profile_link: Option<String>,
 }
 
-type EventFn = Arc<dyn Fn(PublishEvent) + Send + Sync>;
+/// A progress callback of [`Publisher::publish`].
+pub type EventFn = Arc<dyn Fn(PublishEvent) + Send + Sync>;
+
+/// How one [`Publisher::publish`] runs. `Default`: the Auto route, no remembered route
+/// decision, no progress callback, not cancellable.
+#[derive(Clone, Default)]
+pub struct PublishOptions {
+    /// The upload route for the draft's media (default Auto).
+    pub route: UploadRoute,
+    /// The account's remembered route decision (Auto uses it while fresh).
+    pub remembered: Option<RouteDecision>,
+    /// Progress: uploading, processing, posting, posted.
+    pub on_event: Option<EventFn>,
+    /// Cancels uploads and processing waits (a part already sent is never cancelled half-way).
+    pub cancel: Option<CancellationToken>,
+}
+
+impl std::fmt::Debug for PublishOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublishOptions")
+            .field("route", &self.route)
+            .field("remembered", &self.remembered)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Publishes drafts of one account (see the module docs).
 #[derive(Clone, Debug)]
@@ -214,11 +238,14 @@ impl Publisher {
     pub async fn publish(
         &self,
         draft_id: &str,
-        route: UploadRoute,
-        remembered: Option<RouteDecision>,
-        on_event: impl Fn(PublishEvent) + Send + Sync + 'static,
-        cancel: CancellationToken,
+        options: PublishOptions,
     ) -> Result<Published, PublishError> {
+        let PublishOptions {
+            route,
+            remembered,
+            on_event,
+            cancel,
+        } = options;
         let fail = |part: usize, diagnosis: Diagnosis| PublishError {
             part,
             diagnosis,
@@ -261,8 +288,8 @@ impl Publisher {
             remembered,
             decision: None,
             rate_limit: None,
-            events: Arc::new(on_event),
-            cancel,
+            events: on_event.unwrap_or_else(|| Arc::new(|_| {})),
+            cancel: cancel.unwrap_or_default(),
             route,
             draft,
         };
@@ -403,11 +430,7 @@ impl Publisher {
                 text: part.text.clone(),
                 media_ids,
                 reply_to: prev.clone(),
-                reply_settings: run
-                    .draft
-                    .reply_settings
-                    .as_deref()
-                    .and_then(|s| serde_json::from_value::<ReplySettings>(s.into()).ok()),
+                reply_settings: run.draft.reply_settings,
                 poll: (i == 0)
                     .then(|| run.draft.poll.clone())
                     .flatten()

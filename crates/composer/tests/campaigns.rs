@@ -23,9 +23,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use composer::{attach, ArmedResolution, Draft, Part, PartStatus, Publisher, Store};
-use x_client::media::samples;
-use x_client::{CancellationToken, ClientConfig, ErrorKind, RetryPolicy, UploadRoute};
+use common::samples;
+use composer::{
+    attach, ArmedResolution, Draft, Part, PartStatus, PublishOptions, Publisher, Store,
+};
+use x_client::{ClientConfig, ErrorKind, RetryPolicy};
 use x_sim::{Faults, SimHandle};
 
 fn size(var: &str, default: usize) -> usize {
@@ -267,15 +269,7 @@ async fn fault_campaign() {
             if attempt == 6 {
                 clear(&s); // the outage ends
             }
-            let r = pb
-                .publish(
-                    &d.id,
-                    UploadRoute::Auto,
-                    None,
-                    |_| {},
-                    CancellationToken::new(),
-                )
-                .await;
+            let r = pb.publish(&d.id, PublishOptions::default()).await;
             let stored = store.draft_by_id(&d.id).unwrap();
             if first {
                 // Every part is either posted with an id X has, or "may have posted".

@@ -8,10 +8,11 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::samples;
 use composer::{
-    attach, ArmedResolution, Draft, HistoryKind, Part, PartStatus, PublishEvent, Publisher, Store,
+    attach, ArmedResolution, Draft, HistoryKind, Part, PartStatus, PublishEvent, PublishOptions,
+    Publisher, Store,
 };
-use x_client::media::samples;
 use x_client::{CancellationToken, ErrorKind, PostRequest, UploadRoute};
 use x_sim::Faults;
 
@@ -65,10 +66,10 @@ async fn thread_with_image_posts_a_reply_chain() {
     let p = publisher(&s, &store)
         .publish(
             &d.id,
-            UploadRoute::Auto,
-            None,
-            on_event,
-            CancellationToken::new(),
+            PublishOptions {
+                on_event: Some(Arc::new(on_event)),
+                ..PublishOptions::default()
+            },
         )
         .await
         .unwrap();
@@ -128,13 +129,7 @@ async fn thread_with_image_posts_a_reply_chain() {
     assert_eq!(store.draft().unwrap().id, fresh.id);
     // Publishing it again sends nothing.
     let again = publisher(&s, &store)
-        .publish(
-            &d.id,
-            UploadRoute::Auto,
-            None,
-            |_| {},
-            CancellationToken::new(),
-        )
+        .publish(&d.id, PublishOptions::default())
         .await
         .unwrap();
     assert_eq!(again.ids, p.ids);
@@ -161,10 +156,10 @@ async fn failed_second_part_resumes_without_reposting() {
     let e = pb
         .publish(
             &d.id,
-            UploadRoute::V2,
-            None,
-            |_| {},
-            CancellationToken::new(),
+            PublishOptions {
+                route: UploadRoute::V2,
+                ..PublishOptions::default()
+            },
         )
         .await
         .unwrap_err();
@@ -195,10 +190,10 @@ async fn failed_second_part_resumes_without_reposting() {
     let p = pb
         .publish(
             &d.id,
-            UploadRoute::V2,
-            None,
-            |_| {},
-            CancellationToken::new(),
+            PublishOptions {
+                route: UploadRoute::V2,
+                ..PublishOptions::default()
+            },
         )
         .await
         .unwrap();
@@ -239,10 +234,11 @@ async fn failed_second_part_resumes_without_reposting() {
     let e = pb
         .publish(
             &d.id,
-            UploadRoute::V2,
-            None,
-            on_event,
-            CancellationToken::new(),
+            PublishOptions {
+                route: UploadRoute::V2,
+                on_event: Some(Arc::new(on_event)),
+                ..PublishOptions::default()
+            },
         )
         .await
         .unwrap_err();
@@ -258,10 +254,10 @@ async fn failed_second_part_resumes_without_reposting() {
     let e = pb
         .publish(
             &d.id,
-            UploadRoute::V2,
-            None,
-            |_| {},
-            CancellationToken::new(),
+            PublishOptions {
+                route: UploadRoute::V2,
+                ..PublishOptions::default()
+            },
         )
         .await
         .unwrap_err();
@@ -278,10 +274,10 @@ async fn failed_second_part_resumes_without_reposting() {
     let p = pb
         .publish(
             &d.id,
-            UploadRoute::V2,
-            None,
-            |_| {},
-            CancellationToken::new(),
+            PublishOptions {
+                route: UploadRoute::V2,
+                ..PublishOptions::default()
+            },
         )
         .await
         .unwrap();
@@ -293,14 +289,7 @@ async fn failed_second_part_resumes_without_reposting() {
 }
 
 async fn publish(pb: &Publisher, id: &str) -> Result<composer::Published, composer::PublishError> {
-    pb.publish(
-        id,
-        UploadRoute::Auto,
-        None,
-        |_| {},
-        CancellationToken::new(),
-    )
-    .await
+    pb.publish(id, PublishOptions::default()).await
 }
 
 fn arm(store: &Store, d: &Draft, i: usize, req: &PostRequest) {
@@ -591,7 +580,15 @@ async fn cancel_during_video_upload() {
         record(e);
     };
     let e = publisher(&s, &store)
-        .publish(&d.id, UploadRoute::V2, None, on_event, token)
+        .publish(
+            &d.id,
+            PublishOptions {
+                route: UploadRoute::V2,
+                on_event: Some(Arc::new(on_event)),
+                cancel: Some(token),
+                ..PublishOptions::default()
+            },
+        )
         .await
         .unwrap_err();
     assert_eq!(e.part, 0);

@@ -3,8 +3,8 @@
 
 mod common;
 
+use common::samples;
 use composer::{attach, thumbnail, ComposerError, Draft, Part, PartStatus, PollDraft, Store};
-use x_client::media::samples;
 
 #[test]
 fn draft_round_trip_survives_restart() {
@@ -26,7 +26,7 @@ fn draft_round_trip_survives_restart() {
             ..Part::default()
         });
         d.reply_to = composer::parse_post_ref("https://x.com/u/status/42");
-        d.reply_settings = Some("following".into());
+        d.reply_settings = Some(x_client::ReplySettings::Following);
         d.poll = Some(PollDraft {
             options: vec!["yes".into(), "no".into()],
             duration_minutes: 60,
@@ -135,11 +135,11 @@ fn attach_refusals_name_the_limit() {
 #[test]
 fn thumbnails() {
     let dir = common::tmp_dir("thumb");
-    let jpg = common::write(&dir, "big.jpg", &common::gray_jpeg(6000, 4000));
+    let jpg = common::write(&dir, "big.jpg", &samples::gray_jpeg(6000, 4000));
     let t = thumbnail(&jpg, 400).unwrap();
     assert_eq!((t.width, t.height), (400, 267));
     assert!(t.data_url.starts_with("data:image/jpeg;base64,"));
-    let tall = common::write(&dir, "tall.jpg", &common::gray_jpeg(300, 900));
+    let tall = common::write(&dir, "tall.jpg", &samples::gray_jpeg(300, 900));
     let t = thumbnail(&tall, 300).unwrap();
     assert_eq!((t.width, t.height), (100, 300));
     // Small images are not scaled up.
@@ -166,12 +166,12 @@ fn a_file_name_that_is_not_utf8_is_refused_alone_with_its_reason() {
     let dir = common::tmp_dir("non-utf8");
     let name = std::ffi::OsStr::from_bytes(b"caf\xe9.png");
     let path = dir.join(name);
-    std::fs::write(&path, x_client::media::samples::png(8, 8, 0)).unwrap();
+    std::fs::write(&path, samples::png(8, 8, 0)).unwrap();
     let e = composer::attach(&path, &composer::Part::default())
         .unwrap_err()
         .to_string();
     assert!(e.contains("not valid UTF-8") && e.contains("rename"), "{e}");
     // Another file next to it still attaches.
-    let ok = common::write(&dir, "ok.png", &x_client::media::samples::png(8, 8, 0));
+    let ok = common::write(&dir, "ok.png", &samples::png(8, 8, 0));
     assert!(composer::attach(&ok, &composer::Part::default()).is_ok());
 }

@@ -5,14 +5,14 @@
 //! (defaults: 64 MB, 0 and 50 ms, v2, 1/2/4 MiB × 1/2/4/6/8). Prints a Markdown table.
 //! `PB_BENCH_FILE` uploads that file instead of a generated one; `PB_BENCH_JSON=1` prints one
 //! JSON line per run; a sixth argument `--no-latency-setup` leaves the simulator's faults alone
-//! (`bench/run.sh` sets them). With `PB_BENCH_API` and `PB_BENCH_UPLOAD` set (e.g. from `examples/sim_server.rs`), the
-//! simulator in that other process is used, so this process's peak memory is the client's.
+//! (`bench/run.sh` sets them). With `PB_BENCH_API` and `PB_BENCH_UPLOAD` set (e.g. from
+//! `postbridge sim --print-bases`), the simulator in that other process is used, so this process's peak memory is the client's.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 
 use x_client::{ClientConfig, Credentials, Endpoints, UploadOptions, UploadRoute, XClient};
-use x_sim::{Faults, SimConfig};
+use x_sim::Faults;
 
 #[tokio::main]
 async fn main() {
@@ -48,7 +48,7 @@ async fn main() {
         // Streamed so the generator does not count in the process's peak memory.
         use std::io::Write;
         let total = mb * 1024 * 1024;
-        let head = x_client::media::samples::mp4(4096);
+        let head = testkit::samples::mp4(4096);
         let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
         f.write_all(&head[..32]).unwrap();
         f.write_all(&u32::try_from(total - 32).unwrap().to_be_bytes())
@@ -147,37 +147,22 @@ impl Target {
                 .json()
                 .await
                 .unwrap();
-            let d = &state["demo"];
-            let s = |k: &str| d[k].as_str().unwrap().to_owned();
+            let demo: x_sim::DemoCredentials =
+                serde_json::from_value(state["demo"].clone()).unwrap();
             return Target {
                 sim: None,
                 ca,
                 api,
                 upload,
-                creds: Credentials {
-                    consumer_key: s("consumer_key"),
-                    consumer_secret: s("consumer_secret"),
-                    access_token: s("access_token"),
-                    access_secret: s("access_token_secret"),
-                },
+                creds: testkit::credentials(&demo),
             };
         }
-        let sim = x_sim::start(SimConfig::default()).await.unwrap();
-        sim.update_modes(|m| {
-            m.processing_ms = 0;
-            m.plan = x_sim::Plan::Unlimited;
-        });
-        let d = sim.demo();
+        let sim = testkit::sim().await;
         Target {
             ca: None,
             api: sim.api_base(),
             upload: sim.upload_base(),
-            creds: Credentials {
-                consumer_key: d.consumer_key.clone(),
-                consumer_secret: d.consumer_secret.clone(),
-                access_token: d.access_token.clone(),
-                access_secret: d.access_token_secret.clone(),
-            },
+            creds: testkit::credentials(&sim.demo()),
             sim: Some(sim),
         }
     }

@@ -11,11 +11,8 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use composer::{Publisher, Store};
-use x_client::{
-    CancellationToken, ClientConfig, Credentials, Endpoints, ErrorKind, RetryPolicy, UploadRoute,
-    XClient,
-};
+use composer::{PublishOptions, Publisher, Store};
+use x_client::{ClientConfig, Credentials, Endpoints, ErrorKind, RetryPolicy, XClient};
 
 fn env(k: &str) -> String {
     std::env::var(k).unwrap_or_default()
@@ -71,15 +68,7 @@ async fn main() -> ExitCode {
         }
     };
     let publisher = Publisher::new(client, store, "engine".into());
-    let result = publisher
-        .publish(
-            draft,
-            UploadRoute::Auto,
-            None,
-            |_| {},
-            CancellationToken::new(),
-        )
-        .await;
+    let result = publisher.publish(draft, PublishOptions::default()).await;
     match result {
         Ok(p) => {
             println!("{}", serde_json::json!({ "ids": p.ids }));
