@@ -12,18 +12,7 @@ use std::time::Duration;
 use support::{
     journey_prepared, keychain_env, keychain_service, seed_account, App, Look, Outcome, Sim,
 };
-use x_client::media::samples;
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    std::fs::create_dir_all(dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
-
-fn env_for(sim: &Sim, journey: &str) -> Vec<(String, String)> {
-    sim.app_env(journey)
-}
+use testkit::{samples, write};
 
 /// How long a post may take to get its result (uploads are paced by the simulator).
 const POST_WITHIN: Duration = Duration::from_secs(60);
@@ -246,51 +235,47 @@ async fn drop_an_image_add_alt_text_and_post() {
     let service = keychain_service(name);
     journey_prepared(
         name,
-        env_for(&sim, name),
+        sim.app_env(name),
         |home| seed_account(home, &service, "Work", &demo, &sim.handle),
-        |app: App| async move {
-            let outcome: Outcome = async {
-                type_text(&app, 0, "Crossing the bridge").await?;
-                drop_files(&app, std::slice::from_ref(&image)).await?;
-                app.find(".media img.thumb").await?;
-                let name_line = app.text(".media .media-name").await?;
-                check!(
-                    name_line.contains("bridge.png") && name_line.contains("512×512"),
-                    "attachment: {name_line:?}"
-                );
-                app.type_into(".media .alt", "A white bridge under a yellow paper plane")
-                    .await?;
-                app.click("#part-0-text").await?; // blur saves the alt text
-                saved(&app).await?;
-                app.screenshot("dropped").await?;
-                let result = post_and_wait(&app, "posted").await?;
-                check!(result.contains("Posted"), "result: {result:?}");
-                app.screenshot("posted").await?;
-                let media = handle.media();
-                let m = media.last().ok_or("the simulator got no media")?;
-                let m = serde_json::to_value(m).unwrap();
-                check!(
-                    m["alt_text"] == "A white bridge under a yellow paper plane",
-                    "media in the simulator: {m}"
-                );
-                check!(
-                    m["route"]
-                        .as_str()
-                        .map(|r| r.starts_with("v1"))
-                        .unwrap_or(false),
-                    "upload route: {m}"
-                );
-                let posts = handle.posts();
-                let p = serde_json::to_value(posts.last().ok_or("no post")?).unwrap();
-                check!(p["text"] == "Crossing the bridge", "post: {p}");
-                check!(
-                    p["media_ids"][0] == m["id"],
-                    "the post does not carry the uploaded media id: {p} / {m}"
-                );
-                Ok(())
-            }
-            .await;
-            (app, outcome)
+        async |app| {
+            type_text(&app, 0, "Crossing the bridge").await?;
+            drop_files(&app, std::slice::from_ref(&image)).await?;
+            app.find(".media img.thumb").await?;
+            let name_line = app.text(".media .media-name").await?;
+            check!(
+                name_line.contains("bridge.png") && name_line.contains("512×512"),
+                "attachment: {name_line:?}"
+            );
+            app.type_into(".media .alt", "A white bridge under a yellow paper plane")
+                .await?;
+            app.click("#part-0-text").await?; // blur saves the alt text
+            saved(&app).await?;
+            app.screenshot("dropped").await?;
+            let result = post_and_wait(&app, "posted").await?;
+            check!(result.contains("Posted"), "result: {result:?}");
+            app.screenshot("posted").await?;
+            let media = handle.media();
+            let m = media.last().ok_or("the simulator got no media")?;
+            let m = serde_json::to_value(m).unwrap();
+            check!(
+                m["alt_text"] == "A white bridge under a yellow paper plane",
+                "media in the simulator: {m}"
+            );
+            check!(
+                m["route"]
+                    .as_str()
+                    .map(|r| r.starts_with("v1"))
+                    .unwrap_or(false),
+                "upload route: {m}"
+            );
+            let posts = handle.posts();
+            let p = serde_json::to_value(posts.last().ok_or("no post")?).unwrap();
+            check!(p["text"] == "Crossing the bridge", "post: {p}");
+            check!(
+                p["media_ids"][0] == m["id"],
+                "the post does not carry the uploaded media id: {p} / {m}"
+            );
+            Ok(())
         },
     )
     .await;
@@ -310,31 +295,27 @@ async fn pick_a_file_with_the_native_picker_and_post() {
     let service = keychain_service(name);
     journey_prepared(
         name,
-        env_for(&sim, name),
+        sim.app_env(name),
         |home| seed_account(home, &service, "Work", &demo, &sim.handle),
-        |app: App| async move {
-            let outcome: Outcome = async {
-                type_text(&app, 0, "Chart of the week").await?;
-                // The click opens a GTK file chooser; type the path into it as a person would.
-                let click = app.click("#part-0-pick");
-                let driver = pick_in_file_chooser(&image);
-                let (clicked, picked) = tokio::join!(click, driver);
-                clicked?;
-                picked?;
-                let name_line = app.text(".media .media-name").await?;
-                check!(name_line.contains("chart.png"), "attachment: {name_line:?}");
-                post_and_wait(&app, "posted").await?;
-                let posts = handle.posts();
-                let p = serde_json::to_value(posts.last().ok_or("no post")?).unwrap();
-                check!(
-                    p["text"] == "Chart of the week"
-                        && p["media_ids"].as_array().map(|a| a.len()) == Some(1),
-                    "post: {p}"
-                );
-                Ok(())
-            }
-            .await;
-            (app, outcome)
+        async |app| {
+            type_text(&app, 0, "Chart of the week").await?;
+            // The click opens a GTK file chooser; type the path into it as a person would.
+            let click = app.click("#part-0-pick");
+            let driver = pick_in_file_chooser(&image);
+            let (clicked, picked) = tokio::join!(click, driver);
+            clicked?;
+            picked?;
+            let name_line = app.text(".media .media-name").await?;
+            check!(name_line.contains("chart.png"), "attachment: {name_line:?}");
+            post_and_wait(&app, "posted").await?;
+            let posts = handle.posts();
+            let p = serde_json::to_value(posts.last().ok_or("no post")?).unwrap();
+            check!(
+                p["text"] == "Chart of the week"
+                    && p["media_ids"].as_array().map(|a| a.len()) == Some(1),
+                "post: {p}"
+            );
+            Ok(())
         },
     )
     .await;
@@ -363,34 +344,30 @@ async fn a_video_uploads_in_chunks_with_progress_then_posts() {
     let service = keychain_service(name);
     journey_prepared(
         name,
-        env_for(&sim, name),
+        sim.app_env(name),
         |home| seed_account(home, &service, "Work", &demo, &sim.handle),
-        |app: App| async move {
-            let outcome: Outcome = async {
-                type_text(&app, 0, "A short clip").await?;
-                drop_files(&app, std::slice::from_ref(&video)).await?;
-                let line = app.text(".media .media-name").await?;
-                check!(line.contains("video"), "attachment: {line:?}");
-                let attempt = app.start_post().await?;
-                app.wait_text("#progress-stage", |t| t.contains("Uploading"))
-                    .await?;
-                app.find("#overall-progress").await?;
-                app.screenshot("uploading").await?;
-                app.wait_text("#progress-stage", |t| t.contains("processing"))
-                    .await?;
-                app.screenshot("processing").await?;
-                let text = wait_outcome(&app, attempt, "posted").await?;
-                check!(text.contains("Posted"), "result: {text:?}");
-                let media = serde_json::to_value(handle.media()).unwrap();
-                let m = &media[media.as_array().map(|a| a.len()).unwrap_or(1) - 1];
-                check!(
-                    m["segments"].as_u64().unwrap_or(0) > 1 && m["state"] == "succeeded",
-                    "chunked media: {m}"
-                );
-                Ok(())
-            }
-            .await;
-            (app, outcome)
+        async |app| {
+            type_text(&app, 0, "A short clip").await?;
+            drop_files(&app, std::slice::from_ref(&video)).await?;
+            let line = app.text(".media .media-name").await?;
+            check!(line.contains("video"), "attachment: {line:?}");
+            let attempt = app.start_post().await?;
+            app.wait_text("#progress-stage", |t| t.contains("Uploading"))
+                .await?;
+            app.find("#overall-progress").await?;
+            app.screenshot("uploading").await?;
+            app.wait_text("#progress-stage", |t| t.contains("processing"))
+                .await?;
+            app.screenshot("processing").await?;
+            let text = wait_outcome(&app, attempt, "posted").await?;
+            check!(text.contains("Posted"), "result: {text:?}");
+            let media = serde_json::to_value(handle.media()).unwrap();
+            let m = &media[media.as_array().map(|a| a.len()).unwrap_or(1) - 1];
+            check!(
+                m["segments"].as_u64().unwrap_or(0) > 1 && m["state"] == "succeeded",
+                "chunked media: {m}"
+            );
+            Ok(())
         },
     )
     .await;
@@ -411,44 +388,40 @@ async fn with_v1_retired_the_upload_goes_through_v2_and_is_remembered() {
     let service = keychain_service(name);
     journey_prepared(
         name,
-        env_for(&sim, name),
+        sim.app_env(name),
         |home| seed_account(home, &service, "Work", &demo, &sim.handle),
-        |app: App| async move {
-            let outcome: Outcome = async {
-                type_text(&app, 0, "Map of the route").await?;
-                drop_files(&app, std::slice::from_ref(&image)).await?;
-                app.find(".media img.thumb").await?;
-                post_and_wait(&app, "posted").await?;
-                let media = serde_json::to_value(handle.media()).unwrap();
-                let last = media
-                    .as_array()
-                    .and_then(|a| a.last())
-                    .cloned()
+        async |app| {
+            type_text(&app, 0, "Map of the route").await?;
+            drop_files(&app, std::slice::from_ref(&image)).await?;
+            app.find(".media img.thumb").await?;
+            post_and_wait(&app, "posted").await?;
+            let media = serde_json::to_value(handle.media()).unwrap();
+            let last = media
+                .as_array()
+                .and_then(|a| a.last())
+                .cloned()
+                .unwrap_or_default();
+            check!(
+                last["route"] == "v2",
+                "the upload should have gone through v2: {last}"
+            );
+            // The account remembers the decision, with its reason.
+            app.click("#nav-accounts").await?;
+            let card = app
+                .wait_text(".account", |t| t.contains("Uploads via"))
+                .await?;
+            check!(
+                card.contains("Uploads via v2") && card.contains("453"),
+                "account card: {card:?}"
+            );
+            let profiles =
+                std::fs::read_to_string(app.home.join("config/postbridge/profiles.json"))
                     .unwrap_or_default();
-                check!(
-                    last["route"] == "v2",
-                    "the upload should have gone through v2: {last}"
-                );
-                // The account remembers the decision, with its reason.
-                app.click("#nav-accounts").await?;
-                let card = app
-                    .wait_text(".account", |t| t.contains("Uploads via"))
-                    .await?;
-                check!(
-                    card.contains("Uploads via v2") && card.contains("453"),
-                    "account card: {card:?}"
-                );
-                let profiles =
-                    std::fs::read_to_string(app.home.join("config/postbridge/profiles.json"))
-                        .unwrap_or_default();
-                check!(
-                    profiles.contains("\"route\": \"v2\""),
-                    "profiles.json: {profiles}"
-                );
-                Ok(())
-            }
-            .await;
-            (app, outcome)
+            check!(
+                profiles.contains("\"route\": \"v2\""),
+                "profiles.json: {profiles}"
+            );
+            Ok(())
         },
     )
     .await;
@@ -465,51 +438,47 @@ async fn a_thread_whose_second_part_fails_resumes_without_reposting() {
     let too_long = format!("Part two {}", "x".repeat(300));
     journey_prepared(
         name,
-        env_for(&sim, name),
+        sim.app_env(name),
         |home| seed_account(home, &service, "Work", &demo, &sim.handle),
-        |app: App| async move {
-            let outcome: Outcome = async {
-                type_text(&app, 0, "Thread: part one").await?;
-                app.click("#add-part").await?;
-                type_text(&app, 1, &too_long).await?;
-                app.click("#add-part").await?;
-                type_text(&app, 2, "Thread: part three").await?;
-                app.wait_text("#part-1-count", |t| t.contains("needs Premium"))
-                    .await
-                    .map_err(|e| format!("the counter should warn: {e}"))?;
-                let failed = post_and_wait(&app, "failed").await?;
-                check!(failed.contains("part 2"), "failure text: {failed:?}");
-                app.screenshot("thread-failed").await?;
-                app.wait_text("#post", |t| t == "Resume")
-                    .await
-                    .map_err(|e| format!("the button should offer Resume: {e}"))?;
-                // Fix part two and resume: part one is not posted again.
-                type_text(&app, 1, "Thread: part two").await?;
-                post_and_wait(&app, "posted").await?;
+        async |app| {
+            type_text(&app, 0, "Thread: part one").await?;
+            app.click("#add-part").await?;
+            type_text(&app, 1, &too_long).await?;
+            app.click("#add-part").await?;
+            type_text(&app, 2, "Thread: part three").await?;
+            app.wait_text("#part-1-count", |t| t.contains("needs Premium"))
+                .await
+                .map_err(|e| format!("the counter should warn: {e}"))?;
+            let failed = post_and_wait(&app, "failed").await?;
+            check!(failed.contains("part 2"), "failure text: {failed:?}");
+            app.screenshot("thread-failed").await?;
+            app.wait_text("#post", |t| t == "Resume")
+                .await
+                .map_err(|e| format!("the button should offer Resume: {e}"))?;
+            // Fix part two and resume: part one is not posted again.
+            type_text(&app, 1, "Thread: part two").await?;
+            post_and_wait(&app, "posted").await?;
 
-                let posts = handle.posts();
-                for text in ["Thread: part one", "Thread: part two", "Thread: part three"] {
-                    let n = posts.iter().filter(|p| p.text == text).count();
-                    check!(n == 1, "{text:?} exists {n} times");
-                }
-                let by_text = |t: &str| posts.iter().find(|p| p.text == t).cloned();
-                let (one, two, three) = (
-                    by_text("Thread: part one").ok_or("no part one")?,
-                    by_text("Thread: part two").ok_or("no part two")?,
-                    by_text("Thread: part three").ok_or("no part three")?,
-                );
-                check!(
-                    two.in_reply_to_tweet_id.as_deref() == Some(one.id.as_str()),
-                    "part two does not reply to part one"
-                );
-                check!(
-                    three.in_reply_to_tweet_id.as_deref() == Some(two.id.as_str()),
-                    "part three does not reply to part two"
-                );
-                Ok(())
+            let posts = handle.posts();
+            for text in ["Thread: part one", "Thread: part two", "Thread: part three"] {
+                let n = posts.iter().filter(|p| p.text == text).count();
+                check!(n == 1, "{text:?} exists {n} times");
             }
-            .await;
-            (app, outcome)
+            let by_text = |t: &str| posts.iter().find(|p| p.text == t).cloned();
+            let (one, two, three) = (
+                by_text("Thread: part one").ok_or("no part one")?,
+                by_text("Thread: part two").ok_or("no part two")?,
+                by_text("Thread: part three").ok_or("no part three")?,
+            );
+            check!(
+                two.in_reply_to_tweet_id.as_deref() == Some(one.id.as_str()),
+                "part two does not reply to part one"
+            );
+            check!(
+                three.in_reply_to_tweet_id.as_deref() == Some(two.id.as_str()),
+                "part three does not reply to part two"
+            );
+            Ok(())
         },
     )
     .await;
@@ -535,45 +504,45 @@ async fn killing_the_app_during_an_upload_loses_nothing_and_posts_once() {
         .join(name);
     let video = write(&dir, "long.mp4", &samples::mp4(8 * 1024 * 1024));
     let service = keychain_service(name);
-    journey_prepared(name, env_for(&sim, name), |home| seed_account(home, &service, "Work", &demo, &sim.handle), |app: App| async move {
-        let text = "Posted exactly once";
-        let mut app = app;
-        let outcome: Outcome = async {
-            type_text(&app, 0, text).await?;
-            drop_files(&app, std::slice::from_ref(&video)).await?;
+    journey_prepared(
+        name,
+        sim.app_env(name),
+        |home| seed_account(home, &service, "Work", &demo, &sim.handle),
+        async |app| {
+            let text = "Posted exactly once";
+            type_text(app, 0, text).await?;
+            drop_files(app, std::slice::from_ref(&video)).await?;
             app.find(".media .media-name").await?;
             app.start_post().await?;
-            app.wait_text("#progress-stage", |t| t.contains("Uploading")).await?;
-            Ok(())
-        }
-        .await;
-        if outcome.is_err() {
-            return (app, outcome);
-        }
-        app = app.crash_and_restart().await;
-        handle.clear_faults();
-        let outcome: Outcome = async {
+            app.wait_text("#progress-stage", |t| t.contains("Uploading"))
+                .await?;
+            app.crash_and_restart().await;
+            handle.clear_faults();
             let script = format!(
-                "const t = document.querySelector('#part-0-text'); return t !== null && t.value === {}",
-                serde_json::to_string(text).unwrap()
-            );
+            "const t = document.querySelector('#part-0-text'); return t !== null && t.value === {}",
+            serde_json::to_string(text).unwrap()
+        );
             app.wait_js("the draft text to come back", support::WAIT, &script)
                 .await?;
             let value = app
                 .exec("return document.querySelector('#part-0-text').value")
                 .await?;
-            check!(value.as_str() == Some(text), "draft text after restart: {value}");
+            check!(
+                value.as_str() == Some(text),
+                "draft text after restart: {value}"
+            );
             let media = app.text(".media .media-name").await?;
-            check!(media.contains("long.mp4"), "the attachment did not come back: {media:?}");
+            check!(
+                media.contains("long.mp4"),
+                "the attachment did not come back: {media:?}"
+            );
             app.screenshot("restored").await?;
-            post_and_wait(&app, "posted").await?;
+            post_and_wait(app, "posted").await?;
             let n = handle.posts().iter().filter(|p| p.text == text).count();
             check!(n == 1, "the post exists {n} times");
             Ok(())
-        }
-        .await;
-        (app, outcome)
-    })
+        },
+    )
     .await;
     sim.handle.shutdown().await;
 }
@@ -592,20 +561,16 @@ async fn a_read_only_token_is_diagnosed_and_its_button_opens_the_wizard() {
         name,
         env,
         |home| seed_account(home, &service, "Work", &read_only, &sim.handle),
-        |app: App| async move {
-            let outcome: Outcome = async {
-                type_text(&app, 0, "This will not post").await?;
-                let failed = post_and_wait(&app, "failed").await?;
-                check!(failed.contains("read-only-token"), "diagnosis: {failed:?}");
-                app.screenshot("read-only-diagnosis").await?;
-                app.click("#post-result .diagnosis-action").await?;
-                app.wait_attr("#wizard", "data-step", |s| s == Some("permissions"))
-                    .await
-                    .map_err(|e| format!("the wizard should open at permissions: {e}"))?;
-                Ok(())
-            }
-            .await;
-            (app, outcome)
+        async |app| {
+            type_text(&app, 0, "This will not post").await?;
+            let failed = post_and_wait(&app, "failed").await?;
+            check!(failed.contains("read-only-token"), "diagnosis: {failed:?}");
+            app.screenshot("read-only-diagnosis").await?;
+            app.click("#post-result .diagnosis-action").await?;
+            app.wait_attr("#wizard", "data-step", |s| s == Some("permissions"))
+                .await
+                .map_err(|e| format!("the wizard should open at permissions: {e}"))?;
+            Ok(())
         },
     )
     .await;

@@ -12,12 +12,12 @@
 //! `WebKitWebDriver`, plus `xdotool` and `xprop` for the window class.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use testkit::{free_port, tail, wait_for_port};
 
 #[tokio::test]
 async fn installed_app_shows_first_screen_and_version() {
@@ -86,7 +86,7 @@ async fn installed_app_shows_first_screen_and_version() {
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
-        .unwrap_or_else(|e| panic!("no WebDriver session: {e}\n{}", tail(&log_path)));
+        .unwrap_or_else(|e| panic!("no WebDriver session: {e}\n{}", tail(&log_path, 40)));
 
     let outcome = check_window(&client, want_version).await;
     if outcome.is_err() {
@@ -100,7 +100,7 @@ async fn installed_app_shows_first_screen_and_version() {
         panic!(
             "installed app: {msg}\n  screenshot: {}\n--- log ---\n{}",
             dir.join("failure.png").display(),
-            tail(&log_path)
+            tail(&log_path, 40)
         );
     }
 }
@@ -180,29 +180,4 @@ impl Drop for Driver {
         let _ = child.kill();
         let _ = child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
-fn wait_for_port(port: u16, within: Duration) -> bool {
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
-}
-
-fn tail(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(40)..].join("\n")
 }

@@ -137,62 +137,58 @@ async fn a_lost_answer_with_nothing_created_waits_then_post_it_again_posts_once(
         name,
         sim.app_env(name),
         |home| seed_account(home, &service, "Work", &demo, &sim.handle),
-        |app: App| async move {
-            let outcome: Outcome = async {
-                let text = "Did this reach X?";
-                write(&app, text).await?;
-                let (outcome, kind, said) = post(&app).await?;
-                check!(
-                    outcome == "failed" && kind.as_deref() == Some("outcome-unknown"),
-                    "expected an unknown outcome, got {outcome} / {kind:?}: {said}"
-                );
-                shows_may_have_posted(&app, &username).await?;
-                app.screenshot("may-have-posted").await?;
-                let n = posts_with(&handle, text).len();
-                check!(n == 0, "the simulator created nothing, yet has {n} posts");
+        async |app| {
+            let text = "Did this reach X?";
+            write(&app, text).await?;
+            let (outcome, kind, said) = post(&app).await?;
+            check!(
+                outcome == "failed" && kind.as_deref() == Some("outcome-unknown"),
+                "expected an unknown outcome, got {outcome} / {kind:?}: {said}"
+            );
+            shows_may_have_posted(&app, &username).await?;
+            app.screenshot("may-have-posted").await?;
+            let n = posts_with(&handle, text).len();
+            check!(n == 0, "the simulator created nothing, yet has {n} posts");
 
-                // Post again: the engine refuses to send a part that may have posted.
-                let sent_before = create_requests(&handle);
-                let (outcome, kind, said) = post(&app).await?;
-                check!(
-                    outcome == "failed" && kind.as_deref() == Some("outcome-unknown"),
-                    "Post on a part that may have posted: {outcome} / {kind:?}: {said}"
-                );
-                let sent_after = create_requests(&handle);
-                check!(
-                    sent_after == sent_before,
-                    "Post sent {} request(s) for a part that may have posted",
-                    sent_after - sent_before
-                );
-                check!(posts_with(&handle, text).is_empty(), "a post appeared");
-                shows_may_have_posted(&app, &username).await?;
+            // Post again: the engine refuses to send a part that may have posted.
+            let sent_before = create_requests(&handle);
+            let (outcome, kind, said) = post(&app).await?;
+            check!(
+                outcome == "failed" && kind.as_deref() == Some("outcome-unknown"),
+                "Post on a part that may have posted: {outcome} / {kind:?}: {said}"
+            );
+            let sent_after = create_requests(&handle);
+            check!(
+                sent_after == sent_before,
+                "Post sent {} request(s) for a part that may have posted",
+                sent_after - sent_before
+            );
+            check!(posts_with(&handle, text).is_empty(), "a post appeared");
+            shows_may_have_posted(&app, &username).await?;
 
-                // It is not there: make it a draft again, then post it.
-                handle.clear_faults();
-                app.click("#part-0-post-again").await?;
-                part_status(&app, 0, "draft").await?;
-                app.wait_text("#composer-notice", |t| t.contains("draft again"))
-                    .await?;
-                check!(
-                    create_requests(&handle) == sent_after,
-                    "\"Post it again\" must not send anything by itself"
-                );
-                let kept = app
-                    .exec("return document.querySelector('#part-0-text').value")
-                    .await?;
-                check!(
-                    kept.as_str() == Some(text),
-                    "the text after the choice: {kept}"
-                );
-                let (outcome, _, said) = post(&app).await?;
-                check!(outcome == "posted", "the post: {outcome}: {said}");
-                let n = posts_with(&handle, text).len();
-                check!(n == 1, "expected exactly one post, found {n}");
-                part_status(&app, 0, "draft").await?;
-                Ok(())
-            }
-            .await;
-            (app, outcome)
+            // It is not there: make it a draft again, then post it.
+            handle.clear_faults();
+            app.click("#part-0-post-again").await?;
+            part_status(&app, 0, "draft").await?;
+            app.wait_text("#composer-notice", |t| t.contains("draft again"))
+                .await?;
+            check!(
+                create_requests(&handle) == sent_after,
+                "\"Post it again\" must not send anything by itself"
+            );
+            let kept = app
+                .exec("return document.querySelector('#part-0-text').value")
+                .await?;
+            check!(
+                kept.as_str() == Some(text),
+                "the text after the choice: {kept}"
+            );
+            let (outcome, _, said) = post(&app).await?;
+            check!(outcome == "posted", "the post: {outcome}: {said}");
+            let n = posts_with(&handle, text).len();
+            check!(n == 1, "expected exactly one post, found {n}");
+            part_status(&app, 0, "draft").await?;
+            Ok(())
         },
     )
     .await;
@@ -224,50 +220,46 @@ async fn a_lost_answer_that_created_the_post_is_settled_by_its_on_x() {
         name,
         sim.app_env(name),
         |home| seed_account(home, &service, "Work", &demo, &sim.handle),
-        |app: App| async move {
-            let outcome: Outcome = async {
-                let text = "This one did reach X";
-                write(&app, text).await?;
-                let (outcome, kind, said) = post(&app).await?;
-                check!(
-                    outcome == "failed" && kind.as_deref() == Some("outcome-unknown"),
-                    "expected an unknown outcome, got {outcome} / {kind:?}: {said}"
-                );
-                shows_may_have_posted(&app, &username).await?;
-                let created = posts_with(&handle, text);
-                check!(
-                    created.len() == 1,
-                    "the simulator has {} posts",
-                    created.len()
-                );
-                let id = created[0].id.clone();
+        async |app| {
+            let text = "This one did reach X";
+            write(&app, text).await?;
+            let (outcome, kind, said) = post(&app).await?;
+            check!(
+                outcome == "failed" && kind.as_deref() == Some("outcome-unknown"),
+                "expected an unknown outcome, got {outcome} / {kind:?}: {said}"
+            );
+            shows_may_have_posted(&app, &username).await?;
+            let created = posts_with(&handle, text);
+            check!(
+                created.len() == 1,
+                "the simulator has {} posts",
+                created.len()
+            );
+            let id = created[0].id.clone();
 
-                // The person finds it on the profile and says so, with its link.
-                let sent_before = create_requests(&handle);
-                app.type_into(
-                    "#part-0-post-link",
-                    &format!("https://x.com/{username}/status/{id}"),
-                )
+            // The person finds it on the profile and says so, with its link.
+            let sent_before = create_requests(&handle);
+            app.type_into(
+                "#part-0-post-link",
+                &format!("https://x.com/{username}/status/{id}"),
+            )
+            .await?;
+            app.click("#part-0-on-x").await?;
+            app.wait_text("#composer-notice", |t| t.contains("the draft is done"))
                 .await?;
-                app.click("#part-0-on-x").await?;
-                app.wait_text("#composer-notice", |t| t.contains("the draft is done"))
-                    .await?;
-                part_status(&app, 0, "draft").await?;
-                let left = app
-                    .exec("return document.querySelector('#part-0-text').value")
-                    .await?;
-                check!(left.as_str() == Some(""), "the next draft is empty: {left}");
-                app.screenshot("on-x").await?;
-                check!(
-                    create_requests(&handle) == sent_before,
-                    "\"It's on X\" must not send anything"
-                );
-                let n = posts_with(&handle, text).len();
-                check!(n == 1, "expected exactly one post, found {n}");
-                Ok(())
-            }
-            .await;
-            (app, outcome)
+            part_status(&app, 0, "draft").await?;
+            let left = app
+                .exec("return document.querySelector('#part-0-text').value")
+                .await?;
+            check!(left.as_str() == Some(""), "the next draft is empty: {left}");
+            app.screenshot("on-x").await?;
+            check!(
+                create_requests(&handle) == sent_before,
+                "\"It's on X\" must not send anything"
+            );
+            let n = posts_with(&handle, text).len();
+            check!(n == 1, "expected exactly one post, found {n}");
+            Ok(())
         },
     )
     .await;
@@ -293,48 +285,44 @@ async fn a_part_added_while_posting_is_kept_for_the_next_draft() {
         name,
         sim.app_env(name),
         |home| seed_account(home, &service, "Work", &demo, &sim.handle),
-        |app: App| async move {
-            let outcome: Outcome = async {
-                let first = "Sent first";
-                let later = "Written while the first was on its way";
-                write(&app, first).await?;
-                let attempt = app.start_post().await?;
-                // The part being sent is read-only and marked.
-                app.wait_text("#part-0-status", |t| t == "Sending…").await?;
-                let editable = app
-                    .exec("return !document.querySelector('#part-0-text').disabled")
-                    .await?;
-                check!(
-                    editable == serde_json::Value::Bool(false),
-                    "the part being sent must be read-only"
-                );
-                app.click("#add-part").await?;
-                part_status(&app, 1, "draft").await?;
-                app.type_into("#part-1-text", later).await?;
-                app.screenshot("writing-while-posting").await?;
-                let css = format!("#post-result[data-attempt=\"{attempt}\"]");
-                let got = app
-                    .poll(&css, "the post's result", POST_WITHIN, |el| async move {
-                        Ok(Look::Done(el.attr("data-outcome").await?))
-                    })
-                    .await?;
-                check!(got.as_deref() == Some("posted"), "outcome {got:?}");
-                app.wait_attr("#composer", "aria-busy", |v| v == Some("false"))
-                    .await?;
-                saved(&app).await?;
-                // The next draft holds what was written meanwhile, and it was not posted.
-                let script = format!(
-                    "const t = document.querySelector('#part-0-text'); return t !== null && !t.disabled && t.value === {}",
-                    serde_json::to_string(later).unwrap()
-                );
-                app.wait_js("the new draft to hold the later part", support::WAIT, &script)
-                    .await?;
-                check!(posts_with(&handle, first).len() == 1, "the first part posts once");
-                check!(posts_with(&handle, later).is_empty(), "the later part was not sent");
-                Ok(())
-            }
-            .await;
-            (app, outcome)
+        async |app| {
+            let first = "Sent first";
+            let later = "Written while the first was on its way";
+            write(&app, first).await?;
+            let attempt = app.start_post().await?;
+            // The part being sent is read-only and marked.
+            app.wait_text("#part-0-status", |t| t == "Sending…").await?;
+            let editable = app
+                .exec("return !document.querySelector('#part-0-text').disabled")
+                .await?;
+            check!(
+                editable == serde_json::Value::Bool(false),
+                "the part being sent must be read-only"
+            );
+            app.click("#add-part").await?;
+            part_status(&app, 1, "draft").await?;
+            app.type_into("#part-1-text", later).await?;
+            app.screenshot("writing-while-posting").await?;
+            let css = format!("#post-result[data-attempt=\"{attempt}\"]");
+            let got = app
+                .poll(&css, "the post's result", POST_WITHIN, |el| async move {
+                    Ok(Look::Done(el.attr("data-outcome").await?))
+                })
+                .await?;
+            check!(got.as_deref() == Some("posted"), "outcome {got:?}");
+            app.wait_attr("#composer", "aria-busy", |v| v == Some("false"))
+                .await?;
+            saved(&app).await?;
+            // The next draft holds what was written meanwhile, and it was not posted.
+            let script = format!(
+                "const t = document.querySelector('#part-0-text'); return t !== null && !t.disabled && t.value === {}",
+                serde_json::to_string(later).unwrap()
+            );
+            app.wait_js("the new draft to hold the later part", support::WAIT, &script)
+                .await?;
+            check!(posts_with(&handle, first).len() == 1, "the first part posts once");
+            check!(posts_with(&handle, later).is_empty(), "the later part was not sent");
+            Ok(())
         },
     )
     .await;

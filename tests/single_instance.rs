@@ -13,7 +13,7 @@ mod support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{app_binary, app_home_env, journey, App, Outcome};
+use support::{app_binary, app_home_env, journey, App};
 
 /// Runs the app binary with `args` in the first instance's environment; its exit status and
 /// output, or a failure after `within`.
@@ -76,63 +76,68 @@ fn focused_window() -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_launch_focuses_the_first_window_and_exits() {
-    journey("single-instance", vec![], |app: App| async move {
-        let outcome: Outcome = async {
-            app.wait_for("#first-run-title").await?;
-            let first = app.window_ids();
-            check!(first.len() == 1, "windows before the second launch: {first:?}");
-            let window = first[0].clone();
-            // Something else has the focus, as when the person is in another app: the root
-            // window (there is no window manager here).
-            let _ = Command::new("xdotool")
-                .args(["windowfocus", "--sync", &root_window()?])
-                .status();
-            let away = focused_window();
-            check!(
-                away.as_deref() != Some(window.as_str()),
-                "the focus did not move away from the window ({away:?})"
-            );
+    journey("single-instance", vec![], async |app| {
+        app.text("#first-run-title").await?;
+        let first = app.window_ids();
+        check!(
+            first.len() == 1,
+            "windows before the second launch: {first:?}"
+        );
+        let window = first[0].clone();
+        // Something else has the focus, as when the person is in another app: the root
+        // window (there is no window manager here).
+        let _ = Command::new("xdotool")
+            .args(["windowfocus", "--sync", &root_window()?])
+            .status();
+        let away = focused_window();
+        check!(
+            away.as_deref() != Some(window.as_str()),
+            "the focus did not move away from the window ({away:?})"
+        );
 
-            let out = launch(&app, &[], Duration::from_secs(30)).await?;
-            check!(
-                out.status.success(),
-                "the second launch exited with {:?}; stderr: {}",
-                out.status.code(),
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let windows = app.window_ids();
-            check!(windows == first, "windows after the second launch: {windows:?}, before: {first:?}");
-            // The first instance was asked to show its window: it has the focus again.
-            let started = Instant::now();
-            loop {
-                let focus = focused_window();
-                if focus.as_deref() == Some(window.as_str()) {
-                    break;
-                }
-                check!(
-                    started.elapsed() < support::WAIT,
-                    "the first window did not get the focus back: focus on {focus:?}, window {window}"
-                );
-                tokio::time::sleep(Duration::from_millis(100)).await;
+        let out = launch(&app, &[], Duration::from_secs(30)).await?;
+        check!(
+            out.status.success(),
+            "the second launch exited with {:?}; stderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let windows = app.window_ids();
+        check!(
+            windows == first,
+            "windows after the second launch: {windows:?}, before: {first:?}"
+        );
+        // The first instance was asked to show its window: it has the focus again.
+        let started = Instant::now();
+        loop {
+            let focus = focused_window();
+            if focus.as_deref() == Some(window.as_str()) {
+                break;
             }
-            // And it still works.
-            let version = app.text("#version").await?;
-            check!(version == env!("CARGO_PKG_VERSION"), "version shown is {version:?}");
-
-            // A CLI subcommand is not handed over: it runs and answers itself.
-            let out = launch(&app, &["post", "hello"], Duration::from_secs(30)).await?;
-            let stderr = String::from_utf8_lossy(&out.stderr);
             check!(
-                out.status.code() == Some(2) && stderr.contains("no credentials"),
-                "`postbridge post` while the window is open: exit {:?}, stderr {stderr:?}",
-                out.status.code()
+                started.elapsed() < support::WAIT,
+                "the first window did not get the focus back: focus on {focus:?}, window {window}"
             );
-            check!(app.window_ids() == first, "a CLI run changed the windows");
-            app.screenshot("single-instance").await?;
-            Ok(())
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        .await;
-        (app, outcome)
+        // And it still works.
+        let version = app.text("#version").await?;
+        check!(
+            version == env!("CARGO_PKG_VERSION"),
+            "version shown is {version:?}"
+        );
+
+        // A CLI subcommand is not handed over: it runs and answers itself.
+        let out = launch(&app, &["post", "hello"], Duration::from_secs(30)).await?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        check!(
+            out.status.code() == Some(2) && stderr.contains("no credentials"),
+            "`postbridge post` while the window is open: exit {:?}, stderr {stderr:?}",
+            out.status.code()
+        );
+        check!(app.window_ids() == first, "a CLI run changed the windows");
+        app.screenshot("single-instance").await?;
+        Ok(())
     })
     .await;
 }

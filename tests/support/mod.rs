@@ -4,14 +4,15 @@
 //! - [`App::start`] starts `tauri-driver` (which starts WebKitWebDriver, which starts the real
 //!   `postbridge` binary) on free loopback ports, with the environment the journey gives (for
 //!   example the simulator's URLs) plus a private config/data directory, and opens a session.
-//! - Journeys run through [`journey`]: on failure it saves a screenshot and keeps the app's log
+//! - Journeys run through [`journey`] (`journey(name, env, async |app| { …; Ok(()) })`): the
+//!   body borrows the [`App`] and returns an [`Outcome`]; the rig keeps the app for cleanup. On
+//!   failure it saves a screenshot and keeps the app's log
 //!   (everything tauri-driver, WebKitWebDriver and the app print) under
 //!   `target/tmp/e2e/<journey>/`, then fails the test with both paths in the message.
 //! - Everything is stopped cleanly: the session is closed (the app exits) and tauri-driver gets
 //!   SIGTERM, never SIGKILL first, so WebKitWebDriver is not orphaned. Journeys in one test
 //!   binary run one at a time (2-core machines, one window at a time).
-//! - Every helper that looks at the page ([`App::find`], [`App::text`], [`App::wait_for`],
-//!   [`App::wait_text`], [`App::attr`], [`App::wait_attr`], [`App::click`],
+//! - Every helper that looks at the page ([`App::find`], [`App::text`], [`App::wait_text`], [`App::attr`], [`App::wait_attr`], [`App::click`],
 //!   [`App::type_into`], [`App::wait_js`]) waits for an observable condition, never for a
 //!   fixed time: it finds its element again on every poll, treats "no such element", a stale
 //!   element (the page re-rendered it; WebKit says "Node … was not found") and "not
@@ -27,13 +28,15 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::future::Future;
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use fantoccini::error::{CmdError, ErrorStatus};
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
+pub use testkit::tail;
+use testkit::{free_port, wait_for_port};
 
 /// A journey's failure: what went wrong, in words.
 pub type Outcome = Result<(), String>;
@@ -81,25 +84,19 @@ pub fn artifacts_dir(name: &str) -> PathBuf {
 }
 
 /// Runs `body` against a freshly launched app; on failure saves a screenshot and the log.
-pub async fn journey<F, Fut>(name: &str, env: Vec<(String, String)>, body: F)
+pub async fn journey<F>(name: &str, env: Vec<(String, String)>, body: F)
 where
-    F: FnOnce(App) -> Fut,
-    Fut: Future<Output = (App, Outcome)>,
+    F: AsyncFnOnce(&App) -> Outcome,
 {
     journey_prepared(name, env, |_| {}, body).await
 }
 
 /// Like [`journey`], with `prepare` run on the app's fresh home directory before launch (to
 /// seed an account, say).
-pub async fn journey_prepared<P, F, Fut>(
-    name: &str,
-    env: Vec<(String, String)>,
-    prepare: P,
-    body: F,
-) where
+pub async fn journey_prepared<P, F>(name: &str, env: Vec<(String, String)>, prepare: P, body: F)
+where
     P: FnOnce(&Path),
-    F: FnOnce(App) -> Fut,
-    Fut: Future<Output = (App, Outcome)>,
+    F: AsyncFnOnce(&App) -> Outcome,
 {
     let _serial = ONE_AT_A_TIME.lock().await;
     let artifacts = artifacts_dir(name);
@@ -107,8 +104,8 @@ pub async fn journey_prepared<P, F, Fut>(
     std::fs::create_dir_all(home.join("config")).unwrap();
     std::fs::create_dir_all(home.join("data")).unwrap();
     prepare(&home);
-    let app = App::start(name, artifacts.clone(), env).await;
-    let (app, outcome) = body(app).await;
+    let app = App::start(artifacts.clone(), env).await;
+    let outcome = body(&app).await;
     if let Err(msg) = outcome {
         let _ = std::fs::write(artifacts.join("outcome"), format!("failed\n{msg}\n"));
         let shot = app.screenshot("failure").await;
@@ -156,29 +153,60 @@ pub fn not_yet(e: &CmdError) -> bool {
 
 /// A running app: the WebDriver session and the tauri-driver process behind it.
 pub struct App {
-    /// The WebDriver session; `None` once closed.
-    client: Option<Client>,
-    driver: Option<Child>,
+    /// The session and tauri-driver, replaced by [`App::crash_and_restart`].
+    session: Mutex<Session>,
     /// Screenshots and logs of this journey.
     pub artifacts: PathBuf,
     /// The combined output of tauri-driver, WebKitWebDriver and the app.
     pub log_path: PathBuf,
     /// The app's private home for config and data (`XDG_CONFIG_HOME`, `XDG_DATA_HOME`).
     pub home: PathBuf,
-    name: String,
+    /// The environment the journey gave (kept for a restart).
     env: Vec<(String, String)>,
+}
+
+/// The WebDriver session and the tauri-driver process of one launch.
+#[derive(Default)]
+struct Session {
+    /// The WebDriver session; `None` once closed.
+    client: Option<Client>,
+    driver: Option<Child>,
+}
+
+impl Session {
+    /// Closes the session (the app exits) and stops tauri-driver with SIGTERM.
+    async fn close(mut self, within: Duration) {
+        if let Some(client) = self.client.take() {
+            let _ = tokio::time::timeout(within, client.close()).await;
+        }
+        if let Some(child) = self.driver.take() {
+            terminate(child);
+        }
+    }
 }
 
 impl App {
     /// Starts tauri-driver and the app (home and artifacts under `artifacts`) with `env`
     /// added to the environment. The log is appended to, so a restarted app keeps one log.
-    pub async fn start(name: &str, artifacts: PathBuf, env: Vec<(String, String)>) -> App {
-        let home = artifacts.join("home");
-        let log_path = artifacts.join("app.log");
+    pub async fn start(artifacts: PathBuf, env: Vec<(String, String)>) -> App {
+        let app = App {
+            session: Mutex::new(Session::default()),
+            home: artifacts.join("home"),
+            log_path: artifacts.join("app.log"),
+            artifacts,
+            env,
+        };
+        app.launch().await;
+        app
+    }
+
+    /// Starts tauri-driver and opens a session (which starts the app); panics, after stopping
+    /// what it started, if either does not come up.
+    async fn launch(&self) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&log_path)
+            .open(&self.log_path)
             .unwrap();
         let port = free_port();
         let native_port = free_port();
@@ -189,32 +217,23 @@ impl App {
             "--native-port",
             &native_port.to_string(),
         ])
-        .envs(app_home_env(&home))
+        .envs(app_home_env(&self.home))
         .env("RUST_BACKTRACE", "1")
         .stdin(Stdio::null())
         .stdout(log.try_clone().unwrap())
         .stderr(log);
-        for (k, v) in &env {
+        for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let env = env.clone();
         let driver = cmd.spawn().unwrap_or_else(|e| {
             panic!("cannot start tauri-driver ({e}); install it with `cargo install tauri-driver --locked --version '^2.1'`")
         });
-        let mut app = App {
-            client: None,
-            driver: Some(driver),
-            artifacts,
-            log_path,
-            home,
-            name: name.to_owned(),
-            env,
-        };
+        self.session.lock().unwrap().driver = Some(driver);
         // tauri-driver forwards the session request to WebKitWebDriver, which it starts on
         // the native port: both must listen before the session is asked for.
         for (what, p) in [("tauri-driver", port), ("WebKitWebDriver", native_port)] {
             if !wait_for_port(p, Duration::from_secs(20)) {
-                app.stop().await;
+                self.take_session().close(Duration::from_secs(10)).await;
                 panic!("{what} did not listen on port {p}");
             }
         }
@@ -232,19 +251,30 @@ impl App {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await;
         match connected {
-            Ok(client) => app.client = Some(client),
+            Ok(client) => self.session.lock().unwrap().client = Some(client),
             Err(e) => {
-                let log = app.log_path.clone();
-                app.stop().await;
-                panic!("no WebDriver session: {e}\n--- log ---\n{}", tail(&log, 40));
+                self.take_session().close(Duration::from_secs(10)).await;
+                panic!(
+                    "no WebDriver session: {e}\n--- log ---\n{}",
+                    tail(&self.log_path, 40)
+                );
             }
         }
-        app
     }
 
-    /// The WebDriver client.
-    pub fn client(&self) -> &Client {
-        self.client.as_ref().expect("session is open")
+    /// Takes the session and tauri-driver out of the app (to stop them).
+    fn take_session(&self) -> Session {
+        std::mem::take(&mut *self.session.lock().unwrap())
+    }
+
+    /// The WebDriver client (a handle to the open session).
+    pub fn client(&self) -> Client {
+        self.session
+            .lock()
+            .unwrap()
+            .client
+            .clone()
+            .expect("session is open")
     }
 
     /// Looks at the element matching `css` until `look` says [`Look::Done`] or `within`
@@ -316,11 +346,6 @@ impl App {
             Ok(Look::Done(el.text().await?))
         })
         .await
-    }
-
-    /// Waits until an element matching `css` exists, then returns its text.
-    pub async fn wait_for(&self, css: &str) -> Result<String, String> {
-        self.text(css).await
     }
 
     /// Waits (up to [`WAIT`]) until the text of `css` satisfies `pred`; returns that text.
@@ -404,7 +429,7 @@ impl App {
     /// Clicks the element matching `css` once it exists and is enabled, after scrolling it
     /// to the middle of the window (a native click at the very edge of the window can miss).
     pub async fn click(&self, css: &str) -> Result<(), String> {
-        let client = self.client();
+        let client = &self.client();
         self.poll(css, "it to be clickable", WAIT, |el| async move {
             if !el.is_enabled().await? {
                 return Ok(Look::NotYet(format!(
@@ -489,14 +514,9 @@ impl App {
     /// Closes the session (the app exits), stops tauri-driver with SIGTERM, and waits until
     /// this journey's app process is gone (the app is single-instance: a next journey's app
     /// would otherwise hand over to a lingering one and exit).
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
         let pids = self.app_pids();
-        if let Some(client) = self.client.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(10), client.close()).await;
-        }
-        if let Some(child) = self.driver.take() {
-            terminate(child);
-        }
+        self.take_session().close(Duration::from_secs(10)).await;
         let deadline = Instant::now() + Duration::from_secs(10);
         while pids.iter().any(|pid| is_running(*pid)) && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -513,12 +533,12 @@ impl App {
     /// The pids of the app processes this journey started (descendants of its tauri-driver
     /// running [`app_binary`]); never anyone else's `postbridge`.
     pub fn app_pids(&self) -> Vec<u32> {
-        let Some(driver) = self.driver.as_ref() else {
+        let Some(driver) = self.session.lock().unwrap().driver.as_ref().map(Child::id) else {
             return Vec::new();
         };
         let bin = app_binary();
         let bin = std::fs::canonicalize(&bin).unwrap_or(bin);
-        descendants(driver.id())
+        descendants(driver)
             .into_iter()
             .filter(|pid| {
                 std::fs::read_link(format!("/proc/{pid}/exe"))
@@ -532,9 +552,9 @@ impl App {
             .collect()
     }
 
-    /// Kills this journey's app process with SIGKILL (a crash), then starts it again on the
-    /// same home.
-    pub async fn crash_and_restart(mut self) -> App {
+    /// Kills this journey's app process (its own pids, see [`App::app_pids`]) with SIGKILL (a
+    /// crash), then starts it again on the same home, env and log.
+    pub async fn crash_and_restart(&self) {
         let pids = self.app_pids();
         assert!(!pids.is_empty(), "no app process to kill");
         for pid in &pids {
@@ -546,14 +566,8 @@ impl App {
         while pids.iter().any(|pid| is_running(*pid)) && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        if let Some(client) = self.client.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
-        }
-        if let Some(child) = self.driver.take() {
-            terminate(child);
-        }
-        let (name, artifacts, env) = (self.name.clone(), self.artifacts.clone(), self.env.clone());
-        App::start(&name, artifacts, env).await
+        self.take_session().close(Duration::from_secs(5)).await;
+        self.launch().await;
     }
 
     /// The X11 ids of the visible windows titled "Postbridge" (for xdotool).
@@ -651,20 +665,18 @@ pub fn seed_account(
     profile.user_id = Some(creds.user_id.clone());
     profile.api_base = Some(sim.api_base());
     profile.upload_base = Some(sim.upload_base());
-    let credentials = x_client::Credentials {
-        consumer_key: creds.consumer_key.clone(),
-        consumer_secret: creds.consumer_secret.clone(),
-        access_token: creds.access_token.clone(),
-        access_secret: creds.access_token_secret.clone(),
-    };
     accounts
-        .save(profile, &credentials)
+        .save(profile, &testkit::credentials(creds))
         .expect("seed the account");
 }
 
 impl Drop for App {
     fn drop(&mut self) {
-        if let Some(child) = self.driver.take() {
+        let driver = match self.session.get_mut() {
+            Ok(session) => session.driver.take(),
+            Err(poisoned) => poisoned.into_inner().driver.take(),
+        };
+        if let Some(child) = driver {
             terminate(child);
         }
     }
@@ -684,32 +696,6 @@ fn terminate(mut child: Child) {
     }
     let _ = child.kill();
     let _ = child.wait();
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
-fn wait_for_port(port: u16, within: Duration) -> bool {
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
-}
-
-/// The last `n` lines of a log file.
-pub fn tail(path: &Path, n: usize) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 impl App {
