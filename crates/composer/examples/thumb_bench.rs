@@ -3,8 +3,11 @@
 //! `cargo run --release -p composer --example thumb_bench [-- path/to/photo.jpg]`
 //! Without a path it generates two JPEGs (gradients, edges and grain of ±16 or ±2 levels —
 //! about 9 MB and 4 MB — quality 90, 4:2:0), then
-//! times [`composer::thumbnail`] (DCT-domain downscale) against a full decode + resize with
-//! the `image` crate, and prints milliseconds.
+//! times three ways to the same preview and prints milliseconds:
+//! - [`composer::thumbnail`] (for a baseline JPEG: `jpeg_dc`, DC coefficients only);
+//! - `jpeg-decoder` with `Decoder::scale()` (1/8 IDCT scaling; the fallback inside
+//!   [`composer::thumbnail`], through `composer::media::thumbnail_jpeg_scaled`);
+//! - a full decode + resize with the `image` crate.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
@@ -82,27 +85,57 @@ fn bench(path: &std::path::Path) {
         }
         dims = (th.width, th.height);
     }
+    let mut scaled = Vec::new();
+    let mut scaled_cpu = Vec::new();
+    for _ in 0..runs {
+        let c = cpu_ms();
+        let t = Instant::now();
+        let th = composer::media::thumbnail_jpeg_scaled(path, 400).unwrap();
+        scaled.push(t.elapsed().as_secs_f64() * 1000.0);
+        if let (Some(a), Some(b)) = (c, cpu_ms()) {
+            scaled_cpu.push(b - a);
+        }
+        assert_eq!(
+            (th.width, th.height),
+            dims,
+            "both paths give the same preview size"
+        );
+    }
     let mut full = Vec::new();
+    let mut full_cpu = Vec::new();
     for _ in 0..3 {
+        let c = cpu_ms();
         let t = Instant::now();
         let img = image::open(path).unwrap();
         let _ = img.thumbnail(400, 400);
         full.push(t.elapsed().as_secs_f64() * 1000.0);
+        if let (Some(a), Some(b)) = (c, cpu_ms()) {
+            full_cpu.push(b - a);
+        }
     }
     println!(
-        "{} ({:.1} MB) → {}×{}: composer::thumbnail median {:.1} ms wall (min {:.1}, max {:.1}, {runs} runs), {} CPU; full decode + resize (image crate) median {:.1} ms",
+        "{} ({:.1} MB) → {}×{}:",
         path.display(),
         size as f64 / 1e6,
         dims.0,
-        dims.1,
-        median(ours.clone()),
-        ours.iter().cloned().fold(f64::MAX, f64::min),
-        ours.iter().cloned().fold(0.0, f64::max),
+        dims.1
+    );
+    row("composer::thumbnail (jpeg_dc)", &ours, &cpu);
+    row("jpeg-decoder scale() (fallback)", &scaled, &scaled_cpu);
+    row("full decode + resize (image)", &full, &full_cpu);
+}
+
+fn row(name: &str, wall: &[f64], cpu: &[f64]) {
+    println!(
+        "  {name:<32} median {:.1} ms wall (min {:.1}, max {:.1}, {} runs), {} CPU",
+        median(wall.to_vec()),
+        wall.iter().cloned().fold(f64::MAX, f64::min),
+        wall.iter().cloned().fold(0.0, f64::max),
+        wall.len(),
         if cpu.is_empty() {
             "unknown".to_string()
         } else {
-            format!("{:.1} ms", median(cpu))
+            format!("{:.1} ms", median(cpu.to_vec()))
         },
-        median(full),
     );
 }

@@ -167,6 +167,18 @@ pub fn thumbnail(path: &Path, max_side: u32) -> Result<Thumbnail, ComposerError>
     encode(path, fit(img, max_side))
 }
 
+/// [`thumbnail`] of a JPEG through `jpeg-decoder`'s DCT scaling alone, skipping `jpeg_dc`: the
+/// fallback path, public only so `examples/thumb_bench.rs` can time it against [`thumbnail`].
+#[doc(hidden)]
+pub fn thumbnail_jpeg_scaled(path: &Path, max_side: u32) -> Result<Thumbnail, ComposerError> {
+    let max_side = max_side.clamp(1, 4096);
+    let data = std::fs::read(path).map_err(|e| ComposerError::io(path, e))?;
+    encode(
+        path,
+        fit(decode_jpeg_scaled(&data, path, max_side)?, max_side),
+    )
+}
+
 /// Scales `img` down (never up) to fit in `max_side`.
 fn fit(img: DynamicImage, max_side: u32) -> DynamicImage {
     let (w, h) = (img.width(), img.height());
