@@ -31,7 +31,7 @@ print(f"Load before: `{meta.get('uptime_before')}`")
 print(f"Load after:  `{meta.get('uptime_after')}`")
 print(f"Script wall time: {meta.get('wall_secs')} s\n")
 
-print("### Simulator (issue 3), plain HTTP, release `serve` example in its own process\n")
+print("### Simulator (issue 3), plain HTTP, release `postbridge sim` in its own process\n")
 
 vals = [float(v) for s, n, v in rows if s == "sim_mbps" and v]
 sim_mbps = statistics.median(vals) if vals else None

@@ -10,7 +10,8 @@
 # TWITTER_API_V2_VERSION (pinned like crates/x-sim/peers/run.sh).
 #
 # What it measures (release builds, everything on 127.0.0.1, files in a temp dir):
-#  1. Simulator alone (plain HTTP, `serve` example in its own process, processing 0 ms):
+#  1. Simulator alone (plain HTTP, `postbridge sim --print-bases` in its own process,
+#     processing 0 ms, plan unlimited):
 #     idle RSS, loopback throughput of v1.1 chunked APPEND with 4 MiB segments sent by
 #     x-sim's `upload_bench` example (BENCH_BIG_MB), and the simulator's peak RSS (VmHWM).
 #  2. The same BENCH_MB video uploaded by Postbridge (x-client `upload_bench` example,
@@ -22,6 +23,8 @@
 #     too, and the peak RSS (/usr/bin/time) of every upload process.
 #  3. Peak RSS (/usr/bin/time -v) of the Postbridge upload process for a BENCH_BIG_MB upload.
 # Every process started here is stopped on exit (trap), and the temp dir is removed.
+# The simulator is the CLI-only release build (`cargo build --release --no-default-features`),
+# which replaces target/release/postbridge: run `tauri build` again before bench/app.sh.
 set -euo pipefail
 
 TWEEPY_VERSION="${TWEEPY_VERSION:-4.17.0}"
@@ -69,10 +72,13 @@ for l in sys.stdin:
   cp "$(cat "$work/exe.path")" "$work/bin/$1-$2"
   echo "$work/bin/$1-$2"
 }
-serve_bin="$(exe x-sim serve)"
+cargo build -q --release --no-default-features --bin postbridge
+mkdir -p "$work/bin"
+cp target/release/postbridge "$work/bin/postbridge"
+sim_bin="$work/bin/postbridge"
 sim_bench="$(exe x-sim upload_bench)"
 pb_bench="$(exe x-client upload_bench)"
-[ -x "$serve_bin" ] && [ -x "$pb_bench" ] && [ -x "$sim_bench" ] || { echo "example binaries not found" >&2; exit 1; }
+[ -x "$sim_bin" ] && [ -x "$pb_bench" ] && [ -x "$sim_bench" ] || { echo "example binaries not found" >&2; exit 1; }
 
 log "installing tweepy $TWEEPY_VERSION and twitter-api-v2 $TWITTER_API_V2_VERSION into $work"
 python3 -m venv "$work/venv"
@@ -94,7 +100,7 @@ openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key
   -days 2 -extfile "$work/server.ext" -out "$work/cert.pem" 2>/dev/null
 ca="$work/ca.pem"
 
-# The video: the bytes x-client's upload_bench writes (ftyp of samples::mp4, one mdat box),
+# The video: the bytes x-client's upload_bench writes (ftyp of testkit::samples::mp4, one mdat box),
 # so the file it regenerates in $TMPDIR is identical to the one the others upload.
 gen_video() {
   python3 - "$1" "$2" <<'PY'
@@ -113,13 +119,15 @@ video="$work/pb-bench-$MB.mp4"
 gen_video "$video" "$MB"
 export TMPDIR="$work"
 
-start_sim() {   # $1 = name; extra env before the call; sets sim_api sim_upload sim_pid
-  "$serve_bin" 127.0.0.1:0 > "$work/$1.out" 2>&1 &
+start_sim() {   # $1 = name, rest = extra `postbridge sim` options; sets sim_api sim_upload sim_pid
+  local name="$1"; shift
+  "$sim_bin" sim --print-bases --api-addr 127.0.0.1:0 --upload-addr 127.0.0.1:0 \
+    --processing-ms 0 --plan unlimited "$@" > "$work/$name.out" 2>&1 &
   local p=$!
   pids+=("$p")
-  for _ in $(seq 1 100); do grep -q '^api ' "$work/$1.out" 2>/dev/null && break; sleep 0.1; done
-  read -r _ sim_api _ sim_upload _ sim_pid < "$work/$1.out"
-  [ "$sim_pid" = "$p" ] || { echo "simulator did not start: $(cat "$work/$1.out")" >&2; exit 1; }
+  for _ in $(seq 1 100); do grep -q '^api ' "$work/$name.out" 2>/dev/null && break; sleep 0.1; done
+  read -r _ sim_api _ sim_upload _ sim_pid < "$work/$name.out"
+  [ "$sim_pid" = "$p" ] || { echo "simulator did not start: $(cat "$work/$name.out")" >&2; exit 1; }
 }
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 
@@ -127,7 +135,7 @@ median() { python3 -c 'import statistics,sys; print(f"{statistics.median(float(x
 
 # ---------------------------------------------------------------- 1. simulator alone
 log "simulator over HTTP: idle RSS, $BIG_MB MiB of 4 MiB v1.1 APPENDs"
-X_SIM_PROCESSING_MS=0 start_sim sim-http
+start_sim sim-http
 http_api="$sim_api"; http_upload="$sim_upload"; http_pid="$sim_pid"
 sleep 1
 rec sim idle_rss_kb "$(status_kb "$http_pid" VmRSS)"
@@ -202,8 +210,8 @@ kill "$http_pid" 2>/dev/null || true
 
 # ---------------------------------------------------------------- everyone over HTTPS
 log "simulator over HTTPS: Postbridge vs tweepy vs twitter-api-v2"
-X_SIM_TLS_CERT="$work/cert.pem" X_SIM_TLS_KEY="$work/key.pem" \
-X_SIM_SIGNING_ORIGINS="https://api.twitter.com" X_SIM_PROCESSING_MS=0 start_sim sim-https
+start_sim sim-https --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" \
+  --signing-origin https://api.twitter.com
 export SIM_API="$sim_api" SIM_UPLOAD="$sim_upload"
 export SIM_CK=simDemoConsumerKey000000
 export SIM_CS=simDemoConsumerSecret00000000000000000000000000

@@ -1,8 +1,11 @@
 //! `postbridge sim`: runs the X API simulator on loopback until Ctrl-C or SIGTERM.
 //!
 //! Contract: binds the API base and the legacy upload base (defaults 127.0.0.1:8787 and
-//! 127.0.0.1:8788), prints both URLs and the demo app's four OAuth 1.0a values, and returns
-//! exit code 0 after a clean shutdown, 1 if a listener cannot be bound.
+//! 127.0.0.1:8788; port 0 picks a free one), prints both URLs and the demo app's four OAuth
+//! 1.0a values, and returns exit code 0 after a clean shutdown, 1 if a listener cannot be
+//! bound. With `--print-bases` stdout is instead exactly one line, printed once both listeners
+//! are up: `api <API base> upload <upload base> pid <process id>` — the launcher of the bench
+//! and peer scripts. This is the one standalone simulator; tests start theirs in-process.
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -39,6 +42,24 @@ pub struct SimArgs {
     /// Take the signed scheme from `X-Forwarded-Proto` (behind a TLS-terminating proxy).
     #[arg(long)]
     pub trust_forwarded_proto: bool,
+    /// How long media processing takes, in milliseconds (default: the simulator's 1500).
+    #[arg(long)]
+    pub processing_ms: Option<u64>,
+    /// The account's plan: free, basic, pro, pay-per-use (default) or unlimited (no rate
+    /// limits, no billing).
+    #[arg(long, value_parser = parse_plan)]
+    pub plan: Option<x_sim::Plan>,
+    /// Print only `api <API base> upload <upload base> pid <pid>` on stdout (one line, for
+    /// scripts) instead of the human-readable banner.
+    #[arg(long)]
+    pub print_bases: bool,
+}
+
+/// `--plan`: a plan's name as the control API spells it (`pay-per-use`, …).
+fn parse_plan(name: &str) -> Result<x_sim::Plan, String> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|_| {
+        format!("unknown plan {name:?}; one of free, basic, pro, pay-per-use, unlimited")
+    })
 }
 
 /// Waits for Ctrl-C or (on Unix) SIGTERM.
@@ -76,7 +97,7 @@ pub async fn run(args: SimArgs) -> ExitCode {
         },
         _ => None,
     };
-    let config = x_sim::SimConfig {
+    let mut config = x_sim::SimConfig {
         api_addr: args.api_addr,
         upload_addr: Some(args.upload_addr),
         seed: args.seed,
@@ -85,6 +106,12 @@ pub async fn run(args: SimArgs) -> ExitCode {
         trust_forwarded_proto: args.trust_forwarded_proto,
         ..x_sim::SimConfig::default()
     };
+    if let Some(ms) = args.processing_ms {
+        config.modes.processing_ms = ms;
+    }
+    if let Some(plan) = args.plan {
+        config.modes.plan = plan;
+    }
     let sim = match x_sim::start(config).await {
         Ok(sim) => sim,
         Err(err) => {
@@ -94,6 +121,22 @@ pub async fn run(args: SimArgs) -> ExitCode {
     };
     if !args.api_addr.ip().is_loopback() || !args.upload_addr.ip().is_loopback() {
         eprintln!("postbridge sim: warning: listening on a non-loopback address");
+    }
+    if args.print_bases {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "api {} upload {} pid {}",
+            sim.api_base(),
+            sim.upload_base(),
+            std::process::id()
+        );
+        let _ = out.flush();
+        drop(out);
+        stop_signal().await;
+        sim.shutdown().await;
+        return ExitCode::SUCCESS;
     }
     let demo = sim.demo();
     println!("X API simulator running (Ctrl-C to stop)");

@@ -5,8 +5,9 @@
 #                                              python3 with venv, node + npm, registry access)
 #
 # Pinned clients: tweepy (PyPI) and twitter-api-v2 (npm), installed into a temp dir. The
-# simulator runs as the `serve` example of x-sim with a throwaway certificate whose SANs
-# cover 127.0.0.1 and X's host names. Exit status 0 only if every flow of both clients passed.
+# simulator runs as `postbridge sim --print-bases` (the debug `postbridge` binary, the same
+# build the end-to-end journeys use) with a throwaway certificate whose SANs cover 127.0.0.1
+# and X's host names. Exit status 0 only if every flow of both clients passed.
 set -euo pipefail
 
 TWEEPY_VERSION="${TWEEPY_VERSION:-4.17.0}"
@@ -21,8 +22,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build -q -p x-sim --example serve
-serve_bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/examples/serve"
+cargo build -q -p postbridge --bin postbridge
+postbridge_bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/postbridge"
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
   -addext "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:api.x.com,DNS:upload.x.com,DNS:api.twitter.com,DNS:upload.twitter.com" \
@@ -32,15 +33,18 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q "tweepy==$TWEEPY_VERSION"
 (cd "$work" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund "twitter-api-v2@$TWITTER_API_V2_VERSION" >/dev/null)
 
-X_SIM_TLS_CERT="$work/cert.pem" X_SIM_TLS_KEY="$work/key.pem" \
-X_SIM_SIGNING_ORIGINS="https://api.twitter.com" X_SIM_PROCESSING_MS=300 \
-  "$serve_bin" 127.0.0.1:0 > "$work/serve.out" 2>&1 &
+# Copied first: a rebuild by someone else in the shared target dir cannot change this run.
+cp "$postbridge_bin" "$work/postbridge"
+"$work/postbridge" sim --print-bases --api-addr 127.0.0.1:0 --upload-addr 127.0.0.1:0 \
+  --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" \
+  --signing-origin https://api.twitter.com --processing-ms 300 --plan unlimited \
+  > "$work/serve.out" 2>"$work/serve.err" &
 sim_pid=$!
 for _ in $(seq 1 100); do
   grep -q '^api ' "$work/serve.out" 2>/dev/null && break
   sleep 0.1
 done
-read -r _ api _ upload _ _ < "$work/serve.out"
+read -r _ api _ upload _ _ < "$work/serve.out" || { echo "simulator did not start: $(cat "$work/serve.err")" >&2; exit 1; }
 echo "simulator: api $api upload $upload"
 
 export SIM_API="$api" SIM_UPLOAD="$upload"
