@@ -17,23 +17,30 @@
 //! - Alt text goes through the uploading route's metadata endpoint before returning (v1.1
 //!   refused → `POST /2/media/metadata`).
 //! - Progress is reported through [`UploadOptions::progress`], never printed.
+//!
+//! Layout: this file has the public types, the Auto route and what both routes share (the
+//! call wrapper, segment size, parallel APPEND); `v1.rs` and `v2.rs` have one route each;
+//! `processing.rs` has FINALIZE and STATUS polling.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use futures_util::{StreamExt, TryStreamExt};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::client::XClient;
 use crate::error::{now_secs, ClientError, NetworkFailure};
 use crate::media::{self, MediaInfo};
 use crate::ratelimit::RateLimit;
-use crate::transport::{path_of, sleep_cancellable, Field, Payload, Resp};
+use crate::transport::{Payload, Resp};
+
+mod processing;
+mod v1;
+mod v2;
 
 /// Which upload route to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -242,35 +249,6 @@ fn v1_auto_retryable(e: &ClientError) -> bool {
     }
 }
 
-/// STATUS/FINALIZE `processing_info`.
-#[derive(Debug, Clone, Default)]
-struct ProcessingInfo {
-    state: String,
-    check_after_secs: Option<u64>,
-    progress_percent: Option<u8>,
-    error: Option<Value>,
-}
-
-impl ProcessingInfo {
-    /// Read leniently (PB-15): an absent `processing_info` means ready, but a present one
-    /// with a missing or unknown `state` stays pending until the deadline, and numbers that
-    /// are floats, negative or out of range are clamped rather than making it "ready".
-    fn from(v: &Value) -> Option<ProcessingInfo> {
-        let p = v.get("processing_info")?;
-        let state = match p["state"].as_str() {
-            Some(s @ ("pending" | "in_progress" | "succeeded" | "failed")) => s.to_owned(),
-            _ => "pending".to_owned(),
-        };
-        let number = |k: &str| p[k].as_f64().filter(|n| n.is_finite());
-        Some(ProcessingInfo {
-            state,
-            check_after_secs: number("check_after_secs").map(|n| n.clamp(0.0, 3600.0) as u64),
-            progress_percent: number("progress_percent").map(|n| n.clamp(0.0, 100.0) as u8),
-            error: p.get("error").cloned(),
-        })
-    }
-}
-
 struct Ctx<'a> {
     info: &'a MediaInfo,
     opts: &'a UploadOptions,
@@ -471,266 +449,6 @@ impl XClient {
         Ok(r)
     }
 
-    async fn upload_v1(&self, ctx: &Ctx<'_>) -> Result<RouteResult, ClientError> {
-        ctx.report(Progress::Started {
-            route: UploadRoute::V1,
-        });
-        let url = self.upload_url("/1.1/media/upload.json");
-        let path = "/1.1/media/upload.json";
-        let info = ctx.info;
-        if !info.chunked() {
-            let r = self
-                .call(
-                    ctx,
-                    Method::POST,
-                    &url,
-                    Payload::Multipart(vec![
-                        Field::Text("media_category", info.category().into()),
-                        Field::File {
-                            name: "media",
-                            path: info.path.clone(),
-                            offset: 0,
-                            len: info.size,
-                            mime: info.mime.clone(),
-                        },
-                    ]),
-                )
-                .await?;
-            ctx.report(Progress::Sent {
-                sent: info.size,
-                total: info.size,
-            });
-            let v = r.json(path)?;
-            return v1_result(&v, path);
-        }
-        let init = self
-            .call(
-                ctx,
-                Method::POST,
-                &url,
-                Payload::Form(vec![
-                    ("command".into(), "INIT".into()),
-                    ("total_bytes".into(), info.size.to_string()),
-                    ("media_type".into(), info.mime.clone()),
-                    ("media_category".into(), info.category().into()),
-                ]),
-            )
-            .await?;
-        let v = init.json(path)?;
-        let RouteResult {
-            media_id,
-            media_key,
-        } = v1_result(&v, path)?;
-        let id = media_id.clone();
-        let chunk = self.chunk_for(info.size);
-        self.append_all(ctx, chunk, |index, offset, len| {
-            (
-                url.clone(),
-                Payload::Multipart(vec![
-                    Field::Text("command", "APPEND".into()),
-                    Field::Text("media_id", id.clone()),
-                    Field::Text("segment_index", index.to_string()),
-                    Field::File {
-                        name: "media",
-                        path: info.path.clone(),
-                        offset,
-                        len,
-                        mime: "application/octet-stream".into(),
-                    },
-                ]),
-            )
-        })
-        .await?;
-        let v = self
-            .finalize(
-                ctx,
-                UploadRoute::V1,
-                &media_id,
-                &url,
-                Payload::Form(vec![
-                    ("command".into(), "FINALIZE".into()),
-                    ("media_id".into(), media_id.clone()),
-                ]),
-            )
-            .await?;
-        let key = v["media_key"].as_str().map(str::to_owned).or(media_key);
-        self.wait_processing(ctx, UploadRoute::V1, &media_id, ProcessingInfo::from(&v))
-            .await?;
-        Ok(RouteResult {
-            media_id,
-            media_key: key,
-        })
-    }
-
-    async fn upload_v2(&self, ctx: &Ctx<'_>) -> Result<RouteResult, ClientError> {
-        ctx.report(Progress::Started {
-            route: UploadRoute::V2,
-        });
-        let info = ctx.info;
-        if !info.chunked() {
-            let path = "/2/media/upload";
-            let r = self
-                .call(
-                    ctx,
-                    Method::POST,
-                    &self.api_url(path),
-                    Payload::Multipart(vec![
-                        Field::Text("media_category", info.category().into()),
-                        Field::File {
-                            name: "media",
-                            path: info.path.clone(),
-                            offset: 0,
-                            len: info.size,
-                            mime: info.mime.clone(),
-                        },
-                    ]),
-                )
-                .await?;
-            ctx.report(Progress::Sent {
-                sent: info.size,
-                total: info.size,
-            });
-            let v = r.json(path)?;
-            let res = v2_result(&v, path)?;
-            self.wait_processing(
-                ctx,
-                UploadRoute::V2,
-                &res.media_id,
-                ProcessingInfo::from(&v["data"]),
-            )
-            .await?;
-            return Ok(res);
-        }
-        let path = "/2/media/upload/initialize";
-        let mut chunk = self.chunk_for(info.size);
-        let (media_id, media_key) = loop {
-            let init = self
-                .call(
-                    ctx,
-                    Method::POST,
-                    &self.api_url(path),
-                    Payload::Json {
-                        body: json!({
-                            "media_type": info.mime,
-                            "total_bytes": info.size,
-                            "media_category": info.category(),
-                        }),
-                        charset: false,
-                    },
-                )
-                .await?;
-            let v = init.json(path)?;
-            let RouteResult {
-                media_id,
-                media_key,
-            } = v2_result(&v, path)?;
-            let append_url = self.api_url(&format!("/2/media/upload/{media_id}/append"));
-            let sent = self
-                .append_all(ctx, chunk, |index, offset, len| {
-                    (
-                        append_url.clone(),
-                        Payload::Multipart(vec![
-                            Field::Text("segment_index", index.to_string()),
-                            Field::File {
-                                name: "media",
-                                path: info.path.clone(),
-                                offset,
-                                len,
-                                mime: "application/octet-stream".into(),
-                            },
-                        ]),
-                    )
-                })
-                .await;
-            match sent {
-                Ok(()) => break (media_id, media_key),
-                // Segment too large for this server (431/413, §8): restart with half the size.
-                Err(e)
-                    if e.api().is_some_and(|a| matches!(a.status, 413 | 431))
-                        && chunk / 2 >= MIN_CHUNK
-                        && info.size.div_ceil(chunk / 2) <= MAX_SEGMENTS =>
-                {
-                    chunk /= 2;
-                }
-                Err(e) => return Err(e),
-            }
-        };
-        let fpath = format!("/2/media/upload/{media_id}/finalize");
-        let v = self
-            .finalize(
-                ctx,
-                UploadRoute::V2,
-                &media_id,
-                &self.api_url(&fpath),
-                Payload::None,
-            )
-            .await?;
-        let key = v["data"]["media_key"]
-            .as_str()
-            .map(str::to_owned)
-            .or(media_key);
-        self.wait_processing(
-            ctx,
-            UploadRoute::V2,
-            &media_id,
-            ProcessingInfo::from(&v["data"]),
-        )
-        .await?;
-        Ok(RouteResult {
-            media_id,
-            media_key: key,
-        })
-    }
-
-    /// FINALIZE with retries. When a retry gets a 4xx after an attempt that may have been
-    /// processed (reset or 5xx after X committed), STATUS decides: a finalized media id is used.
-    async fn finalize(
-        &self,
-        ctx: &Ctx<'_>,
-        route: UploadRoute,
-        media_id: &str,
-        url: &str,
-        payload: Payload,
-    ) -> Result<Value, ClientError> {
-        let path = path_of(url);
-        let sent = self
-            .send_retrying(Method::POST, url, &payload, ctx.cancel(), ctx.retryable)
-            .await;
-        let maybe_processed = sent.maybe_processed;
-        let err = match sent.result {
-            Ok(resp) => return resp.json(&path),
-            Err(e) => e,
-        };
-        let echo = maybe_processed && err.api().is_some_and(|a| matches!(a.status, 400 | 409));
-        if !echo {
-            return Err(err);
-        }
-        // STATUS answers only for a finalized id; its body has FINALIZE's shape.
-        let (surl, spath) = self.status_url(route, media_id);
-        match self.call(ctx, Method::GET, &surl, Payload::None).await {
-            Ok(resp) => resp.json(spath),
-            Err(_) => Err(err),
-        }
-    }
-
-    fn status_url(&self, route: UploadRoute, media_id: &str) -> (String, &'static str) {
-        match route {
-            UploadRoute::V1 => (
-                self.upload_url(&format!(
-                    "/1.1/media/upload.json?command=STATUS&media_id={media_id}"
-                )),
-                "/1.1/media/upload.json",
-            ),
-            _ => (
-                self.api_url(&format!(
-                    "/2/media/upload?command=STATUS&media_id={media_id}"
-                )),
-                "/2/media/upload",
-            ),
-        }
-    }
-
-    /// Sends every segment, `append_concurrency` at a time; each is retried alone.
     /// The segment size for a file: the configured size (64 KiB–4 MiB), raised when the file
     /// would need more than 1000 segments.
     fn chunk_for(&self, total: u64) -> u64 {
@@ -740,6 +458,7 @@ impl XClient {
         configured.max(total.div_ceil(MAX_SEGMENTS))
     }
 
+    /// Sends every segment, `append_concurrency` at a time; each is retried alone.
     async fn append_all<F>(&self, ctx: &Ctx<'_>, chunk: u64, make: F) -> Result<(), ClientError>
     where
         F: Fn(u64, u64, u64) -> (String, Payload),
@@ -771,91 +490,6 @@ impl XClient {
             .await?;
         Ok(())
     }
-
-    async fn wait_processing(
-        &self,
-        ctx: &Ctx<'_>,
-        route: UploadRoute,
-        media_id: &str,
-        mut state: Option<ProcessingInfo>,
-    ) -> Result<(), ClientError> {
-        let started = Instant::now();
-        let deadline = self.config().processing_deadline;
-        let (url, path) = self.status_url(route, media_id);
-        loop {
-            let Some(p) = state.take() else {
-                return Ok(());
-            };
-            match p.state.as_str() {
-                "succeeded" => {
-                    ctx.report(Progress::Processing { percent: Some(100) });
-                    return Ok(());
-                }
-                "failed" => {
-                    let err = p.error.unwrap_or(Value::Null);
-                    let msg = err["message"]
-                        .as_str()
-                        .or(err["name"].as_str())
-                        .unwrap_or("X could not process the media")
-                        .to_owned();
-                    return Err(ClientError::ProcessingFailed(msg));
-                }
-                _ => {}
-            }
-            ctx.report(Progress::Processing {
-                percent: p.progress_percent,
-            });
-            // Clamped to 1–60 s: the value comes from the server (PB-14).
-            let wait = Duration::from_secs(p.check_after_secs.unwrap_or(5).clamp(1, 60));
-            if started.elapsed().saturating_add(wait) > deadline {
-                return Err(ClientError::ProcessingTimeout(deadline.as_secs()));
-            }
-            sleep_cancellable(wait, ctx.cancel()).await?;
-            let r = self.call(ctx, Method::GET, &url, Payload::None).await?;
-            let v = r.json(path)?;
-            let body = if route == UploadRoute::V1 {
-                &v
-            } else {
-                &v["data"]
-            };
-            state = Some(ProcessingInfo::from(body).unwrap_or(ProcessingInfo {
-                // No processing_info in a STATUS answer = ready.
-                state: "succeeded".into(),
-                ..ProcessingInfo::default()
-            }));
-        }
-    }
-}
-
-fn v1_result(v: &Value, path: &str) -> Result<RouteResult, ClientError> {
-    // Ids go into URLs: digits only (PB-37).
-    let id = crate::readback::id_of(&v["media_id_string"])
-        .or_else(|| crate::readback::id_of(&v["media_id"]));
-    match id {
-        Some(media_id) => Ok(RouteResult {
-            media_id,
-            media_key: v["media_key"].as_str().map(str::to_owned),
-        }),
-        None => Err(ClientError::Unexpected {
-            path: path.to_owned(),
-            message: "no media_id_string of digits in the answer".into(),
-        }),
-    }
-}
-
-fn v2_result(v: &Value, path: &str) -> Result<RouteResult, ClientError> {
-    let d = &v["data"];
-    let id = crate::readback::id_of(&d["id"]);
-    match id {
-        Some(media_id) => Ok(RouteResult {
-            media_id,
-            media_key: d["media_key"].as_str().map(str::to_owned),
-        }),
-        None => Err(ClientError::Unexpected {
-            path: path.to_owned(),
-            message: "no data.id of digits in the answer".into(),
-        }),
-    }
 }
 
 #[cfg(test)]
@@ -863,29 +497,6 @@ fn v2_result(v: &Value, path: &str) -> Result<RouteResult, ClientError> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn processing_info_is_read_leniently() {
-        use serde_json::json;
-        assert!(
-            ProcessingInfo::from(&json!({"media_id": "1"})).is_none(),
-            "absent = ready"
-        );
-        let odd = ProcessingInfo::from(&json!({"processing_info":
-            {"progress_percent": 300.5, "check_after_secs": -4}}))
-        .unwrap();
-        assert_eq!(odd.state, "pending", "no state is not success");
-        assert_eq!(odd.progress_percent, Some(100));
-        assert_eq!(odd.check_after_secs, Some(0));
-        let weird = ProcessingInfo::from(&json!({"processing_info": {"state": "paused"}})).unwrap();
-        assert_eq!(weird.state, "pending");
-        let ok = ProcessingInfo::from(&json!({"processing_info":
-            {"state": "in_progress", "progress_percent": 42, "check_after_secs": 1}}))
-        .unwrap();
-        assert_eq!(
-            (ok.state.as_str(), ok.progress_percent),
-            ("in_progress", Some(42))
-        );
-    }
     use crate::error::ApiError;
     use reqwest::header::HeaderMap;
 
