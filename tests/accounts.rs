@@ -90,7 +90,7 @@ async fn pasted_keys_are_verified_saved_and_never_leak() {
     let demo = sim.handle.demo();
     let service = keychain_service("paste");
     journey("paste", sim.app_env("paste"), async |app| {
-        walk_to_paste(&app).await?;
+        walk_to_paste(app).await?;
         // A slip first: the token pasted into the API Key field.
         app.type_into("#api-key", &demo.access_token).await?;
         app.type_into("#api-secret", &demo.consumer_secret).await?;
@@ -105,7 +105,7 @@ async fn pasted_keys_are_verified_saved_and_never_leak() {
         );
         app.screenshot("paste-slip").await?;
 
-        paste_keys(&app, &demo, true).await?;
+        paste_keys(app, &demo, true).await?;
         let result = app
             .wait_text("#verify-result", |t| t.contains("can post"))
             .await?;
@@ -180,8 +180,8 @@ async fn read_only_token_is_fixed_by_regenerating() {
         .unwrap();
     let handle = sim.handle.clone();
     journey("read-only", sim.app_env("read-only"), async |app| {
-        walk_to_paste(&app).await?;
-        paste_keys(&app, &read_only, false).await?;
+        walk_to_paste(app).await?;
+        paste_keys(app, &read_only, false).await?;
         let result = app
             .wait_text("#verify-result", |t| t.contains("can only read"))
             .await?;
@@ -208,7 +208,7 @@ async fn read_only_token_is_fixed_by_regenerating() {
             .regenerate_tokens("demo")
             .ok_or("no regenerated pair")?;
         app.click("#regenerate-continue").await?;
-        paste_keys(&app, &fresh, false).await?;
+        paste_keys(app, &fresh, false).await?;
         let result = app
             .wait_text("#verify-result", |t| t.contains("can post"))
             .await?;

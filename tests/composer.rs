@@ -238,8 +238,8 @@ async fn drop_an_image_add_alt_text_and_post() {
         sim.app_env(name),
         |home| seed_account(home, &service, "Work", &demo, &sim.handle),
         async |app| {
-            type_text(&app, 0, "Crossing the bridge").await?;
-            drop_files(&app, std::slice::from_ref(&image)).await?;
+            type_text(app, 0, "Crossing the bridge").await?;
+            drop_files(app, std::slice::from_ref(&image)).await?;
             app.find(".media img.thumb").await?;
             let name_line = app.text(".media .media-name").await?;
             check!(
@@ -249,9 +249,9 @@ async fn drop_an_image_add_alt_text_and_post() {
             app.type_into(".media .alt", "A white bridge under a yellow paper plane")
                 .await?;
             app.click("#part-0-text").await?; // blur saves the alt text
-            saved(&app).await?;
+            saved(app).await?;
             app.screenshot("dropped").await?;
-            let result = post_and_wait(&app, "posted").await?;
+            let result = post_and_wait(app, "posted").await?;
             check!(result.contains("Posted"), "result: {result:?}");
             app.screenshot("posted").await?;
             let media = handle.media();
@@ -298,7 +298,7 @@ async fn pick_a_file_with_the_native_picker_and_post() {
         sim.app_env(name),
         |home| seed_account(home, &service, "Work", &demo, &sim.handle),
         async |app| {
-            type_text(&app, 0, "Chart of the week").await?;
+            type_text(app, 0, "Chart of the week").await?;
             // The click opens a GTK file chooser; type the path into it as a person would.
             let click = app.click("#part-0-pick");
             let driver = pick_in_file_chooser(&image);
@@ -307,7 +307,7 @@ async fn pick_a_file_with_the_native_picker_and_post() {
             picked?;
             let name_line = app.text(".media .media-name").await?;
             check!(name_line.contains("chart.png"), "attachment: {name_line:?}");
-            post_and_wait(&app, "posted").await?;
+            post_and_wait(app, "posted").await?;
             let posts = handle.posts();
             let p = serde_json::to_value(posts.last().ok_or("no post")?).unwrap();
             check!(
@@ -347,8 +347,8 @@ async fn a_video_uploads_in_chunks_with_progress_then_posts() {
         sim.app_env(name),
         |home| seed_account(home, &service, "Work", &demo, &sim.handle),
         async |app| {
-            type_text(&app, 0, "A short clip").await?;
-            drop_files(&app, std::slice::from_ref(&video)).await?;
+            type_text(app, 0, "A short clip").await?;
+            drop_files(app, std::slice::from_ref(&video)).await?;
             let line = app.text(".media .media-name").await?;
             check!(line.contains("video"), "attachment: {line:?}");
             let attempt = app.start_post().await?;
@@ -359,7 +359,7 @@ async fn a_video_uploads_in_chunks_with_progress_then_posts() {
             app.wait_text("#progress-stage", |t| t.contains("processing"))
                 .await?;
             app.screenshot("processing").await?;
-            let text = wait_outcome(&app, attempt, "posted").await?;
+            let text = wait_outcome(app, attempt, "posted").await?;
             check!(text.contains("Posted"), "result: {text:?}");
             let media = serde_json::to_value(handle.media()).unwrap();
             let m = &media[media.as_array().map(|a| a.len()).unwrap_or(1) - 1];
@@ -391,10 +391,10 @@ async fn with_v1_retired_the_upload_goes_through_v2_and_is_remembered() {
         sim.app_env(name),
         |home| seed_account(home, &service, "Work", &demo, &sim.handle),
         async |app| {
-            type_text(&app, 0, "Map of the route").await?;
-            drop_files(&app, std::slice::from_ref(&image)).await?;
+            type_text(app, 0, "Map of the route").await?;
+            drop_files(app, std::slice::from_ref(&image)).await?;
             app.find(".media img.thumb").await?;
-            post_and_wait(&app, "posted").await?;
+            post_and_wait(app, "posted").await?;
             let media = serde_json::to_value(handle.media()).unwrap();
             let last = media
                 .as_array()
@@ -441,23 +441,23 @@ async fn a_thread_whose_second_part_fails_resumes_without_reposting() {
         sim.app_env(name),
         |home| seed_account(home, &service, "Work", &demo, &sim.handle),
         async |app| {
-            type_text(&app, 0, "Thread: part one").await?;
+            type_text(app, 0, "Thread: part one").await?;
             app.click("#add-part").await?;
-            type_text(&app, 1, &too_long).await?;
+            type_text(app, 1, &too_long).await?;
             app.click("#add-part").await?;
-            type_text(&app, 2, "Thread: part three").await?;
+            type_text(app, 2, "Thread: part three").await?;
             app.wait_text("#part-1-count", |t| t.contains("needs Premium"))
                 .await
                 .map_err(|e| format!("the counter should warn: {e}"))?;
-            let failed = post_and_wait(&app, "failed").await?;
+            let failed = post_and_wait(app, "failed").await?;
             check!(failed.contains("part 2"), "failure text: {failed:?}");
             app.screenshot("thread-failed").await?;
             app.wait_text("#post", |t| t == "Resume")
                 .await
                 .map_err(|e| format!("the button should offer Resume: {e}"))?;
             // Fix part two and resume: part one is not posted again.
-            type_text(&app, 1, "Thread: part two").await?;
-            post_and_wait(&app, "posted").await?;
+            type_text(app, 1, "Thread: part two").await?;
+            post_and_wait(app, "posted").await?;
 
             let posts = handle.posts();
             for text in ["Thread: part one", "Thread: part two", "Thread: part three"] {
@@ -562,8 +562,8 @@ async fn a_read_only_token_is_diagnosed_and_its_button_opens_the_wizard() {
         env,
         |home| seed_account(home, &service, "Work", &read_only, &sim.handle),
         async |app| {
-            type_text(&app, 0, "This will not post").await?;
-            let failed = post_and_wait(&app, "failed").await?;
+            type_text(app, 0, "This will not post").await?;
+            let failed = post_and_wait(app, "failed").await?;
             check!(failed.contains("read-only-token"), "diagnosis: {failed:?}");
             app.screenshot("read-only-diagnosis").await?;
             app.click("#post-result .diagnosis-action").await?;

@@ -139,20 +139,20 @@ async fn a_lost_answer_with_nothing_created_waits_then_post_it_again_posts_once(
         |home| seed_account(home, &service, "Work", &demo, &sim.handle),
         async |app| {
             let text = "Did this reach X?";
-            write(&app, text).await?;
-            let (outcome, kind, said) = post(&app).await?;
+            write(app, text).await?;
+            let (outcome, kind, said) = post(app).await?;
             check!(
                 outcome == "failed" && kind.as_deref() == Some("outcome-unknown"),
                 "expected an unknown outcome, got {outcome} / {kind:?}: {said}"
             );
-            shows_may_have_posted(&app, &username).await?;
+            shows_may_have_posted(app, &username).await?;
             app.screenshot("may-have-posted").await?;
             let n = posts_with(&handle, text).len();
             check!(n == 0, "the simulator created nothing, yet has {n} posts");
 
             // Post again: the engine refuses to send a part that may have posted.
             let sent_before = create_requests(&handle);
-            let (outcome, kind, said) = post(&app).await?;
+            let (outcome, kind, said) = post(app).await?;
             check!(
                 outcome == "failed" && kind.as_deref() == Some("outcome-unknown"),
                 "Post on a part that may have posted: {outcome} / {kind:?}: {said}"
@@ -164,12 +164,12 @@ async fn a_lost_answer_with_nothing_created_waits_then_post_it_again_posts_once(
                 sent_after - sent_before
             );
             check!(posts_with(&handle, text).is_empty(), "a post appeared");
-            shows_may_have_posted(&app, &username).await?;
+            shows_may_have_posted(app, &username).await?;
 
             // It is not there: make it a draft again, then post it.
             handle.clear_faults();
             app.click("#part-0-post-again").await?;
-            part_status(&app, 0, "draft").await?;
+            part_status(app, 0, "draft").await?;
             app.wait_text("#composer-notice", |t| t.contains("draft again"))
                 .await?;
             check!(
@@ -183,11 +183,11 @@ async fn a_lost_answer_with_nothing_created_waits_then_post_it_again_posts_once(
                 kept.as_str() == Some(text),
                 "the text after the choice: {kept}"
             );
-            let (outcome, _, said) = post(&app).await?;
+            let (outcome, _, said) = post(app).await?;
             check!(outcome == "posted", "the post: {outcome}: {said}");
             let n = posts_with(&handle, text).len();
             check!(n == 1, "expected exactly one post, found {n}");
-            part_status(&app, 0, "draft").await?;
+            part_status(app, 0, "draft").await?;
             Ok(())
         },
     )
@@ -222,13 +222,13 @@ async fn a_lost_answer_that_created_the_post_is_settled_by_its_on_x() {
         |home| seed_account(home, &service, "Work", &demo, &sim.handle),
         async |app| {
             let text = "This one did reach X";
-            write(&app, text).await?;
-            let (outcome, kind, said) = post(&app).await?;
+            write(app, text).await?;
+            let (outcome, kind, said) = post(app).await?;
             check!(
                 outcome == "failed" && kind.as_deref() == Some("outcome-unknown"),
                 "expected an unknown outcome, got {outcome} / {kind:?}: {said}"
             );
-            shows_may_have_posted(&app, &username).await?;
+            shows_may_have_posted(app, &username).await?;
             let created = posts_with(&handle, text);
             check!(
                 created.len() == 1,
@@ -247,7 +247,7 @@ async fn a_lost_answer_that_created_the_post_is_settled_by_its_on_x() {
             app.click("#part-0-on-x").await?;
             app.wait_text("#composer-notice", |t| t.contains("the draft is done"))
                 .await?;
-            part_status(&app, 0, "draft").await?;
+            part_status(app, 0, "draft").await?;
             let left = app
                 .exec("return document.querySelector('#part-0-text').value")
                 .await?;
@@ -288,7 +288,7 @@ async fn a_part_added_while_posting_is_kept_for_the_next_draft() {
         async |app| {
             let first = "Sent first";
             let later = "Written while the first was on its way";
-            write(&app, first).await?;
+            write(app, first).await?;
             let attempt = app.start_post().await?;
             // The part being sent is read-only and marked.
             app.wait_text("#part-0-status", |t| t == "Sending…").await?;
@@ -300,7 +300,7 @@ async fn a_part_added_while_posting_is_kept_for_the_next_draft() {
                 "the part being sent must be read-only"
             );
             app.click("#add-part").await?;
-            part_status(&app, 1, "draft").await?;
+            part_status(app, 1, "draft").await?;
             app.type_into("#part-1-text", later).await?;
             app.screenshot("writing-while-posting").await?;
             let css = format!("#post-result[data-attempt=\"{attempt}\"]");
@@ -312,7 +312,7 @@ async fn a_part_added_while_posting_is_kept_for_the_next_draft() {
             check!(got.as_deref() == Some("posted"), "outcome {got:?}");
             app.wait_attr("#composer", "aria-busy", |v| v == Some("false"))
                 .await?;
-            saved(&app).await?;
+            saved(app).await?;
             // The next draft holds what was written meanwhile, and it was not posted.
             let script = format!(
                 "const t = document.querySelector('#part-0-text'); return t !== null && !t.disabled && t.value === {}",

@@ -95,7 +95,7 @@ async fn a_second_launch_focuses_the_first_window_and_exits() {
             "the focus did not move away from the window ({away:?})"
         );
 
-        let out = launch(&app, &[], Duration::from_secs(30)).await?;
+        let out = launch(app, &[], Duration::from_secs(30)).await?;
         check!(
             out.status.success(),
             "the second launch exited with {:?}; stderr: {}",
@@ -128,7 +128,7 @@ async fn a_second_launch_focuses_the_first_window_and_exits() {
         );
 
         // A CLI subcommand is not handed over: it runs and answers itself.
-        let out = launch(&app, &["post", "hello"], Duration::from_secs(30)).await?;
+        let out = launch(app, &["post", "hello"], Duration::from_secs(30)).await?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         check!(
             out.status.code() == Some(2) && stderr.contains("no credentials"),
