@@ -31,7 +31,7 @@ const THUMB_SIDE: u32 = 320;
 /// Where Postbridge keeps its data: `POSTBRIDGE_DATA_DIR`, else the platform's data directory
 /// + `postbridge` (`~/.local/share/postbridge` on Linux).
 pub fn data_dir() -> PathBuf {
-    composer::data_dir(std::env::var_os("POSTBRIDGE_DATA_DIR").map(PathBuf::from))
+    composer::data_dir(accounts::Env::from_process().data_dir())
 }
 
 /// Per-window composer state.
@@ -227,7 +227,7 @@ impl Composer {
             id: draft.id.clone(),
             account: draft.account.clone(),
             reply_to: draft.reply_to.clone(),
-            reply_settings: draft.reply_settings.clone(),
+            reply_settings: draft.reply_settings,
             poll: draft.poll.as_ref().map(|p| PollView {
                 options: p.options.clone(),
                 duration_minutes: p.duration_minutes,
@@ -255,7 +255,7 @@ impl Composer {
                                 .file_name()
                                 .map(|n| n.to_string_lossy().into_owned())
                                 .unwrap_or_default(),
-                            kind: a.kind.clone(),
+                            kind: a.media_kind(),
                             mime: a.mime.clone(),
                             size: u32::try_from(a.size).unwrap_or(u32::MAX),
                             width: a.width,

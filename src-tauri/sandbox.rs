@@ -5,35 +5,13 @@
 //! simulator so a person can rehearse each fix: a read-only token, v1.1 upload retired, no
 //! credits left, slow video processing. The sandbox account's keys are the simulator's and are
 //! kept in the keychain like any other account's. Its profile is the one flagged `sandbox`
-//! ([`find_profile`]), never the one named "Sandbox": a new one gets a name no other profile
-//! uses ([`free_name`]), so a real account's profile and keychain entry are never touched.
+//! (`accounts::Accounts::save_sandbox`), never the one named "Sandbox": a new one gets a name
+//! no other profile uses, so a real account's profile and keychain entry are never touched.
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tokio::sync::Mutex;
 use x_sim::{SimConfig, SimHandle};
-
-/// The name the sandbox account's profile gets when it is made, if no other profile uses it.
-pub const PROFILE: &str = "Sandbox";
-
-/// The sandbox account's profile: the one flagged `sandbox`. It is never looked up by name, so
-/// a real account that happens to be called "Sandbox" is never taken for it.
-pub fn find_profile(book: &accounts::Book) -> Option<&accounts::Profile> {
-    book.profiles.iter().find(|p| p.sandbox)
-}
-
-/// A name for a new sandbox profile that no profile uses: "Sandbox", else "Sandbox 2",
-/// "Sandbox 3"…
-pub fn free_name(book: &accounts::Book) -> String {
-    let taken = |name: &str| book.profiles.iter().any(|p| p.name == name);
-    if !taken(PROFILE) {
-        return PROFILE.to_owned();
-    }
-    (2u32..)
-        .map(|n| format!("{PROFILE} {n}"))
-        .find(|name| !taken(name))
-        .unwrap_or_else(|| format!("{PROFILE} {}", book.profiles.len() + 2))
-}
 
 /// A scenario switch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]

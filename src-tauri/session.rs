@@ -4,9 +4,10 @@
 //! Contract: [`active`] reads the default profile and its keychain entry once per call and
 //! builds one `XClient` for it; nothing secret is kept beyond the client.
 
-use accounts::{Profile, RememberedRoute};
-use x_client::{RouteDecision, UploadRoute, XClient};
+use accounts::Profile;
+use x_client::{RouteDecision, XClient};
 
+use crate::commands::blocking;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -21,16 +22,16 @@ pub struct ActiveAccount {
 /// The account in use, or an error that sends the person to the setup wizard.
 pub async fn active(state: &AppState) -> Result<ActiveAccount, AppError> {
     let accounts = state.accounts.clone();
-    let (profile, credentials) = tauri::async_runtime::spawn_blocking(move || {
+    let (profile, credentials) = blocking(move || {
         let profile = accounts
             .default_profile()?
             .ok_or_else(|| AppError::Account {
                 message: "Set up an account first.".into(),
             })?;
         let credentials = accounts.credentials(&profile.name)?;
-        Ok::<_, AppError>((profile, credentials))
+        Ok((profile, credentials))
     })
-    .await??;
+    .await?;
     let endpoints = endpoints_for(state, profile.sandbox, profile.endpoints()).await?;
     let client = XClient::new(endpoints, credentials).map_err(|e| AppError::Internal {
         message: e.to_string(),
@@ -39,15 +40,21 @@ pub async fn active(state: &AppState) -> Result<ActiveAccount, AppError> {
 }
 
 /// Where an account's requests go: the in-process simulator (started if needed) for the
-/// sandbox account, else `endpoints` (the profile's own).
+/// sandbox account, else `endpoints` (the profile's own). The one place that choice is made.
 pub async fn endpoints_for(
     state: &AppState,
     sandbox: bool,
     endpoints: x_client::Endpoints,
 ) -> Result<x_client::Endpoints, AppError> {
-    if !sandbox {
-        return Ok(endpoints);
+    if sandbox {
+        sandbox_endpoints(state).await
+    } else {
+        Ok(endpoints)
     }
+}
+
+/// The in-process simulator's endpoints, started if needed.
+pub async fn sandbox_endpoints(state: &AppState) -> Result<x_client::Endpoints, AppError> {
     let sim = state
         .sandbox
         .ensure()
@@ -59,12 +66,7 @@ pub async fn endpoints_for(
 impl ActiveAccount {
     /// The remembered upload route, for the client's Auto route.
     pub fn remembered_route(&self) -> Option<RouteDecision> {
-        let r = self.profile.upload_route.as_ref()?;
-        Some(RouteDecision {
-            route: r.route.parse::<UploadRoute>().ok()?,
-            reason: r.reason.clone(),
-            decided_at: r.decided_at,
-        })
+        self.profile.upload_route.as_ref().map(RouteDecision::from)
     }
 
     /// Remembers the route the last upload decided on, with its reason and time.
@@ -75,16 +77,10 @@ impl ActiveAccount {
     ) -> Result<(), AppError> {
         let accounts = state.accounts.clone();
         let name = self.profile.name.clone();
-        tauri::async_runtime::spawn_blocking(move || {
-            accounts.update(&name, |p| {
-                p.upload_route = Some(RememberedRoute {
-                    route: decision.route.as_str().to_owned(),
-                    reason: decision.reason,
-                    decided_at: decision.decided_at,
-                });
-            })
+        blocking(move || {
+            accounts.update(&name, |p| p.upload_route = Some(decision.into()))?;
+            Ok(())
         })
-        .await??;
-        Ok(())
+        .await
     }
 }

@@ -28,13 +28,12 @@ pub struct AppState {
 impl AppState {
     /// The state the app runs with: the OS keychain under the service name `postbridge`
     /// (or `POSTBRIDGE_KEYCHAIN_SERVICE`, which tests use to keep their entries apart) and the
-    /// config directory of [`accounts::default_config_dir`].
+    /// config directory `POSTBRIDGE_CONFIG_DIR` or the platform's (see [`accounts::Env`]).
     pub fn from_env() -> Self {
-        let service = std::env::var("POSTBRIDGE_KEYCHAIN_SERVICE")
-            .unwrap_or_else(|_| keychain::DEFAULT_SERVICE.to_owned());
+        let env = accounts::Env::from_process();
         Self::new(
-            Arc::new(OsKeychain::new(service)),
-            accounts::default_config_dir(),
+            Arc::new(OsKeychain::new(env.keychain_service())),
+            env.config_dir(),
         )
     }
 
@@ -51,12 +50,8 @@ impl AppState {
 }
 
 /// The X endpoints for accounts set up by hand: `POSTBRIDGE_API_BASE` and
-/// `POSTBRIDGE_UPLOAD_BASE` when set (a proxy, or a simulator in tests), else X's own.
+/// `POSTBRIDGE_UPLOAD_BASE` when set (a proxy, or a simulator in tests), else X's own
+/// (read by [`accounts::Env`]: trimmed, empty = unset).
 pub fn configured_endpoints() -> x_client::Endpoints {
-    let default = x_client::Endpoints::default();
-    x_client::Endpoints {
-        api_base: std::env::var("POSTBRIDGE_API_BASE").unwrap_or(default.api_base),
-        upload_base: std::env::var("POSTBRIDGE_UPLOAD_BASE").unwrap_or(default.upload_base),
-    }
-    .normalised()
+    accounts::Env::from_process().endpoints()
 }

@@ -4,8 +4,11 @@
 //! an account is shown by its status (`configured`, `username`, `accessLevel`, …), pasted keys
 //! by their slips, a failure by its diagnosis.
 
+use accounts::paste::Field;
+use accounts::Plan;
 use serde::Serialize;
 use specta::Type;
+use x_client::{AccessLevel, ErrorKind, MediaKind, ReplySettings, UploadRoute, WizardStep};
 
 /// One account as the page shows it.
 #[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
@@ -17,10 +20,10 @@ pub struct AccountStatus {
     pub configured: bool,
     /// `@` handle without `@`, once verified.
     pub username: Option<String>,
-    /// `read`, `read-write`, `read-write-directmessages`, once verified.
-    pub access_level: Option<String>,
+    /// From `x-access-level`, once verified.
+    pub access_level: Option<AccessLevel>,
     /// The plan the person said the app is on.
-    pub plan: Option<String>,
+    pub plan: Option<Plan>,
     /// The built-in sandbox account.
     pub sandbox: bool,
     /// The account Postbridge uses now.
@@ -29,12 +32,31 @@ pub struct AccountStatus {
     pub upload_route: Option<UploadRouteView>,
 }
 
+impl From<accounts::Summary> for AccountStatus {
+    fn from(s: accounts::Summary) -> Self {
+        let p = s.profile;
+        Self {
+            name: p.name,
+            configured: s.configured,
+            username: p.username,
+            access_level: p.access_level,
+            plan: p.plan,
+            sandbox: p.sandbox,
+            is_default: s.is_default,
+            upload_route: p.upload_route.map(|r| UploadRouteView {
+                route: r.route,
+                reason: r.reason,
+            }),
+        }
+    }
+}
+
 /// A remembered upload route.
 #[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct UploadRouteView {
     /// `v1` or `v2`.
-    pub route: String,
+    pub route: UploadRoute,
     /// Why it was chosen.
     pub reason: String,
 }
@@ -51,8 +73,8 @@ pub struct AccountsView {
 #[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct SlipView {
-    /// `apiKey`, `apiSecret`, `accessToken` or `accessSecret`.
-    pub field: String,
+    /// The field it is in.
+    pub field: Field,
     /// What is wrong or what was cleaned, without the value.
     pub message: String,
 }
@@ -69,12 +91,41 @@ pub struct PasteReport {
     pub problems: Vec<SlipView>,
 }
 
+impl From<Vec<accounts::Summary>> for AccountsView {
+    fn from(list: Vec<accounts::Summary>) -> Self {
+        Self {
+            accounts: list.into_iter().map(AccountStatus::from).collect(),
+        }
+    }
+}
+
+impl From<accounts::paste::Slip> for SlipView {
+    fn from(s: accounts::paste::Slip) -> Self {
+        Self {
+            field: s.field,
+            message: s.message,
+        }
+    }
+}
+
+impl From<&accounts::paste::Checked> for PasteReport {
+    fn from(c: &accounts::paste::Checked) -> Self {
+        let views =
+            |list: &[accounts::paste::Slip]| list.iter().cloned().map(SlipView::from).collect();
+        Self {
+            ok: c.problems.is_empty(),
+            notes: views(&c.notes),
+            problems: views(&c.problems),
+        }
+    }
+}
+
 /// A failure explained: the row of the diagnosis table plus X's own words.
 #[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct DiagnosisView {
     /// Stable kind, e.g. `read-only-token`.
-    pub kind: String,
+    pub kind: ErrorKind,
     /// HTTP status, when X answered.
     pub status: Option<u16>,
     /// X's own words.
@@ -83,23 +134,19 @@ pub struct DiagnosisView {
     pub cause: String,
     /// Steps to fix it.
     pub fix: Vec<String>,
-    /// The wizard step that fixes it (`paste`, `permissions`, `regenerate`, `plan`, `verify`, `clock`).
-    pub wizard_step: Option<String>,
+    /// The wizard step that fixes it.
+    pub wizard_step: Option<WizardStep>,
 }
 
 impl From<x_client::Diagnosis> for DiagnosisView {
     fn from(d: x_client::Diagnosis) -> Self {
-        let kind = serde_json::to_value(d.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_else(|| "server-error".into());
         Self {
-            kind,
+            kind: d.kind,
             status: d.status,
             detail: d.detail,
             cause: d.cause,
             fix: d.fix,
-            wizard_step: d.wizard_step.map(|s| s.as_str().to_owned()),
+            wizard_step: d.wizard_step,
         }
     }
 }
@@ -116,7 +163,7 @@ pub enum VerifyReport {
         /// Display name.
         name: String,
         /// `read-write` or `read-write-directmessages`.
-        access_level: String,
+        access_level: AccessLevel,
     },
     /// The token can only read.
     #[serde(rename_all = "camelCase")]
@@ -126,7 +173,7 @@ pub enum VerifyReport {
         /// Why, and what to do.
         reason: String,
         /// The step to go back to.
-        wizard_step: String,
+        wizard_step: WizardStep,
     },
     /// X refused the keys or could not be reached.
     Failed {
@@ -156,7 +203,7 @@ impl From<accounts::Verification> for VerifyReport {
             } => Self::ReadOnly {
                 username,
                 reason,
-                wizard_step: wizard_step.as_str().to_owned(),
+                wizard_step,
             },
             accounts::Verification::Failed { diagnosis } => Self::Failed {
                 diagnosis: diagnosis.into(),
@@ -165,14 +212,23 @@ impl From<accounts::Verification> for VerifyReport {
     }
 }
 
-/// A PIN sign-in in progress.
+/// How the first step of a PIN sign-in went.
 #[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct PinStart {
-    /// The authorize page (also shown, in case no browser could be opened).
-    pub authorize_url: String,
-    /// Whether the system browser was opened.
-    pub browser_opened: bool,
+#[serde(tag = "outcome", rename_all = "camelCase")]
+pub enum PinStart {
+    /// X gave a request token: the person authorizes the app and types the PIN.
+    #[serde(rename_all = "camelCase")]
+    Started {
+        /// The authorize page (also shown, in case no browser could be opened).
+        authorize_url: String,
+        /// Whether the system browser was opened.
+        browser_opened: bool,
+    },
+    /// X refused the API Key and Secret, or could not be reached.
+    Failed {
+        /// Why, and how to fix it (with the wizard step that does).
+        diagnosis: DiagnosisView,
+    },
 }
 
 /// The sandbox's state.
@@ -199,8 +255,8 @@ pub struct DraftView {
     pub parts: Vec<PartView>,
     /// The post this replies to.
     pub reply_to: Option<String>,
-    /// Who may reply.
-    pub reply_settings: Option<String>,
+    /// Who may reply (everyone when absent).
+    pub reply_settings: Option<ReplySettings>,
     /// A poll (not with media).
     pub poll: Option<PollView>,
     /// What must change before posting.
@@ -256,8 +312,8 @@ pub enum PartChoice {
 pub struct AttachmentView {
     /// The file's name (not its path).
     pub name: String,
-    /// `image`, `gif` or `video`.
-    pub kind: String,
+    /// Image, GIF or video.
+    pub kind: MediaKind,
     /// Sniffed MIME type.
     pub mime: String,
     /// Bytes (media files are at most 512 MB).

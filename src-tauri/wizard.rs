@@ -12,10 +12,12 @@
 
 use std::sync::Mutex;
 
-use accounts::Verification;
+use accounts::{Verification, VerifiedKeys};
 use x_client::{
     AccessGrant, ClientError, Credentials, Diagnosis, Endpoints, ErrorKind, PinFlow, RequestToken,
 };
+
+use crate::error::AppError;
 
 /// A started PIN sign-in: the flow and its request token (the secret is redacted in `Debug`).
 #[derive(Debug, Clone)]
@@ -141,6 +143,26 @@ impl WizardSession {
     /// The last verification of the pending keys.
     pub fn verified(&self) -> Option<Verification> {
         self.lock().verified.clone()
+    }
+
+    /// What Save stores: the keys in progress with their verification, when it said they can
+    /// post; otherwise the step the person missed, as an error.
+    pub fn verified_keys(&self) -> Result<VerifiedKeys, AppError> {
+        let inner = self.lock();
+        let Some((credentials, endpoints, sandbox)) = inner.pending.clone() else {
+            return Err(AppError::invalid("Paste the keys first."));
+        };
+        match inner.verified.clone() {
+            Some(verification @ Verification::Verified { .. }) => Ok(VerifiedKeys {
+                credentials,
+                endpoints,
+                sandbox,
+                verification,
+            }),
+            _ => Err(AppError::invalid(
+                "Verify the keys first: only keys that can post are saved.",
+            )),
+        }
     }
 
     /// Keeps a PIN sign-in in progress.

@@ -1,47 +1,16 @@
 //! Account commands: list, switch, rename, remove, re-check.
 
-use accounts::{Accounts, Profile};
+use accounts::Accounts;
 use tauri::State;
 
 use super::blocking;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::views::{AccountStatus, AccountsView, UploadRouteView, VerifyReport};
-
-/// The page's view of one profile (no secret: only whether the keychain has them).
-pub(crate) fn status_of(
-    accounts: &Accounts,
-    profile: &Profile,
-    default: Option<&str>,
-) -> Result<AccountStatus, AppError> {
-    Ok(AccountStatus {
-        name: profile.name.clone(),
-        configured: accounts.has_credentials(&profile.name)?,
-        username: profile.username.clone(),
-        access_level: profile.access_level.clone(),
-        plan: profile
-            .plan
-            .and_then(|p| serde_json::to_value(p).ok())
-            .and_then(|v| v.as_str().map(str::to_owned)),
-        sandbox: profile.sandbox,
-        is_default: default == Some(profile.name.as_str()),
-        upload_route: profile.upload_route.as_ref().map(|r| UploadRouteView {
-            route: r.route.clone(),
-            reason: r.reason.clone(),
-        }),
-    })
-}
+use crate::views::{AccountsView, VerifyReport};
 
 /// All accounts, blocking (keychain and file).
 pub(crate) fn view(accounts: &Accounts) -> Result<AccountsView, AppError> {
-    let book = accounts.book()?;
-    let default = book.default_profile().map(|p| p.name.clone());
-    let accounts = book
-        .profiles
-        .iter()
-        .map(|p| status_of(accounts, p, default.as_deref()))
-        .collect::<Result<_, _>>()?;
-    Ok(AccountsView { accounts })
+    Ok(accounts.summaries()?.into())
 }
 
 /// Lists the accounts.
@@ -114,10 +83,6 @@ pub async fn recheck_account(
     let verification = accounts::verify(endpoints, credentials).await;
     let accounts = state.accounts.clone();
     let record = verification.clone();
-    blocking(move || {
-        accounts.update(&name, |p| accounts::verify::record(p, &record))?;
-        Ok(())
-    })
-    .await?;
+    blocking(move || Ok(accounts.record(&name, &record)?)).await?;
     Ok(verification.into())
 }

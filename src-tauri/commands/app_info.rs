@@ -78,7 +78,7 @@ pub fn collect(secrets: &dyn keychain::SecretStore) -> AppInfo {
 #[specta::specta]
 pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, crate::error::AppError> {
     let secrets = state.secrets.clone();
-    Ok(tauri::async_runtime::spawn_blocking(move || collect(secrets.as_ref())).await?)
+    super::blocking(move || Ok(collect(secrets.as_ref()))).await
 }
 
 #[cfg(test)]

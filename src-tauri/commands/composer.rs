@@ -304,7 +304,7 @@ pub async fn draft_set_alt(
 pub async fn draft_set_options(
     state: State<'_, AppState>,
     reply_to: String,
-    reply_settings: Option<String>,
+    reply_settings: Option<x_client::ReplySettings>,
     poll: Option<PollView>,
 ) -> Result<DraftView, AppError> {
     edit(&state, move |d| {
@@ -318,7 +318,7 @@ pub async fn draft_set_options(
                 )
             })?)
         };
-        d.reply_settings = reply_settings.filter(|s| !s.is_empty());
+        d.reply_settings = reply_settings;
         d.poll = poll.map(|p| PollDraft {
             options: p.options,
             duration_minutes: p.duration_minutes,

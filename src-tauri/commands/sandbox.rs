@@ -1,10 +1,9 @@
 //! Sandbox commands: start the in-process simulator with its demo account, flip scenarios,
 //! and play the developer console's "Regenerate" there.
 
-use accounts::Profile;
 use tauri::State;
 
-use super::accounts::status_of;
+use super::blocking;
 use crate::error::AppError;
 use crate::sandbox::{self, Scenario};
 use crate::state::AppState;
@@ -14,30 +13,21 @@ fn sandbox_err(message: String) -> AppError {
     AppError::Sandbox { message }
 }
 
-/// Saves `credentials` as the sandbox account, verifies them, and returns its status.
+/// Verifies `credentials` against the sandbox, saves them as the sandbox account
+/// (`Accounts::save_sandbox`) and returns its status.
 async fn save_sandbox_account(
     state: &AppState,
     credentials: x_client::Credentials,
 ) -> Result<(AccountStatus, VerifyReport), AppError> {
-    let sim = state.sandbox.ensure().await.map_err(sandbox_err)?;
-    let verification = accounts::verify(sandbox::endpoints(&sim), credentials.clone()).await;
+    let endpoints = crate::session::sandbox_endpoints(state).await?;
+    let verification = accounts::verify(endpoints, credentials.clone()).await;
     let accounts = state.accounts.clone();
     let record = verification.clone();
-    let status = tauri::async_runtime::spawn_blocking(move || {
-        // Found by its flag, never by name: a real account named "Sandbox" is not it.
-        let book = accounts.book()?;
-        let mut profile = sandbox::find_profile(&book)
-            .cloned()
-            .unwrap_or_else(|| Profile::new(sandbox::free_name(&book)));
-        profile.sandbox = true;
-        accounts::verify::record(&mut profile, &record);
-        let name = profile.name.clone();
-        accounts.save(profile, &credentials)?;
-        accounts.set_default(&name)?;
-        let profile = accounts.profile(&name)?;
-        status_of(&accounts, &profile, Some(&name))
+    let status = blocking(move || {
+        let profile = accounts.save_sandbox(&credentials, &record)?;
+        Ok(accounts.summary(&profile.name)?.into())
     })
-    .await??;
+    .await?;
     Ok((status, verification.into()))
 }
 
@@ -117,6 +107,7 @@ pub async fn sandbox_regenerate(state: State<'_, AppState>) -> Result<VerifyRepo
 mod tests {
     use std::sync::Arc;
 
+    use accounts::Profile;
     use keychain::{MemoryStore, OsKeychain, SecretStore};
 
     use super::*;
@@ -200,19 +191,5 @@ mod tests {
         assert_eq!(status.name, "Rehearsal");
         assert_eq!(state.accounts.book().unwrap().profiles.len(), 1);
         let _ = std::fs::remove_dir_all(dir);
-    }
-
-    #[test]
-    fn free_names_skip_every_name_in_use() {
-        let mut book = accounts::Book::default();
-        assert_eq!(sandbox::free_name(&book), "Sandbox");
-        for name in ["Sandbox", "Sandbox 2", "Sandbox 3"] {
-            book.upsert(Profile::new(name));
-        }
-        assert_eq!(sandbox::free_name(&book), "Sandbox 4");
-        assert!(
-            sandbox::find_profile(&book).is_none(),
-            "no profile is flagged"
-        );
     }
 }

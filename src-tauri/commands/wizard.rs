@@ -2,16 +2,15 @@
 //! existing account after a plan or permission change. Secrets arrive once and never go back.
 
 use accounts::paste::{self, PastedKeys};
-use accounts::{Plan, Verification, VerifiedKeys};
+use accounts::Plan;
 use serde::Deserialize;
 use specta::Type;
 use tauri::State;
 
-use super::accounts::status_of;
 use super::blocking;
 use crate::error::AppError;
 use crate::state::{configured_endpoints, AppState};
-use crate::views::{AccountStatus, PasteReport, PinStart, SlipView, VerifyReport};
+use crate::views::{AccountStatus, PasteReport, PinStart, VerifyReport};
 use crate::wizard::PinSession;
 
 /// The four fields of the Paste step. `Debug` is redacted.
@@ -34,21 +33,20 @@ impl std::fmt::Debug for PasteInput {
     }
 }
 
-fn slips(list: Vec<paste::Slip>) -> Vec<SlipView> {
-    list.into_iter()
-        .map(|s| SlipView {
-            field: serde_json::to_value(s.field)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-            message: s.message,
-        })
-        .collect()
+impl From<PasteInput> for PastedKeys {
+    fn from(k: PasteInput) -> Self {
+        Self {
+            api_key: k.api_key,
+            api_secret: k.api_secret,
+            access_token: k.access_token,
+            access_secret: k.access_secret,
+        }
+    }
 }
 
 /// Checks pasted keys; when they pass, keeps them (in Rust) for Verify and Save. With
 /// `keep_app_keys_of`, the API Key and Secret are taken from that account (only the new
-/// Access Token pair is pasted, after regenerating it).
+/// Access Token pair is pasted, after regenerating it), and so are its endpoints.
 #[tauri::command]
 #[specta::specta]
 pub async fn wizard_paste(
@@ -56,37 +54,23 @@ pub async fn wizard_paste(
     keys: PasteInput,
     keep_app_keys_of: Option<String>,
 ) -> Result<PasteReport, AppError> {
-    let mut pasted = PastedKeys {
-        api_key: keys.api_key,
-        api_secret: keys.api_secret,
-        access_token: keys.access_token,
-        access_secret: keys.access_secret,
-    };
-    let mut endpoints = configured_endpoints();
-    let mut sandbox = false;
+    let mut pasted = PastedKeys::from(keys);
+    let (mut endpoints, mut sandbox) = (configured_endpoints(), false);
     if let Some(name) = keep_app_keys_of {
         let accounts = state.accounts.clone();
-        let (profile, existing) = tauri::async_runtime::spawn_blocking(move || {
-            Ok::<_, AppError>((accounts.profile(&name)?, accounts.credentials(&name)?))
-        })
-        .await??;
-        pasted.api_key = existing.consumer_key;
-        pasted.api_secret = existing.consumer_secret;
-        sandbox = profile.sandbox;
-        endpoints = profile.endpoints();
+        let (profile, existing) =
+            blocking(move || Ok((accounts.profile(&name)?, accounts.credentials(&name)?))).await?;
+        (pasted.api_key, pasted.api_secret) = (existing.consumer_key, existing.consumer_secret);
+        (endpoints, sandbox) = (profile.endpoints(), profile.sandbox);
     }
     let checked = paste::check(&pasted);
-    let ok = checked.problems.is_empty();
-    if ok {
+    let report = PasteReport::from(&checked);
+    if report.ok {
         state
             .wizard
             .set_pending(checked.credentials, endpoints, sandbox);
     }
-    Ok(PasteReport {
-        ok,
-        notes: slips(checked.notes),
-        problems: slips(checked.problems),
-    })
+    Ok(report)
 }
 
 /// Asks X (`GET /2/users/me`) who the pasted keys belong to and whether they can post.
@@ -99,51 +83,41 @@ pub async fn wizard_verify(state: State<'_, AppState>) -> Result<VerifyReport, A
         .pending()
         .ok_or_else(|| AppError::invalid("Paste the keys first."))?;
     let endpoints = crate::session::endpoints_for(&state, sandbox, endpoints).await?;
+    let stale = "New keys were pasted while these were being checked: verify again.";
+    verify_and_keep(&state, generation, endpoints, credentials, stale).await
+}
+
+/// Checks the keys of `generation` with X and keeps the outcome for Save; when other keys
+/// arrived meanwhile (PB-21) the outcome is dropped and `stale` is the error.
+async fn verify_and_keep(
+    state: &AppState,
+    generation: u64,
+    endpoints: x_client::Endpoints,
+    credentials: x_client::Credentials,
+    stale: &str,
+) -> Result<VerifyReport, AppError> {
     let verification = accounts::verify(endpoints, credentials).await;
     if !state.wizard.set_verified(generation, verification.clone()) {
-        return Err(AppError::invalid(
-            "New keys were pasted while these were being checked: verify again.",
-        ));
+        return Err(AppError::invalid(stale));
     }
     Ok(verification.into())
 }
 
 /// Saves the verified keys to the keychain as account `name` (new, or `replace` an existing
-/// one's tokens in place), and makes it the account in use.
+/// one's tokens in place), and makes it the account in use (`Accounts::save_verified`).
 #[tauri::command]
 #[specta::specta]
 pub async fn wizard_save(
     state: State<'_, AppState>,
     name: String,
-    plan: Option<String>,
+    plan: Option<Plan>,
     replace: bool,
 ) -> Result<AccountStatus, AppError> {
-    let (credentials, endpoints, sandbox) = state
-        .wizard
-        .pending()
-        .ok_or_else(|| AppError::invalid("Paste the keys first."))?;
-    let verification = match state.wizard.verified() {
-        Some(v @ Verification::Verified { .. }) => v,
-        _ => {
-            return Err(AppError::invalid(
-                "Verify the keys first: only keys that can post are saved.",
-            ))
-        }
-    };
-    let plan = plan
-        .map(|p| p.parse::<Plan>())
-        .transpose()
-        .map_err(|_| AppError::invalid("Unknown plan."))?;
-    let keys = VerifiedKeys {
-        credentials,
-        endpoints,
-        sandbox,
-        verification,
-    };
+    let keys = state.wizard.verified_keys()?;
     let accounts = state.accounts.clone();
     let status = blocking(move || {
         let profile = accounts.save_verified(&keys, &name, plan, replace)?;
-        status_of(&accounts, &profile, Some(&profile.name))
+        Ok(accounts.summary(&profile.name)?.into())
     })
     .await?;
     state.wizard.clear();
@@ -159,7 +133,8 @@ pub async fn wizard_cancel(state: State<'_, AppState>) -> Result<(), AppError> {
 }
 
 /// PIN sign-in, step 1: with the app's API Key and Secret, gets a request token and opens X's
-/// authorize page in the system browser (only X's or the configured API host).
+/// authorize page in the system browser (only X's or the configured API host). When X refuses
+/// the keys or cannot be reached, the outcome is `failed` with its diagnosis.
 #[tauri::command]
 #[specta::specta]
 pub async fn pin_start(
@@ -168,28 +143,25 @@ pub async fn pin_start(
     api_key: String,
     api_secret: String,
 ) -> Result<PinStart, AppError> {
-    let checked = paste::check(&PastedKeys {
-        api_key,
-        api_secret,
-        access_token: "0-placeholder".into(),
-        access_secret: "placeholder-secret".into(),
-    });
+    let checked = paste::check_app_keys(api_key, api_secret);
     if let Some(problem) = checked.problems.first() {
         return Err(AppError::invalid(problem.message.clone()));
     }
-    let endpoints = configured_endpoints();
-    let session = PinSession::start(
-        endpoints.clone(),
-        &checked.credentials.consumer_key,
-        &checked.credentials.consumer_secret,
-    )
-    .await
-    .map_err(|d| AppError::invalid(format!("{} {}", d.cause, d.detail)))?;
-    let url = session.authorize_url().to_owned();
+    let (endpoints, keys) = (configured_endpoints(), checked.credentials);
+    let started = PinSession::start(endpoints.clone(), &keys.consumer_key, &keys.consumer_secret);
+    let session = match started.await {
+        Ok(session) => session,
+        Err(d) => {
+            return Ok(PinStart::Failed {
+                diagnosis: (*d).into(),
+            })
+        }
+    };
+    let authorize_url = session.authorize_url().to_owned();
     state.wizard.set_pin(session);
-    let browser_opened = crate::browser::open_allowed(&app, &url, &endpoints).is_ok();
-    Ok(PinStart {
-        authorize_url: url,
+    let browser_opened = crate::browser::open_allowed(&app, &authorize_url, &endpoints).is_ok();
+    Ok(PinStart::Started {
+        authorize_url,
         browser_opened,
     })
 }
@@ -215,11 +187,6 @@ pub async fn pin_finish(state: State<'_, AppState>, pin: String) -> Result<Verif
         .wizard
         .set_pending(result.credentials.clone(), endpoints.clone(), false);
     let generation = state.wizard.generation();
-    let verification = accounts::verify(endpoints, result.credentials).await;
-    if !state.wizard.set_verified(generation, verification.clone()) {
-        return Err(AppError::invalid(
-            "New keys were pasted while the sign-in was being checked: verify again.",
-        ));
-    }
-    Ok(verification.into())
+    let stale = "New keys were pasted while the sign-in was being checked: verify again.";
+    verify_and_keep(&state, generation, endpoints, result.credentials, stale).await
 }

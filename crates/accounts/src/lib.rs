@@ -12,8 +12,14 @@
 //!   fixes it.
 //! - [`Accounts::save_verified`] is the wizard's Save: only keys whose verification said
 //!   "verified" are stored, as a new account (a taken name is refused) or as the new tokens of
-//!   an existing one; either way the account becomes the default.
+//!   an existing one; either way the account becomes the default. [`Accounts::save_sandbox`] is
+//!   the sandbox's: its profile is the one flagged `sandbox`, never one found by name.
+//! - [`Accounts::summaries`] is what an account list shows: each profile, whether the keychain
+//!   holds its keys, and which one is the default.
+//! - [`env`] reads the `POSTBRIDGE_*` switches (config and data directories, keychain service,
+//!   endpoints) for the app and the CLI alike.
 
+pub mod env;
 pub mod paste;
 pub mod profile;
 pub mod verify;
@@ -24,8 +30,20 @@ use std::sync::Arc;
 use keychain::{KeychainError, SecretStore};
 use x_client::{Credentials, Endpoints};
 
-pub use profile::{Book, Plan, Profile, RememberedRoute};
+pub use env::Env;
+pub use profile::{Book, Plan, Profile, RememberedRoute, SANDBOX_NAME};
 pub use verify::{verify, Verification};
+
+/// One account as a list shows it (nothing secret: only whether the keychain has its keys).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// The profile.
+    pub profile: Profile,
+    /// Whether its keys are in the keychain.
+    pub configured: bool,
+    /// Whether it is the account in use.
+    pub is_default: bool,
+}
 
 /// Keys the wizard checked, with what they were checked against and what X said.
 #[derive(Debug, Clone)]
@@ -80,14 +98,9 @@ pub enum AccountsError {
 }
 
 /// The directory where Postbridge keeps non-secret configuration: `POSTBRIDGE_CONFIG_DIR` if
-/// set, else the platform's config directory + `postbridge` (`~/.config/postbridge` on Linux).
+/// set, else the platform's config directory + `postbridge` (see [`Env::config_dir`]).
 pub fn default_config_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("POSTBRIDGE_CONFIG_DIR") {
-        return PathBuf::from(dir);
-    }
-    dirs::config_dir()
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join("postbridge")
+    Env::from_process().config_dir()
 }
 
 /// Profiles on disk plus their secrets in a [`SecretStore`].
@@ -295,6 +308,62 @@ impl Accounts {
         self.profile(name)
     }
 
+    /// The sandbox's demo keys, saved as the profile flagged `sandbox` (its keys replaced when
+    /// it exists, else a new profile named [`SANDBOX_NAME`] or the first free "Sandbox N"), with
+    /// what `verification` learnt, made the default. A real account named "Sandbox" is never
+    /// touched. Returns the saved profile.
+    pub fn save_sandbox(
+        &self,
+        credentials: &Credentials,
+        verification: &Verification,
+    ) -> Result<Profile, AccountsError> {
+        let book = self.book()?;
+        let mut profile = book
+            .sandbox_profile()
+            .cloned()
+            .unwrap_or_else(|| Profile::new(book.free_name(SANDBOX_NAME)));
+        profile.sandbox = true;
+        verify::record(&mut profile, verification);
+        let name = profile.name.clone();
+        self.save(profile, credentials)?;
+        self.set_default(&name)?;
+        self.profile(&name)
+    }
+
+    /// Records what a re-check of account `name` learnt (a failed one changes nothing).
+    pub fn record(&self, name: &str, verification: &Verification) -> Result<(), AccountsError> {
+        self.update(name, |p| verify::record(p, verification))
+    }
+
+    /// Every account, in the order they were added, as a list shows it.
+    pub fn summaries(&self) -> Result<Vec<Summary>, AccountsError> {
+        let book = self.book()?;
+        let default = book.default_profile().map(|p| p.name.clone());
+        book.profiles
+            .into_iter()
+            .map(|profile| self.summarise(profile, default.as_deref()))
+            .collect()
+    }
+
+    /// One account as a list shows it.
+    pub fn summary(&self, name: &str) -> Result<Summary, AccountsError> {
+        let book = self.book()?;
+        let default = book.default_profile().map(|p| p.name.clone());
+        let profile = book
+            .get(name)
+            .cloned()
+            .ok_or_else(|| AccountsError::NoSuchProfile(name.to_owned()))?;
+        self.summarise(profile, default.as_deref())
+    }
+
+    fn summarise(&self, profile: Profile, default: Option<&str>) -> Result<Summary, AccountsError> {
+        Ok(Summary {
+            configured: self.has_credentials(&profile.name)?,
+            is_default: default == Some(profile.name.as_str()),
+            profile,
+        })
+    }
+
     /// Makes `name` the default profile.
     pub fn set_default(&self, name: &str) -> Result<(), AccountsError> {
         let (_lock, mut book) = self.book_for_update()?;
@@ -423,7 +492,7 @@ mod tests {
             user_id: "7".into(),
             username: "me".into(),
             name: "Me".into(),
-            access_level: "read-write".into(),
+            access_level: x_client::AccessLevel::ReadWrite,
         };
         let mut keys = VerifiedKeys {
             credentials: creds("a"),
@@ -439,7 +508,7 @@ mod tests {
             .unwrap();
         assert_eq!(p.name, "Work");
         assert_eq!(p.username.as_deref(), Some("me"));
-        assert_eq!(p.access_level.as_deref(), Some("read-write"));
+        assert_eq!(p.access_level, Some(x_client::AccessLevel::ReadWrite));
         assert_eq!(p.plan, Some(Plan::Basic));
         assert_eq!(p.api_base.as_deref(), Some("http://127.0.0.1:9"));
         assert_eq!(p.upload_base, None);
@@ -467,5 +536,89 @@ mod tests {
             Err(AccountsError::NotVerified)
         ));
         assert!(acc.book().unwrap().get("Other").is_none());
+    }
+
+    /// A real account named "Sandbox", then the sandbox saved twice: it gets its own profile
+    /// ("Sandbox 2", found again by its flag the second time, even after a rename), and the
+    /// real account's profile and keychain entry are exactly as they were.
+    #[test]
+    fn the_sandbox_is_found_by_its_flag_never_by_name() {
+        let (_dir, store, acc) = accounts();
+        let mut real = Profile::new("Sandbox");
+        real.username = Some("real_person".into());
+        acc.save(real.clone(), &creds("real")).unwrap();
+        let entry_before = store.get("profile:Sandbox").unwrap();
+        let verified = Verification::Verified {
+            user_id: "9".into(),
+            username: "demo".into(),
+            name: "Demo".into(),
+            access_level: x_client::AccessLevel::ReadWrite,
+        };
+
+        let first = acc.save_sandbox(&creds("demo"), &verified).unwrap();
+        assert_eq!(first.name, "Sandbox 2");
+        assert!(first.sandbox);
+        assert_eq!(first.username.as_deref(), Some("demo"));
+        acc.rename("Sandbox 2", "Rehearsal").unwrap();
+        let again = acc.save_sandbox(&creds("demo2"), &verified).unwrap();
+        assert_eq!(again.name, "Rehearsal", "found by its flag, not made again");
+        assert_eq!(acc.credentials("Rehearsal").unwrap(), creds("demo2"));
+
+        let book = acc.book().unwrap();
+        assert_eq!(book.profiles.len(), 2, "{book:?}");
+        assert_eq!(book.get("Sandbox"), Some(&real), "the real profile changed");
+        assert_eq!(store.get("profile:Sandbox").unwrap(), entry_before);
+        assert_eq!(book.default.as_deref(), Some("Rehearsal"));
+    }
+
+    #[test]
+    fn free_names_skip_every_name_in_use() {
+        let mut book = Book::default();
+        assert_eq!(book.free_name(SANDBOX_NAME), "Sandbox");
+        for name in ["Sandbox", "Sandbox 2", "Sandbox 3"] {
+            book.upsert(Profile::new(name));
+        }
+        assert_eq!(book.free_name(SANDBOX_NAME), "Sandbox 4");
+        assert!(book.sandbox_profile().is_none(), "no profile is flagged");
+    }
+
+    #[test]
+    fn summaries_say_which_keys_are_kept_and_which_account_is_in_use() {
+        let (_dir, store, acc) = accounts();
+        acc.save(Profile::new("a"), &creds("a")).unwrap();
+        acc.save(Profile::new("b"), &creds("b")).unwrap();
+        acc.set_default("b").unwrap();
+        store.delete("profile:a").unwrap();
+        let list: Vec<_> = acc
+            .summaries()
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.profile.name, s.configured, s.is_default))
+            .collect();
+        assert_eq!(
+            list,
+            vec![("a".to_owned(), false, false), ("b".to_owned(), true, true)]
+        );
+        assert!(acc.summary("b").unwrap().is_default);
+        assert!(matches!(
+            acc.summary("c"),
+            Err(AccountsError::NoSuchProfile(_))
+        ));
+    }
+
+    #[test]
+    fn a_recheck_records_what_it_learnt() {
+        let (_dir, _store, acc) = accounts();
+        acc.save(Profile::new("me"), &creds("a")).unwrap();
+        let read_only = Verification::ReadOnly {
+            user_id: "7".into(),
+            username: "me".into(),
+            reason: "read".into(),
+            wizard_step: x_client::WizardStep::Permissions,
+        };
+        acc.record("me", &read_only).unwrap();
+        let p = acc.profile("me").unwrap();
+        assert_eq!(p.access_level, Some(x_client::AccessLevel::Read));
+        assert_eq!(p.username.as_deref(), Some("me"));
     }
 }

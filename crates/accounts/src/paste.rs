@@ -77,6 +77,17 @@ pub struct Checked {
     pub problems: Vec<Slip>,
 }
 
+/// Cleans and checks only an app's API Key and Secret (PIN sign-in, where X issues the
+/// Access Token pair): the token fields are placeholders that pass their checks.
+pub fn check_app_keys(api_key: String, api_secret: String) -> Checked {
+    check(&PastedKeys {
+        api_key,
+        api_secret,
+        access_token: "0-placeholder".into(),
+        access_secret: "placeholder-secret".into(),
+    })
+}
+
 /// Cleans and checks pasted keys.
 pub fn check(keys: &PastedKeys) -> Checked {
     let mut notes = Vec::new();
@@ -370,6 +381,16 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn app_keys_alone_are_checked_for_pin_sign_in() {
+        let c = check_app_keys(format!(" {} ", good().api_key), good().api_secret);
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        assert_eq!(c.credentials.consumer_key, good().api_key);
+        let c = check_app_keys(String::new(), good().api_secret);
+        assert_eq!(c.problems.len(), 1, "{:?}", c.problems);
+        assert_eq!(c.problems[0].field, Field::ApiKey);
     }
 
     #[test]

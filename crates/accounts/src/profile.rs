@@ -5,9 +5,32 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use x_client::{AccessLevel, RouteDecision, UploadRoute};
 
 use crate::AccountsError;
+
+/// The name a new sandbox profile gets, when no other profile uses it (see [`Book::free_name`]).
+pub const SANDBOX_NAME: &str = "Sandbox";
+
+/// An optional field of `profiles.json` whose value this build does not know (written by a
+/// newer build, or edited by hand) reads as absent instead of making the whole file unreadable.
+fn known_or_none<'de, D, T>(de: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Read<T> {
+        Known(T),
+        Other(serde::de::IgnoredAny),
+    }
+    Ok(match Option::<Read<T>>::deserialize(de)? {
+        Some(Read::Known(v)) => Some(v),
+        Some(Read::Other(_)) | None => None,
+    })
+}
 
 /// The X plan a profile's app is on (for limit and cost hints; X does not report it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,13 +49,34 @@ pub enum Plan {
     Unknown,
 }
 
+impl Plan {
+    /// The wire id (`free`, `basic`, `pro`, `pay-per-use`, `unknown`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Plan::Free => "free",
+            Plan::Basic => "basic",
+            Plan::Pro => "pro",
+            Plan::PayPerUse => "pay-per-use",
+            Plan::Unknown => "unknown",
+        }
+    }
+}
+
 impl std::str::FromStr for Plan {
     type Err = AccountsError;
 
-    /// A plan from its wire id (`free`, `basic`, `pro`, `pay-per-use`, `unknown`).
+    /// A plan from its wire id (see [`Plan::as_str`]).
     fn from_str(id: &str) -> Result<Self, Self::Err> {
-        serde_json::from_value(serde_json::Value::String(id.to_owned()))
-            .map_err(|_| AccountsError::UnknownPlan)
+        [
+            Plan::Free,
+            Plan::Basic,
+            Plan::Pro,
+            Plan::PayPerUse,
+            Plan::Unknown,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == id)
+        .ok_or(AccountsError::UnknownPlan)
     }
 }
 
@@ -40,11 +84,31 @@ impl std::str::FromStr for Plan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RememberedRoute {
     /// `v1` or `v2`.
-    pub route: String,
+    pub route: UploadRoute,
     /// Why (e.g. "v1.1 answered 403 code 453").
     pub reason: String,
     /// Unix seconds.
     pub decided_at: u64,
+}
+
+impl From<RouteDecision> for RememberedRoute {
+    fn from(d: RouteDecision) -> Self {
+        Self {
+            route: d.route,
+            reason: d.reason,
+            decided_at: d.decided_at,
+        }
+    }
+}
+
+impl From<&RememberedRoute> for RouteDecision {
+    fn from(r: &RememberedRoute) -> Self {
+        Self {
+            route: r.route,
+            reason: r.reason.clone(),
+            decided_at: r.decided_at,
+        }
+    }
 }
 
 /// One account as Postbridge knows it, without its secrets.
@@ -58,14 +122,14 @@ pub struct Profile {
     /// X user id, once verified.
     #[serde(default)]
     pub user_id: Option<String>,
-    /// `read`, `read-write` or `read-write-directmessages`, from `x-access-level`.
-    #[serde(default)]
-    pub access_level: Option<String>,
+    /// From `x-access-level`, once verified.
+    #[serde(default, deserialize_with = "known_or_none")]
+    pub access_level: Option<AccessLevel>,
     /// The app's plan, as the person said.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "known_or_none")]
     pub plan: Option<Plan>,
     /// The remembered upload route.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "known_or_none")]
     pub upload_route: Option<RememberedRoute>,
     /// The built-in simulator's demo account: nothing leaves the computer.
     #[serde(default)]
@@ -192,6 +256,24 @@ impl Book {
             .or_else(|| self.profiles.first())
     }
 
+    /// The sandbox account's profile: the one flagged `sandbox`. It is never looked up by name,
+    /// so a real account that happens to be called "Sandbox" is never taken for it.
+    pub fn sandbox_profile(&self) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.sandbox)
+    }
+
+    /// A name no profile uses: `base`, else "`base` 2", "`base` 3"…
+    pub fn free_name(&self, base: &str) -> String {
+        let taken = |name: &str| self.get(name).is_some();
+        if !taken(base) {
+            return base.to_owned();
+        }
+        (2u32..)
+            .map(|n| format!("{base} {n}"))
+            .find(|name| !taken(name))
+            .unwrap_or_else(|| format!("{base} {}", self.profiles.len() + 2))
+    }
+
     /// Adds or replaces a profile; the first profile becomes the default.
     pub fn upsert(&mut self, profile: Profile) {
         if self.default.is_none() {
@@ -229,4 +311,72 @@ pub fn check_name(name: &str) -> Result<(), AccountsError> {
         return Err(AccountsError::BadName);
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_read_and_write_their_wire_ids() {
+        for plan in [
+            Plan::Free,
+            Plan::Basic,
+            Plan::Pro,
+            Plan::PayPerUse,
+            Plan::Unknown,
+        ] {
+            assert_eq!(plan.as_str().parse::<Plan>().unwrap(), plan);
+            assert_eq!(
+                serde_json::to_string(&plan).unwrap(),
+                format!("\"{}\"", plan.as_str())
+            );
+        }
+        assert!(matches!(
+            "enterprise".parse::<Plan>(),
+            Err(AccountsError::UnknownPlan)
+        ));
+    }
+
+    /// The typed fields read what earlier builds wrote; a value this build does not know reads
+    /// as absent instead of making every account unreadable.
+    #[test]
+    fn profiles_json_reads_typed_fields_and_tolerates_unknown_values() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(FILE),
+            r#"{"default":"a","profiles":[
+                {"name":"a","access_level":"read-write-directmessages","plan":"pay-per-use",
+                 "upload_route":{"route":"v2","reason":"v1.1 answered 403","decided_at":5}},
+                {"name":"b","access_level":"admin","plan":"enterprise",
+                 "upload_route":{"route":"v3","reason":"?","decided_at":6}},
+                {"name":"c"}
+            ]}"#,
+        )
+        .unwrap();
+        let book = Book::load(dir.path()).unwrap();
+        let a = book.get("a").unwrap();
+        assert_eq!(a.access_level, Some(AccessLevel::ReadWriteDirectMessages));
+        assert_eq!(a.plan, Some(Plan::PayPerUse));
+        let route = a.upload_route.as_ref().unwrap();
+        assert_eq!(route.route, UploadRoute::V2);
+        assert_eq!(RouteDecision::from(route).decided_at, 5);
+        let b = book.get("b").unwrap();
+        assert_eq!(
+            (b.access_level, b.plan, b.upload_route.clone()),
+            (None, None, None)
+        );
+        assert_eq!(book.get("c").unwrap(), &Profile::new("c"));
+
+        // What is written is what is read back.
+        book.save(dir.path()).unwrap();
+        assert_eq!(Book::load(dir.path()).unwrap(), book);
+        let text = std::fs::read_to_string(dir.path().join(FILE)).unwrap();
+        assert!(
+            text.contains(r#""access_level": "read-write-directmessages""#),
+            "{text}"
+        );
+        assert!(text.contains(r#""route": "v2""#), "{text}");
+    }
 }

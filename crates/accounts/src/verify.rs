@@ -15,7 +15,9 @@
 //! on X.
 
 use serde::Serialize;
-use x_client::{Credentials, Diagnosis, Endpoints, ErrorKind, Health, WizardStep, XClient};
+use x_client::{
+    AccessLevel, Credentials, Diagnosis, Endpoints, ErrorKind, Health, WizardStep, XClient,
+};
 
 use crate::Profile;
 
@@ -32,7 +34,7 @@ pub enum Verification {
         /// Display name.
         name: String,
         /// `read-write` or `read-write-directmessages`.
-        access_level: String,
+        access_level: AccessLevel,
     },
     /// The keys work but the token is read-only: regenerate it after setting "Read and write".
     ReadOnly {
@@ -86,7 +88,7 @@ pub fn from_health(health: Health) -> Verification {
             user_id: me.id,
             username: me.username,
             name: me.name,
-            access_level: me.access_level.as_str().to_owned(),
+            access_level: me.access_level,
         },
         (None, None) => Verification::Failed {
             diagnosis: Diagnosis::new(
@@ -110,14 +112,14 @@ pub fn record(profile: &mut Profile, verification: &Verification) {
         } => {
             profile.user_id = Some(user_id.clone());
             profile.username = Some(username.clone());
-            profile.access_level = Some(access_level.clone());
+            profile.access_level = Some(*access_level);
         }
         Verification::ReadOnly {
             user_id, username, ..
         } => {
             profile.user_id = Some(user_id.clone());
             profile.username = Some(username.clone());
-            profile.access_level = Some("read".into());
+            profile.access_level = Some(AccessLevel::Read);
         }
         Verification::Failed { .. } => {}
     }
@@ -127,7 +129,7 @@ pub fn record(profile: &mut Profile, verification: &Verification) {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use x_client::{AccessLevel, Me};
+    use x_client::Me;
 
     fn me(level: AccessLevel, skew: Option<i64>) -> Me {
         Me {

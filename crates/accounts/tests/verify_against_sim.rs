@@ -18,7 +18,7 @@ async fn verification_outcomes() {
             ..
         } => {
             assert_eq!(username, demo.username);
-            assert_eq!(access_level, "read-write");
+            assert_eq!(access_level, x_client::AccessLevel::ReadWrite);
         }
         other => panic!("expected verified, got {other:?}"),
     }

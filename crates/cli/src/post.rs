@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 use x_client::{
-    ClientError, Credentials, Diagnosis, Endpoints, ErrorKind, PostRequest, Progress, ProgressFn,
+    ClientError, Credentials, Diagnosis, ErrorKind, PostRequest, Progress, ProgressFn,
     RouteDecision, UploadOptions, UploadRoute, XClient,
 };
 
@@ -36,10 +36,10 @@ pub const ENV_KEYS: [&str; 4] = [
     "X_ACCESS_TOKEN",
     "X_ACCESS_SECRET",
 ];
-/// API base override.
-pub const ENV_API_BASE: &str = "POSTBRIDGE_API_BASE";
+/// API base override (see [`accounts::env`], where every `POSTBRIDGE_*` switch is read).
+pub const ENV_API_BASE: &str = accounts::env::API_BASE;
 /// Upload base override.
-pub const ENV_UPLOAD_BASE: &str = "POSTBRIDGE_UPLOAD_BASE";
+pub const ENV_UPLOAD_BASE: &str = accounts::env::UPLOAD_BASE;
 
 /// Arguments of `postbridge post`.
 #[derive(Debug, Clone, clap::Args)]
@@ -104,15 +104,7 @@ pub fn process_env() -> HashMap<String, String> {
 /// platform's config directory) and secrets from the OS keychain under
 /// `POSTBRIDGE_KEYCHAIN_SERVICE` (else `postbridge`) — the same places the app uses.
 pub fn accounts_from_env(env: &HashMap<String, String>) -> accounts::Accounts {
-    let dir = env
-        .get("POSTBRIDGE_CONFIG_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(accounts::default_config_dir);
-    let service = env
-        .get("POSTBRIDGE_KEYCHAIN_SERVICE")
-        .cloned()
-        .unwrap_or_else(|| keychain::DEFAULT_SERVICE.to_owned());
-    accounts::Accounts::new(dir, std::sync::Arc::new(keychain::OsKeychain::new(service)))
+    accounts::Env::from_vars(env).accounts()
 }
 
 /// Builds the client: the four `X_*` variables when set (they override any profile), else the
@@ -123,11 +115,7 @@ pub fn client_from_env(
     profile: Option<&str>,
     json_out: bool,
 ) -> Result<XClient, Outcome> {
-    let get = |k: &str| {
-        env.get(k)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |k: &str| accounts::env::value(env.get(k).map(String::as_str));
     let missing: Vec<&str> = ENV_KEYS
         .iter()
         .copied()
@@ -149,11 +137,7 @@ pub fn client_from_env(
         access_token: get("X_ACCESS_TOKEN").unwrap_or_default(),
         access_secret: get("X_ACCESS_SECRET").unwrap_or_default(),
     };
-    let defaults = Endpoints::default();
-    let endpoints = Endpoints {
-        api_base: get(ENV_API_BASE).unwrap_or(defaults.api_base),
-        upload_base: get(ENV_UPLOAD_BASE).unwrap_or(defaults.upload_base),
-    };
+    let endpoints = accounts::Env::from_vars(env).endpoints();
     XClient::new(endpoints, credentials).map_err(|e| usage_error(json_out, &e.to_string()))
 }
 
@@ -191,13 +175,7 @@ pub fn client_from_profile(
     let credentials = accounts
         .credentials(&profile.name)
         .map_err(|e| usage_error(json_out, &e.to_string()))?;
-    let mut endpoints = profile.endpoints();
-    if let Some(base) = env.get(ENV_API_BASE).filter(|v| !v.trim().is_empty()) {
-        endpoints.api_base = base.trim().to_owned();
-    }
-    if let Some(base) = env.get(ENV_UPLOAD_BASE).filter(|v| !v.trim().is_empty()) {
-        endpoints.upload_base = base.trim().to_owned();
-    }
+    let endpoints = accounts::Env::from_vars(env).override_endpoints(profile.endpoints());
     XClient::new(endpoints, credentials).map_err(|e| usage_error(json_out, &e.to_string()))
 }
 
@@ -249,11 +227,7 @@ pub fn diagnosis_failure(json_out: bool, d: Diagnosis, extra: Value) -> Outcome 
 /// The journal's name for the account: the user id that prefixes an access token
 /// (`<user id>-…`, public), else the profile name.
 fn journal_account(env: &HashMap<String, String>, profile: Option<&str>) -> String {
-    match env
-        .get("X_ACCESS_TOKEN")
-        .map(|t| t.trim())
-        .filter(|t| !t.is_empty())
-    {
+    match accounts::env::value(env.get("X_ACCESS_TOKEN").map(String::as_str)) {
         Some(token) => match token.split_once('-') {
             Some((id, _)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
                 format!("user:{id}")
@@ -382,7 +356,7 @@ pub async fn execute(
     }
 
     let store = match composer::Store::open(
-        &composer::data_dir(env.get("POSTBRIDGE_DATA_DIR").map(PathBuf::from))
+        &composer::data_dir(accounts::Env::from_vars(env).data_dir())
             .join(composer::store::DB_FILE),
     ) {
         Ok(s) => s,

@@ -8,7 +8,27 @@
 
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use x_client::{MediaKind, ReplySettings};
+
+/// An optional field of a stored draft whose value this build does not know (a newer build's)
+/// reads as absent instead of making the draft unreadable.
+fn known_or_none<'de, D, T>(de: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Read<T> {
+        Known(T),
+        Other(serde::de::IgnoredAny),
+    }
+    Ok(match Option::<Read<T>>::deserialize(de)? {
+        Some(Read::Known(v)) => Some(v),
+        Some(Read::Other(_)) | None => None,
+    })
+}
 
 /// A post or thread being composed.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -21,8 +41,10 @@ pub struct Draft {
     pub parts: Vec<Part>,
     /// Post id the first part replies to (see [`parse_post_ref`] for URLs).
     pub reply_to: Option<String>,
-    /// Who may reply: `following`, `mentionedUsers`, `subscribers` or `verified` (all parts).
-    pub reply_settings: Option<String>,
+    /// Who may reply (all parts); everyone when absent. A stored value this build does not
+    /// know reads as absent.
+    #[serde(default, deserialize_with = "known_or_none")]
+    pub reply_settings: Option<ReplySettings>,
     /// A poll on the first part (not allowed with media).
     pub poll: Option<PollDraft>,
 }
@@ -62,6 +84,7 @@ impl Default for Draft {
 
 /// Publish state of one part.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub enum PartStatus {
     /// Not sent yet (editable).
@@ -117,6 +140,17 @@ pub struct Attachment {
     pub uploaded_at: Option<u64>,
     /// Route that carried it, `v1` or `v2` (written by the publisher).
     pub route: Option<String>,
+}
+
+impl Attachment {
+    /// [`Attachment::kind`] as the client's [`MediaKind`] (`gif`, `video`, else an image).
+    pub fn media_kind(&self) -> MediaKind {
+        match self.kind.as_str() {
+            "gif" => MediaKind::Gif,
+            "video" => MediaKind::Video,
+            _ => MediaKind::Image,
+        }
+    }
 }
 
 /// A poll being composed.
@@ -190,6 +224,28 @@ pub fn new_id() -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reply_settings_are_typed_and_an_unknown_one_reads_as_absent() {
+        let mut d = Draft::new();
+        d.reply_settings = Some(ReplySettings::MentionedUsers);
+        let json = serde_json::to_string(&d).unwrap();
+        assert!(
+            json.contains(r#""reply_settings":"mentionedUsers""#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<Draft>(&json).unwrap(), d);
+        let unknown = json.replace("mentionedUsers", "everyone");
+        let read: Draft = serde_json::from_str(&unknown).unwrap();
+        assert_eq!(read.reply_settings, None);
+        let absent = json.replace(r#""reply_settings":"mentionedUsers","#, "");
+        assert_eq!(
+            serde_json::from_str::<Draft>(&absent)
+                .unwrap()
+                .reply_settings,
+            None
+        );
+    }
 
     #[test]
     fn post_refs() {

@@ -34,4 +34,4 @@ pub use publish::{
     EventFn, PublishError, PublishEvent, PublishOptions, Published, Publisher, MEDIA_REUSE,
 };
 pub use store::{data_dir, ArmedResolution, HistoryEntry, HistoryKind, PublishGuard, Store};
-pub use validate::{validate, Problem, REPLY_SETTINGS};
+pub use validate::{validate, Problem};

@@ -114,16 +114,14 @@ const SCHEMA_VERSION: i64 = 2;
 pub const DB_FILE: &str = "postbridge.sqlite3";
 
 /// Where Postbridge keeps its data, for the app and the CLI alike: `override_dir` (the
-/// `POSTBRIDGE_DATA_DIR` variable) when given, else the platform's data directory +
-/// `postbridge` (`~/.local/share/postbridge` on Linux).
+/// `POSTBRIDGE_DATA_DIR` variable, read by `accounts::Env`) when given, else the platform's
+/// data directory + `postbridge` (`~/.local/share/postbridge` on Linux).
 pub fn data_dir(override_dir: Option<PathBuf>) -> PathBuf {
-    override_dir
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or_else(|| {
-            dirs::data_dir()
-                .unwrap_or_else(|| PathBuf::from("."))
-                .join("postbridge")
-        })
+    override_dir.unwrap_or_else(|| {
+        dirs::data_dir()
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("postbridge")
+    })
 }
 
 /// Longest excerpt kept in history (characters).
@@ -181,6 +179,7 @@ pub struct HistoryEntry {
 
 /// Kind of a [`HistoryEntry`].
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub enum HistoryKind {
     /// A part was posted.

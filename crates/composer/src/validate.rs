@@ -6,7 +6,7 @@
 //! Premium (X decides), alt text above 420 characters. Blocking problems: an empty part (no text
 //! and no media), text above 25,000 weighted characters, alt text above 1000 characters or on a
 //! video, a poll with media, a poll outside 2–4 options of 1–25 characters or 5–10080 minutes,
-//! a malformed reply target or reply setting, and media that break the per-post mix.
+//! a malformed reply target, and media that break the per-post mix.
 
 use serde::{Deserialize, Serialize};
 use x_client::media::{MAX_ALT_TEXT, MAX_IMAGES, WARN_ALT_TEXT};
@@ -42,9 +42,6 @@ impl Problem {
         }
     }
 }
-
-/// The reply settings X accepts.
-pub const REPLY_SETTINGS: [&str; 4] = ["following", "mentionedUsers", "subscribers", "verified"];
 
 /// Every problem of `draft` (see the module docs); `premium` hides the 280 warning.
 pub fn validate(draft: &Draft, premium: bool) -> Vec<Problem> {
@@ -161,16 +158,6 @@ pub fn validate(draft: &Draft, premium: bool) -> Vec<Problem> {
             ));
         }
     }
-    if let Some(s) = &draft.reply_settings {
-        if !REPLY_SETTINGS.contains(&s.as_str()) {
-            out.push(Problem::block(
-                0,
-                format!(
-                    "reply setting {s:?} is unknown (following, mentionedUsers, subscribers, verified)"
-                ),
-            ));
-        }
-    }
     out
 }
 
@@ -233,7 +220,6 @@ mod tests {
         assert_eq!(validate(&d, true).len(), 3);
         d.poll = None;
         d.reply_to = Some("nope".into());
-        d.reply_settings = Some("everyone".into());
-        assert_eq!(validate(&d, true).len(), 2);
+        assert_eq!(validate(&d, true).len(), 1);
     }
 }

@@ -21,21 +21,22 @@ export const commands = {
 	/**
 	 *  Checks pasted keys; when they pass, keeps them (in Rust) for Verify and Save. With
 	 *  `keep_app_keys_of`, the API Key and Secret are taken from that account (only the new
-	 *  Access Token pair is pasted, after regenerating it).
+	 *  Access Token pair is pasted, after regenerating it), and so are its endpoints.
 	 */
 	wizardPaste: (keys: PasteInput, keepAppKeysOf: string | null) => typedError<PasteReport, AppError>(__TAURI_INVOKE("wizard_paste", { keys, keepAppKeysOf })),
 	/**  Asks X (`GET /2/users/me`) who the pasted keys belong to and whether they can post. */
 	wizardVerify: () => typedError<VerifyReport, AppError>(__TAURI_INVOKE("wizard_verify")),
 	/**
 	 *  Saves the verified keys to the keychain as account `name` (new, or `replace` an existing
-	 *  one's tokens in place), and makes it the account in use.
+	 *  one's tokens in place), and makes it the account in use (`Accounts::save_verified`).
 	 */
-	wizardSave: (name: string, plan: string | null, replace: boolean) => typedError<AccountStatus, AppError>(__TAURI_INVOKE("wizard_save", { name, plan, replace })),
+	wizardSave: (name: string, plan: Plan | null, replace: boolean) => typedError<AccountStatus, AppError>(__TAURI_INVOKE("wizard_save", { name, plan, replace })),
 	/**  Forgets the keys in progress. */
 	wizardCancel: () => typedError<null, AppError>(__TAURI_INVOKE("wizard_cancel")),
 	/**
 	 *  PIN sign-in, step 1: with the app's API Key and Secret, gets a request token and opens X's
-	 *  authorize page in the system browser (only X's or the configured API host).
+	 *  authorize page in the system browser (only X's or the configured API host). When X refuses
+	 *  the keys or cannot be reached, the outcome is `failed` with its diagnosis.
 	 */
 	pinStart: (apiKey: string, apiSecret: string) => typedError<PinStart, AppError>(__TAURI_INVOKE("pin_start", { apiKey, apiSecret })),
 	/**  PIN sign-in, step 3: trades the PIN for the account's token and verifies it. */
@@ -77,7 +78,7 @@ export const commands = {
 	/**  Sets (or clears, with an empty text) the alt text of an image or GIF. */
 	draftSetAlt: (part: number, index: number, alt: string) => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_set_alt", { part, index, alt })),
 	/**  Sets the post to reply to (an id or a post URL; empty clears), who may reply, and the poll. */
-	draftSetOptions: (replyTo: string, replySettings: string | null, poll: PollView | null) => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_set_options", { replyTo, replySettings, poll })),
+	draftSetOptions: (replyTo: string, replySettings: ReplySettings | null, poll: PollView | null) => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_set_options", { replyTo, replySettings, poll })),
 	/**
 	 *  Settles part `part` of the current draft, which may have posted (X's answer was lost):
 	 *  [`PartChoice::OnX`] marks it posted, with the post's link or id from `link` when given;
@@ -108,6 +109,17 @@ export const events = {
 };
 
 /* Types */
+/**  Permission level of the token (`x-access-level`). */
+export type AccessLevel = 
+/**  `read`: cannot post (stale token, §11). */
+"read" | 
+/**  `read-write`. */
+"read-write" | 
+/**  `read-write-directmessages`. */
+"read-write-directmessages" | 
+/**  Header missing or unknown. */
+"unknown";
+
 /**  One account as the page shows it. */
 export type AccountStatus = {
 	/**  The account's name in Postbridge. */
@@ -116,10 +128,10 @@ export type AccountStatus = {
 	configured: boolean,
 	/**  `@` handle without `@`, once verified. */
 	username: string | null,
-	/**  `read`, `read-write`, `read-write-directmessages`, once verified. */
-	accessLevel: string | null,
+	/**  From `x-access-level`, once verified. */
+	accessLevel: AccessLevel | null,
 	/**  The plan the person said the app is on. */
-	plan: string | null,
+	plan: Plan | null,
 	/**  The built-in sandbox account. */
 	sandbox: boolean,
 	/**  The account Postbridge uses now. */
@@ -191,8 +203,8 @@ export type AttachRefused = {
 export type AttachmentView = {
 	/**  The file's name (not its path). */
 	name: string,
-	/**  `image`, `gif` or `video`. */
-	kind: string,
+	/**  Image, GIF or video. */
+	kind: MediaKind,
 	/**  Sniffed MIME type. */
 	mime: string,
 	/**  Bytes (media files are at most 512 MB). */
@@ -212,7 +224,7 @@ export type AttachmentView = {
 /**  A failure explained: the row of the diagnosis table plus X's own words. */
 export type DiagnosisView = {
 	/**  Stable kind, e.g. `read-only-token`. */
-	kind: string,
+	kind: ErrorKind,
 	/**  HTTP status, when X answered. */
 	status: number | null,
 	/**  X's own words. */
@@ -221,8 +233,8 @@ export type DiagnosisView = {
 	cause: string,
 	/**  Steps to fix it. */
 	fix: string[],
-	/**  The wizard step that fixes it (`paste`, `permissions`, `regenerate`, `plan`, `verify`, `clock`). */
-	wizardStep: string | null,
+	/**  The wizard step that fixes it. */
+	wizardStep: WizardStep | null,
 };
 
 /**  The draft changed outside a command (files were dropped on the window). */
@@ -238,13 +250,82 @@ export type DraftView = {
 	parts: PartView[],
 	/**  The post this replies to. */
 	replyTo: string | null,
-	/**  Who may reply. */
-	replySettings: string | null,
+	/**  Who may reply (everyone when absent). */
+	replySettings: ReplySettings | null,
 	/**  A poll (not with media). */
 	poll: PollView | null,
 	/**  What must change before posting. */
 	problems: ProblemView[],
 };
+
+/**  A stable, machine-readable failure kind. */
+export type ErrorKind = 
+/**  The plan does not include the endpoint called (v1.1 code 453 outside uploads). */
+"tier-endpoint-mismatch" | 
+/**  The app is not attached to a Project / not enrolled (`client-not-enrolled`). */
+"client-not-enrolled" | 
+/**  The access token predates Read+Write permission (`oauth1-permissions`, `x-access-level: read`). */
+"read-only-token" | 
+/**  Wrong kind of authentication (`unsupported-authentication`). */
+"unsupported-authentication" | 
+/**  Bad signature or mixed-up keys (401, code 32, 215). */
+"invalid-credentials" | 
+/**  The token was revoked or regenerated (code 89). */
+"token-revoked" | 
+/**  The computer's clock is off (code 135, or `Date` far from local time). */
+"clock-skew" | 
+/**  No pay-per-use credits left, or a spending limit reached (402, `credits`). */
+"credits-depleted" | 
+/**  A rate-limit window is used up (429). */
+"rate-limited" | 
+/**  A daily/monthly usage cap is reached (`usage-capped`, code 185). */
+"usage-capped" | 
+/**  The same text was posted recently (B12, code 187). */
+"duplicate-content" | 
+/**  The media is unknown, expired, unprocessed, too big, or refused by a local check. */
+"media-invalid" | 
+/**  The text is over the weighted limit (B13 "too long", code 186). */
+"text-too-long" | 
+/**  Replying or quoting is not allowed (B14, code 433). */
+"reply-not-allowed" | 
+/**  X could not process the uploaded media (`processing_info.state=failed`). */
+"media-processing-failed" | 
+/**  The legacy v1.1 upload route refused the upload (403/453, 404, 410, non-JSON, connection). */
+"upload-route-retired" | 
+/**  The network failed (DNS, connect, TLS, reset, timeout). */
+"network" | 
+/**  X failed (5xx). */
+"server-error" | 
+/**
+ *  A post's answer was lost (timeout, reset, 5xx, 2xx without id) and reading the
+ *  account's posts did not find it: it may have been posted (§6.5).
+ */
+"outcome-unknown" | 
+/**  A generic 403 (account restrictions, OAuth 2 scopes, feature not permitted). */
+"forbidden" | 
+/**  The account is temporarily locked (code 326). */
+"account-locked" | 
+/**  The post or media does not exist (404). */
+"not-found" | 
+/**  Another request parameter was refused (400). */
+"invalid-request" | 
+/**  The user cancelled the operation. */
+"cancelled" | 
+/**  A local problem: unreadable file, bad configuration, missing credentials. */
+"local-error" | 
+/**  X answered 2xx with a body this client does not understand. */
+"unexpected-response";
+
+/**  One of the four fields. */
+export type Field = 
+/**  "API Key" (consumer key). */
+"apiKey" | 
+/**  "API Key Secret" (consumer secret). */
+"apiSecret" | 
+/**  "Access Token". */
+"accessToken" | 
+/**  "Access Token Secret". */
+"accessSecret";
 
 /**  One line of history. */
 export type HistoryView = {
@@ -278,6 +359,15 @@ service: string;
 reason: string; 
 /**  How to fix it. */
 fix: string };
+
+/**  What kind of media a file is. */
+export type MediaKind = 
+/**  A still image (JPEG, PNG, WEBP, single-frame GIF). */
+"image" | 
+/**  An animated GIF. */
+"gif" | 
+/**  A video (MP4, MOV). */
+"video";
 
 /**  The person's decision about a part that may have posted (`draft_resolve_part`). */
 export type PartChoice = 
@@ -342,13 +432,31 @@ export type PasteReport = {
 	problems: SlipView[],
 };
 
-/**  A PIN sign-in in progress. */
-export type PinStart = {
-	/**  The authorize page (also shown, in case no browser could be opened). */
-	authorizeUrl: string,
-	/**  Whether the system browser was opened. */
-	browserOpened: boolean,
-};
+/**  How the first step of a PIN sign-in went. */
+export type PinStart = 
+/**  X gave a request token: the person authorizes the app and types the PIN. */
+{ outcome: "started"; 
+/**  The authorize page (also shown, in case no browser could be opened). */
+authorizeUrl: string; 
+/**  Whether the system browser was opened. */
+browserOpened: boolean } | 
+/**  X refused the API Key and Secret, or could not be reached. */
+{ outcome: "failed"; 
+/**  Why, and how to fix it (with the wizard step that does). */
+diagnosis: DiagnosisView };
+
+/**  The X plan a profile's app is on (for limit and cost hints; X does not report it). */
+export type Plan = 
+/**  Legacy Free (17 posts a day). */
+"free" | 
+/**  Legacy Basic. */
+"basic" | 
+/**  Legacy Pro. */
+"pro" | 
+/**  Pay-per-use credits (2026). */
+"pay-per-use" | 
+/**  Not known. */
+"unknown";
 
 /**  A poll. */
 export type PollView = {
@@ -439,6 +547,17 @@ export type RateLimitView = {
 	resetAt: number | null,
 };
 
+/**  Who may reply (`reply_settings`). */
+export type ReplySettings = 
+/**  `following` */
+"following" | 
+/**  `mentionedUsers` */
+"mentionedUsers" | 
+/**  `subscribers` */
+"subscribers" | 
+/**  `verified` */
+"verified";
+
 /**  The sandbox's state. */
 export type SandboxView = {
 	/**  Whether the simulator runs. */
@@ -474,16 +593,25 @@ export type Scenarios = {
 
 /**  A slip in a pasted key. */
 export type SlipView = {
-	/**  `apiKey`, `apiSecret`, `accessToken` or `accessSecret`. */
-	field: string,
+	/**  The field it is in. */
+	field: Field,
 	/**  What is wrong or what was cleaned, without the value. */
 	message: string,
 };
 
+/**  Which upload route to use. */
+export type UploadRoute = 
+/**  v1.1 first, v2 when v1.1 refuses (§1). */
+"auto" | 
+/**  Legacy `upload.twitter.com/1.1/media/upload.json` only. */
+"v1" | 
+/**  `api.x.com/2/media/upload` only. */
+"v2";
+
 /**  A remembered upload route. */
 export type UploadRouteView = {
 	/**  `v1` or `v2`. */
-	route: string,
+	route: UploadRoute,
 	/**  Why it was chosen. */
 	reason: string,
 };
@@ -497,7 +625,7 @@ username: string;
 /**  Display name. */
 name: string; 
 /**  `read-write` or `read-write-directmessages`. */
-accessLevel: string } | 
+accessLevel: AccessLevel } | 
 /**  The token can only read. */
 { outcome: "readOnly"; 
 /**  Handle without `@`. */
@@ -505,11 +633,26 @@ username: string;
 /**  Why, and what to do. */
 reason: string; 
 /**  The step to go back to. */
-wizardStep: string } | 
+wizardStep: WizardStep } | 
 /**  X refused the keys or could not be reached. */
 { outcome: "failed"; 
 /**  Why, and how to fix it. */
 diagnosis: DiagnosisView };
+
+/**  The setup-wizard step that fixes a problem. */
+export type WizardStep = 
+/**  Paste the four keys again (or redo the PIN flow). */
+"paste" | 
+/**  Set the app's permissions to "Read and write". */
+"permissions" | 
+/**  Regenerate the Access Token and Secret. */
+"regenerate" | 
+/**  Choose or fix the plan / Project / credits. */
+"plan" | 
+/**  Re-run the credential check (`GET /2/users/me`). */
+"verify" | 
+/**  Fix the system clock. */
+"clock";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

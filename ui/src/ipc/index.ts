@@ -14,6 +14,14 @@
 import { commands as raw, type AppError } from "./bindings";
 export { events } from "./bindings";
 export type {
+  AccessLevel,
+  ErrorKind,
+  Field,
+  MediaKind,
+  Plan,
+  ReplySettings,
+  UploadRoute,
+  WizardStep,
   AccountStatus,
   AccountsView,
   DraftView,

@@ -13,7 +13,7 @@
 // back or start a new draft.
 import { Channel } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { commands, errorText, events, okOr, type AccountStatus, type Answer, type DraftView, type HistoryView, type PostOutcome, type ProgressView } from "../ipc";
+import { commands, errorText, events, okOr, type AccountStatus, type Answer, type DraftView, type HistoryView, type PostOutcome, type ProgressView, type ReplySettings } from "../ipc";
 import { count } from "../lib/counter";
 import { h } from "../lib/dom";
 import { renderDiagnosis } from "./diagnosis";
@@ -567,7 +567,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     const duration = h("input", { id: "poll-minutes", type: "number", min: "5", max: "10080", value: String(d.poll?.durationMinutes ?? 1440), "aria-label": "Poll duration in minutes" });
     const save = (): void => {
       const poll = pollOn.checked ? { options: pollOptions.map((o) => o.value.trim()).filter((o) => o !== ""), durationMinutes: Number(duration.value) || 1440 } : null;
-      void apply(() => commands.draftSetOptions(reply.value, settings.value || null, poll));
+      void apply(() => commands.draftSetOptions(reply.value, (settings.value || null) as ReplySettings | null, poll));
     };
     for (const el of [reply, settings, pollOn, duration, ...pollOptions]) {
       el.addEventListener("change", save);

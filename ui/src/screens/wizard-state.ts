@@ -3,7 +3,7 @@
 // which command the screen runs next (`run`). `wizard.ts` renders the state and runs the
 // commands; it decides nothing else. Secrets never enter this state: only the outcomes Rust
 // reports (slips, verification, the saved account).
-import { errorText, type AccountStatus, type AppError, type PasteReport, type VerifyReport } from "../ipc";
+import { errorText, type AccountStatus, type AppError, type PasteReport, type Plan, type VerifyReport } from "../ipc";
 
 export type Step = "start" | "plan" | "permissions" | "regenerate" | "paste" | "verify" | "pin" | "done";
 
@@ -15,7 +15,7 @@ export interface WizardState {
   readonly mode: Mode;
   readonly step: Step;
   /** The plan chosen at the Plan step (`null`: none chosen). */
-  readonly plan: string | null;
+  readonly plan: Plan | null;
   /** The last paste check's slips. */
   readonly paste: PasteReport | null;
   /** The last verification (`null` while none is shown, e.g. while checking). */
@@ -38,7 +38,7 @@ export type WizardEvent =
   | { type: "go"; step: Step }
   /** A diagnosis' (or the read-only verdict's) button names the wizard step that fixes it. */
   | { type: "fix"; step: string }
-  | { type: "plan"; plan: string }
+  | { type: "plan"; plan: Plan }
   /** A command started (`clears: "verify"`: the check, whose old verdict no longer holds). */
   | { type: "working"; clears?: "verify" }
   /** A command finished, whatever it answered. */

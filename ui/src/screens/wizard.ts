@@ -6,7 +6,7 @@
 //
 // What happens next is decided by the pure transitions in `wizard-state.ts`; this file renders
 // the state and runs the commands, reporting each answer as an event.
-import { commands, type AccountStatus, type Answer, type PasteReport, type VerifyReport } from "../ipc";
+import { commands, type AccountStatus, type Answer, type PasteReport, type Plan, type VerifyReport } from "../ipc";
 import { h } from "../lib/dom";
 import { renderVerifyReport } from "./diagnosis";
 import { back, initial, keepAppKeysOf, next, sandboxKeys, type Mode, type Step, type WizardEvent, type WizardState } from "./wizard-state";
@@ -24,7 +24,7 @@ export interface WizardOptions {
   onStep?: (step: Step) => void;
 }
 
-const PLANS: { id: string; name: string; text: string }[] = [
+const PLANS: { id: Plan; name: string; text: string }[] = [
   { id: "free", name: "Free (legacy)", text: "17 posts a day per user and per app; media upload included." },
   { id: "basic", name: "Basic", text: "100 posts a day per user; media upload included." },
   { id: "pro", name: "Pro", text: "100 posts every 15 minutes per user; media upload included." },
@@ -298,7 +298,7 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
     ));
     const value = (id: string): string => (form.querySelector<HTMLInputElement>(`#${id}`)?.value ?? "");
     const open = (): void =>
-      void guard(() => commands.pinStart(value("pin-api-key"), value("pin-api-secret")), (p) => ({ type: "pinStarted", url: p.authorizeUrl, opened: p.browserOpened }));
+      void guard(() => commands.pinStart(value("pin-api-key"), value("pin-api-secret")), (p) => (p.outcome === "started" ? { type: "pinStarted", url: p.authorizeUrl, opened: p.browserOpened } : { type: "verified", report: p }), "verify");
     if (fresh) {
       form.addEventListener("submit", (ev) => {
         ev.preventDefault();
@@ -310,7 +310,9 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
       h("p", {}, "The app's callback must allow PIN sign-in (“oob”). Postbridge opens X in your browser; after you authorize, X shows a PIN."),
     ];
     if (state.pinUrl === null) {
-      parts.push(form, nav(h("button", { id: "pin-open", className: "primary", onclick: open }, "Open X to sign in")));
+      // X refused the API Key and Secret: its diagnosis, with the step that fixes it.
+      const failed = state.verify !== null ? verifyResult() : null;
+      parts.push(...(failed ? [form, failed] : [form]), nav(h("button", { id: "pin-open", className: "primary", onclick: open }, "Open X to sign in")));
       return parts;
     }
     const pin = h("input", { id: "pin-code", type: "text", inputmode: "numeric", autocomplete: "one-time-code" });

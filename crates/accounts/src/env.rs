@@ -1,0 +1,207 @@
+//! Postbridge's environment switches, read in one place with one rule.
+//!
+//! Contract: these are every `POSTBRIDGE_*` variable the app and the CLI read (both go through
+//! [`Env`]; nothing else calls `std::env::var` for them):
+//!
+//! | Variable | Effect | Default |
+//! |---|---|---|
+//! | [`KEYCHAIN_SERVICE`] | OS keychain service name (tests keep their entries apart with it) | `postbridge` |
+//! | [`CONFIG_DIR`] | where `profiles.json` lives | the platform's config dir + `postbridge` |
+//! | [`DATA_DIR`] | where the drafts/history/journal database lives (see `composer::data_dir`) | the platform's data dir + `postbridge` |
+//! | [`API_BASE`] | X API base for accounts set up by hand and for the CLI (a proxy, a simulator) | `https://api.x.com` |
+//! | [`UPLOAD_BASE`] | legacy upload base, likewise | `https://upload.twitter.com` |
+//!
+//! The reading rule ([`value`]): a value is trimmed; absent, empty or only spaces means unset,
+//! so `POSTBRIDGE_API_BASE=` behaves like no variable at all. A directory that is not valid
+//! UTF-8 is taken as it is.
+//!
+//! Not read here: `postbridge sim`'s `POSTBRIDGE_SIM_API_ADDR` / `POSTBRIDGE_SIM_UPLOAD_ADDR`
+//! (clap reads them as defaults of its flags), the CLI's `X_API_KEY`… credentials (its own
+//! contract, read with the same [`value`] rule), and the test rig's `POSTBRIDGE_E2E_*`,
+//! `POSTBRIDGE_INSTALLED_*` and `POSTBRIDGE_IN_DESKTOP` (journeys and scripts only).
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use x_client::Endpoints;
+
+use crate::Accounts;
+
+/// OS keychain service name.
+pub const KEYCHAIN_SERVICE: &str = "POSTBRIDGE_KEYCHAIN_SERVICE";
+/// Config directory (`profiles.json`).
+pub const CONFIG_DIR: &str = "POSTBRIDGE_CONFIG_DIR";
+/// Data directory (the SQLite database).
+pub const DATA_DIR: &str = "POSTBRIDGE_DATA_DIR";
+/// X API base.
+pub const API_BASE: &str = "POSTBRIDGE_API_BASE";
+/// Legacy upload base.
+pub const UPLOAD_BASE: &str = "POSTBRIDGE_UPLOAD_BASE";
+
+/// Every variable [`Env`] reads.
+pub const ALL: [&str; 5] = [
+    KEYCHAIN_SERVICE,
+    CONFIG_DIR,
+    DATA_DIR,
+    API_BASE,
+    UPLOAD_BASE,
+];
+
+/// The reading rule: `raw` trimmed; `None` when absent, empty or only spaces.
+pub fn value(raw: Option<&str>) -> Option<String> {
+    raw.map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// [`value`] for an OS string; a value that is not UTF-8 is kept as it is (paths only).
+fn os_value(raw: Option<OsString>) -> Option<OsString> {
+    let raw = raw?;
+    match raw.to_str() {
+        Some(s) => value(Some(s)).map(OsString::from),
+        None => Some(raw),
+    }
+}
+
+/// The switches as set when read (see the module docs for each one's default).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Env {
+    keychain_service: Option<String>,
+    config_dir: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    api_base: Option<String>,
+    upload_base: Option<String>,
+}
+
+impl Env {
+    /// The process environment's switches.
+    pub fn from_process() -> Self {
+        Self::from_lookup(|k| std::env::var_os(k))
+    }
+
+    /// The switches of an environment given as a map (the CLI's testable `execute`).
+    pub fn from_vars(vars: &HashMap<String, String>) -> Self {
+        Self::from_lookup(|k| vars.get(k).map(OsString::from))
+    }
+
+    fn from_lookup(get: impl Fn(&str) -> Option<OsString>) -> Self {
+        let text = |k: &str| os_value(get(k)).and_then(|v| v.into_string().ok());
+        let dir = |k: &str| os_value(get(k)).map(PathBuf::from);
+        Self {
+            keychain_service: text(KEYCHAIN_SERVICE),
+            config_dir: dir(CONFIG_DIR),
+            data_dir: dir(DATA_DIR),
+            api_base: text(API_BASE),
+            upload_base: text(UPLOAD_BASE),
+        }
+    }
+
+    /// The keychain service name: [`KEYCHAIN_SERVICE`], else `postbridge`.
+    pub fn keychain_service(&self) -> &str {
+        self.keychain_service
+            .as_deref()
+            .unwrap_or(keychain::DEFAULT_SERVICE)
+    }
+
+    /// The config directory: [`CONFIG_DIR`], else the platform's config directory +
+    /// `postbridge` (`~/.config/postbridge` on Linux).
+    pub fn config_dir(&self) -> PathBuf {
+        self.config_dir.clone().unwrap_or_else(|| {
+            dirs::config_dir()
+                .unwrap_or_else(|| PathBuf::from("."))
+                .join("postbridge")
+        })
+    }
+
+    /// [`DATA_DIR`] when set (`composer::data_dir` adds the platform default).
+    pub fn data_dir(&self) -> Option<PathBuf> {
+        self.data_dir.clone()
+    }
+
+    /// The endpoints of accounts set up by hand and of the CLI's `X_*` keys: X's own, with
+    /// [`API_BASE`] / [`UPLOAD_BASE`] where set.
+    pub fn endpoints(&self) -> Endpoints {
+        self.override_endpoints(Endpoints::default())
+    }
+
+    /// `endpoints` (a profile's) with [`API_BASE`] / [`UPLOAD_BASE`] where set.
+    pub fn override_endpoints(&self, endpoints: Endpoints) -> Endpoints {
+        Endpoints {
+            api_base: self.api_base.clone().unwrap_or(endpoints.api_base),
+            upload_base: self.upload_base.clone().unwrap_or(endpoints.upload_base),
+        }
+        .normalised()
+    }
+
+    /// The accounts these switches name: profiles in [`Self::config_dir`], secrets in the OS
+    /// keychain under [`Self::keychain_service`] (the app and the CLI share them).
+    pub fn accounts(&self) -> Accounts {
+        Accounts::new(
+            self.config_dir(),
+            Arc::new(keychain::OsKeychain::new(self.keychain_service())),
+        )
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        Env::from_vars(
+            &pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn values_are_trimmed_and_empty_means_unset() {
+        assert_eq!(
+            value(Some("  http://127.0.0.1:9 \n")).as_deref(),
+            Some("http://127.0.0.1:9")
+        );
+        assert_eq!(value(Some("   ")), None);
+        assert_eq!(value(Some("")), None);
+        assert_eq!(value(None), None);
+
+        let blank = env(&[(API_BASE, " "), (KEYCHAIN_SERVICE, ""), (CONFIG_DIR, "")]);
+        assert_eq!(blank, Env::default());
+        assert_eq!(blank.keychain_service(), keychain::DEFAULT_SERVICE);
+        assert_eq!(blank.endpoints(), Endpoints::default().normalised());
+    }
+
+    #[test]
+    fn each_switch_overrides_its_default() {
+        let e = env(&[
+            (KEYCHAIN_SERVICE, "pb-test"),
+            (CONFIG_DIR, " /tmp/pb-config "),
+            (DATA_DIR, "/tmp/pb-data"),
+            (API_BASE, "http://127.0.0.1:9/"),
+        ]);
+        assert_eq!(e.keychain_service(), "pb-test");
+        assert_eq!(e.config_dir(), PathBuf::from("/tmp/pb-config"));
+        assert_eq!(e.data_dir(), Some(PathBuf::from("/tmp/pb-data")));
+        let ep = e.endpoints();
+        assert_eq!(ep.api_base, "http://127.0.0.1:9");
+        assert_eq!(
+            ep.upload_base,
+            Endpoints::default().normalised().upload_base
+        );
+
+        // A profile's own endpoints keep what the environment does not override.
+        let profile = Endpoints {
+            api_base: "http://a".into(),
+            upload_base: "http://b".into(),
+        };
+        let ep = e.override_endpoints(profile);
+        assert_eq!(
+            (ep.api_base.as_str(), ep.upload_base.as_str()),
+            ("http://127.0.0.1:9", "http://b")
+        );
+    }
+}
