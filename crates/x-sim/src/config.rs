@@ -270,6 +270,11 @@ pub struct Modes {
     /// (B1, the 453 "subset of endpoints" body), `429` (B9/B10 per `rate_limit_body`), `402`
     /// (B8); any other status gets a generic `about:blank` problem of that status.
     pub reads_refused: Option<u16>,
+    /// The OAuth 1.0a → 2.0 token exchange is offered (X's shipping status is unconfirmed,
+    /// docs/protocol.md §14); off → 400 `unsupported_grant_type`.
+    pub oauth2_exchange: bool,
+    /// The OAuth 2.0 consent page answers "Cancel" (`error=access_denied`) instead of approving.
+    pub oauth2_deny: bool,
 }
 
 impl Default for Modes {
@@ -311,6 +316,8 @@ impl Default for Modes {
             clock_offset_secs: 0,
             auth_clock_skew_secs: 0,
             reads_refused: None,
+            oauth2_exchange: true,
+            oauth2_deny: false,
         }
     }
 }

@@ -84,6 +84,20 @@ struct AppBody {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct OAuth2AuthorizeBody {
+    /// The authorize URL the app opened (only its query is read).
+    url: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OAuth2ClientBody {
+    client_id: String,
+    redirect_uris: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ApproveBody {
     oauth_token: String,
     #[serde(default)]
@@ -193,6 +207,8 @@ pub async fn handle(
         ("POST", "tokens/regenerate") => body.parse().map(|b| post_regenerate(shared, b)),
         ("POST", "apps/permissions" | "apps") => body.parse().map(|b| post_app(shared, b)),
         ("POST", "oauth/approve") => body.parse().map(|b| post_approve(shared, b)),
+        ("POST", "oauth2/authorize") => body.parse().map(|b| post_oauth2_authorize(shared, b)),
+        ("POST", "oauth2/clients") => body.parse().map(|b| post_oauth2_client(shared, b)),
         ("POST", "clock") => body.json().map(|v| post_clock(shared, &v)),
         ("POST", "accounts") => body.parse().map(|b| post_account(shared, b)),
         ("POST", "accounts/update") => body.parse().map(|b| post_account_update(shared, b)),
@@ -353,6 +369,32 @@ fn post_approve(shared: &Shared, b: ApproveBody) -> Response {
         Some(pin) => ok(json!({"pin": pin, "oauth_verifier": pin})),
         None => err(404, "unknown or used request token"),
     }
+}
+
+/// `POST /_sim/oauth2/authorize`: plays the browser on the consent page of `url` and returns
+/// where X would send it (`{"location"}`), or the error page's text (`400 {"error"}`).
+fn post_oauth2_authorize(shared: &Shared, b: OAuth2AuthorizeBody) -> Response {
+    let query = b.url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let Ok(pairs) = crate::oauth::parse_form(query.split('#').next().unwrap_or("")) else {
+        return err(400, "the URL's query is not valid");
+    };
+    let mut w = shared.world();
+    match crate::oauth2::routes::decide(&mut w, &pairs) {
+        crate::oauth2::AuthorizeOutcome::Redirect(location) => ok(json!({ "location": location })),
+        crate::oauth2::AuthorizeOutcome::Page(e) => err(400, &e.description),
+    }
+}
+
+/// `POST /_sim/oauth2/clients`: registers an OAuth 2.0 app (or replaces its callback URLs).
+fn post_oauth2_client(shared: &Shared, b: OAuth2ClientBody) -> Response {
+    let mut w = shared.world();
+    let client = crate::oauth2::RegisteredClient {
+        client_id: b.client_id,
+        redirect_uris: b.redirect_uris,
+    };
+    w.oauth2.clients.retain(|c| c.client_id != client.client_id);
+    w.oauth2.clients.push(client.clone());
+    ok(json!({ "client_id": client.client_id, "redirect_uris": client.redirect_uris }))
 }
 
 /// `POST /_sim/clock`: moves the virtual clock by `advance_secs`.

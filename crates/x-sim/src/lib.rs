@@ -38,6 +38,14 @@
 //! | `POST /2/media/upload` (one-shot), `GET /2/media/upload?command=STATUS&media_id=` | |
 //! | `POST /2/media/upload/initialize`, `/{id}/append`, `/{id}/finalize` | JSON / multipart / none |
 //! | `POST /2/media/metadata` and `/2/media/metadata/create` | `{"id","metadata":{"alt_text":{"text"}}}` |
+//! | `GET /i/oauth2/authorize` | OAuth 2.0 consent ([`oauth2`], docs/protocol.md §14): approves as the demo account → 302 to the registered `redirect_uri` with `code` + `state` (`oauth2_deny` mode: `error=access_denied`); a bad client or redirect URI → 400 page |
+//! | `POST /2/oauth2/token` | form: `authorization_code` (PKCE S256/plain, single-use 30 s codes), `refresh_token` (rotation; reuse → `invalid_grant`), X's OAuth 1.0a token exchange (`oauth2_exchange` mode); public client by `client_id` |
+//! | `POST /2/oauth2/revoke` | form `token`, `client_id` → `{"revoked":true}` |
+//!
+//! `Authorization: Bearer` with a token minted here is an OAuth 2.0 user token: v2 routes only,
+//! scopes per route (`tweet.read users.read`; `+tweet.write` to post or delete; `media.write`
+//! for v2 media), 401 once expired (2 h on the virtual clock) or revoked, 403 naming a missing
+//! scope. Any other Bearer token is app-only: 403 unsupported-authentication (v1.1: 220).
 //!
 //! ## Control API (`/_sim/…`, unsigned, loopback only, JSON in and out)
 //! Refused before anything runs, whatever the configuration: a non-loopback peer (403), a
@@ -56,6 +64,8 @@
 //! | `POST /_sim/reset` | back to the start-up state |
 //! | `POST /_sim/mode` | partial [`Modes`], e.g. `{"v1_retired":"403-453"}`, `{"plan":"free"}`, `{"credits_usd":0}`, `{"premium":true}`, `{"summoned_only_replies":true}`, `{"rate_limit_24h_headers":true}`, `{"client_enrolled":false}`, `{"processing_ms":50}`, `{"duplicate_window_secs":0}`, `{"reads_refused":403}` (`null` clears it); unknown keys or bad types → 400 |
 //! | `POST /_sim/faults` | `{"endpoint":"POST /2/tweets","faults":{"error_rate":1,"error_status":503,"error_after_commit":true}}`, `{"endpoint":"POST /2/tweets","faults":{"ok_without_id_rate":1}}`; `{"clear":true}` (optionally with `endpoint`) |
+//! | `POST /_sim/oauth2/authorize` | `{"url": AUTHORIZE_URL}` → `{"location": REDIRECT}`: plays the browser on the consent page (400 with the page's error) |
+//! | `POST /_sim/oauth2/clients` | `{"client_id","redirect_uris":[…]}` registers an OAuth 2.0 app (the demo app is [`oauth2::DEMO_CLIENT_ID`] with Postbridge's loopback callbacks on port 8745) |
 //! | `POST /_sim/tokens` | `{"account":"demo","access_level":"read"}` → [`DemoCredentials`] |
 //! | `POST /_sim/tokens/regenerate` | `{"account":"demo"}` → new pair at the app's current permissions; old ones revoked (89) |
 //! | `POST /_sim/apps/permissions` (alias `/_sim/apps`) | `{"permissions":"read-write","native":true,"suspended":false,"callback_urls":[…]}` (demo app unless `consumer_key`) |
@@ -153,6 +163,7 @@ pub mod http;
 pub mod limits;
 pub mod media;
 pub mod oauth;
+pub mod oauth2;
 pub mod reply;
 pub mod rfc3339;
 mod routes;

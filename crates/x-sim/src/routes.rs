@@ -32,6 +32,9 @@ pub async fn route(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
         Route::Authorize => authorize(ctx, body),
         Route::AccessToken => access_token(ctx),
         Route::InvalidateToken => invalidate_token(ctx),
+        Route::OAuth2Authorize => crate::oauth2::routes::authorize(ctx),
+        Route::OAuth2Token => crate::oauth2::routes::token(ctx, body),
+        Route::OAuth2Revoke => crate::oauth2::routes::revoke(ctx, body),
         Route::V1Upload | Route::V1Metadata => crate::upload::v1::handle(ctx, route, body).await,
         Route::V2OneShot
         | Route::V2Status
@@ -647,7 +650,7 @@ fn request_token(ctx: &Ctx) -> HResult {
     ))
 }
 
-fn html_escape(s: &str) -> String {
+pub(crate) fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -238,6 +238,8 @@ pub struct World {
     last_id: u64,
     /// The demo credentials.
     pub demo: DemoCredentials,
+    /// The OAuth 2.0 authorization server (the demo app registered as a public client).
+    pub oauth2: crate::oauth2::AuthServer,
     /// Caps on kept state.
     limits: Limits,
 }
@@ -298,6 +300,13 @@ impl World {
             id_counter: 0,
             last_id: 0,
             demo: demo.clone(),
+            oauth2: crate::oauth2::AuthServer::new(vec![crate::oauth2::RegisteredClient {
+                client_id: crate::oauth2::DEMO_CLIENT_ID.into(),
+                redirect_uris: crate::oauth2::DEMO_REDIRECT_URIS
+                    .iter()
+                    .map(|s| (*s).to_string())
+                    .collect(),
+            }]),
             limits,
         };
         w.tokens.insert(

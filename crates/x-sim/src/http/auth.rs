@@ -31,8 +31,10 @@ pub struct Auth {
     pub account_id: Option<String>,
     /// Level of the access token.
     pub level: AccessLevel,
-    /// All signed parameters (query + form + header), deduplicated.
+    /// All signed parameters (query + form + header), deduplicated (empty for Bearer).
     pub params: Vec<(String, String)>,
+    /// OAuth 2.0 user token: its granted scopes (`None` for OAuth 1.0a).
+    pub scopes: Option<Vec<String>>,
 }
 
 /// What [`verify`] found, for the request log.
@@ -106,6 +108,9 @@ pub(crate) fn verify(
     let m = w.modes.clone();
     let family = req.route.family();
     let raw = authorization_header(req.headers, &m, family, log)?;
+    if let Some(token) = bearer_token(raw) {
+        return bearer(w, req.route, token, &m, log);
+    }
     let hdr = match oauth::parse_authorization(raw) {
         Ok(h) => h,
         Err(_) => return Err(refuse(log, "malformed", &m, family)),
@@ -163,11 +168,86 @@ pub(crate) fn verify(
         account_id: grant.account_id,
         level: grant.level,
         params: dedup,
+        scopes: None,
     })
 }
 
-/// The `Authorization` header as text: missing → B5 / v1.1 215, non-ASCII → 401, an app-only
-/// Bearer token → 403 unsupported-authentication / v1.1 220.
+/// An OAuth 2.0 user token (docs/protocol.md §14): accepted only on v2 routes, with the
+/// route's scopes, before its expiry on the virtual clock. An expired or revoked user token →
+/// 401; a missing scope → 403 naming it; v1.1, the PIN flow, and any token this server did not
+/// mint (an app-only Bearer) → 403 unsupported-authentication / v1.1 220.
+fn bearer(
+    w: &World,
+    route: &Route,
+    token: &str,
+    m: &Modes,
+    log: &mut AuthLog,
+) -> Result<Auth, Response> {
+    let family = route.family();
+    log.token = Some(token.to_owned());
+    let unsupported = |log: &mut AuthLog| {
+        log.outcome = "bearer".into();
+        match family {
+            Family::V2 => reply::unsupported_auth(m),
+            Family::V1 => reply::v1(
+                403,
+                220,
+                "Your credentials do not allow access to this resource.",
+            ),
+        }
+    };
+    let Some(required) = route.oauth2_scopes() else {
+        return Err(unsupported(log));
+    };
+    let grant = match w.oauth2.bearer(token, w.now_ms()) {
+        Ok(g) => g,
+        Err(crate::oauth2::BearerRefusal::Expired) => {
+            log.outcome = "expired".into();
+            return Err(reply::unauthorized_v2(m));
+        }
+        Err(crate::oauth2::BearerRefusal::Unknown)
+            if token.starts_with(crate::oauth2::ACCESS_PREFIX) =>
+        {
+            log.outcome = "revoked".into();
+            return Err(reply::unauthorized_v2(m));
+        }
+        Err(crate::oauth2::BearerRefusal::Unknown) => return Err(unsupported(log)),
+    };
+    log.consumer_key = Some(grant.client_id.clone());
+    if let Some(scope) = grant.missing(required) {
+        log.outcome = "missing_scope".into();
+        return Err(reply::forbidden_v2(
+            m,
+            &format!("You are not permitted to perform this action. Missing scope: {scope}."),
+        ));
+    }
+    log.outcome = "ok".into();
+    let writes = grant.scopes.iter().any(|s| s == "tweet.write");
+    Ok(Auth {
+        consumer_key: grant.client_id,
+        token: Some(token.to_owned()),
+        account_id: Some(grant.user_id),
+        level: if writes {
+            AccessLevel::ReadWrite
+        } else {
+            AccessLevel::Read
+        },
+        params: Vec::new(),
+        scopes: Some(grant.scopes),
+    })
+}
+
+/// The token of `Authorization: Bearer <token>`.
+fn bearer_token(raw: &str) -> Option<&str> {
+    let raw = raw.trim();
+    let (scheme, token) = raw.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// The `Authorization` header as text: missing → B5 / v1.1 215, non-ASCII → 401.
 fn authorization_header<'h>(
     headers: &'h HeaderMap,
     m: &Modes,
@@ -185,21 +265,6 @@ fn authorization_header<'h>(
         Ok(s) => s,
         Err(_) => return Err(refuse(log, "malformed", m, family)),
     };
-    if raw
-        .trim_start()
-        .get(..7)
-        .is_some_and(|p| p.eq_ignore_ascii_case("bearer "))
-    {
-        log.outcome = "bearer".into();
-        return Err(match family {
-            Family::V2 => reply::unsupported_auth(m),
-            Family::V1 => reply::v1(
-                403,
-                220,
-                "Your credentials do not allow access to this resource.",
-            ),
-        });
-    }
     Ok(raw)
 }
 

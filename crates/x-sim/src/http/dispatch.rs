@@ -280,7 +280,7 @@ fn retirement(is_v1_media: bool, mode: V1Retired) -> Stage<()> {
 // ---- stage 3: authenticate ---------------------------------------------------------
 
 /// Unknown routes get 404; the query and a form body are decoded; then strict OAuth 1.0a
-/// verification (not on the authorize page), whose findings go into the request log, and
+/// verification or a Bearer user token (not on the consent pages and OAuth 2.0 token endpoints), whose findings go into the request log, and
 /// the caller's per-account retirement override. Returns the handler's context and the
 /// body, the unsigned parts of which are still unread.
 async fn authenticate(
@@ -311,7 +311,7 @@ async fn authenticate(
     let ct = content_type(&req.parts.headers);
     let signed = body::read_signed(&ct, body, modes, family).await?;
     let mut auth = None;
-    if !matches!(req.route, Route::Authorize) {
+    if !req.route.is_unsigned() {
         let a = verify_and_log(shared, conn, req, dice.seq, &query, &signed.form)?;
         let account = a.account_id.clone().unwrap_or_default();
         auth = Some(a);
@@ -398,7 +398,7 @@ async fn route(
         rate_headers(&mut resp, modes, info);
     }
     if let Some(a) = &ctx.auth {
-        if a.account_id.is_some() {
+        if a.account_id.is_some() && a.scopes.is_none() {
             resp.headers_mut()
                 .insert("x-access-level", HeaderValue::from_static(a.level.as_str()));
         }

@@ -29,6 +29,12 @@ pub enum Route {
     AccessToken,
     /// `POST /1.1/oauth/invalidate_token`
     InvalidateToken,
+    /// `GET /i/oauth2/authorize` (OAuth 2.0 consent page; approves at once)
+    OAuth2Authorize,
+    /// `POST /2/oauth2/token` (code, refresh and token-exchange grants)
+    OAuth2Token,
+    /// `POST /2/oauth2/revoke`
+    OAuth2Revoke,
     /// `GET /2/users/me`
     UsersMe,
     /// `POST /2/tweets`
@@ -74,6 +80,9 @@ impl Route {
             ("POST", ["1.1", "oauth", "invalidate_token" | "invalidate_token.json"]) => {
                 Route::InvalidateToken
             }
+            ("GET", ["i", "oauth2", "authorize"]) => Route::OAuth2Authorize,
+            ("POST", ["2", "oauth2", "token"]) => Route::OAuth2Token,
+            ("POST", ["2", "oauth2", "revoke"]) => Route::OAuth2Revoke,
             ("GET", ["2", "users", "me"]) => Route::UsersMe,
             ("GET", ["2", "users", id, "tweets"]) => Route::UserTweets((*id).to_string()),
             ("POST", ["2", "tweets"]) => Route::CreatePost,
@@ -105,6 +114,9 @@ impl Route {
             Route::Authorize => "GET /oauth/authorize",
             Route::AccessToken => "POST /oauth/access_token",
             Route::InvalidateToken => "POST /1.1/oauth/invalidate_token",
+            Route::OAuth2Authorize => "GET /i/oauth2/authorize",
+            Route::OAuth2Token => "POST /2/oauth2/token",
+            Route::OAuth2Revoke => "POST /2/oauth2/revoke",
             Route::UsersMe => "GET /2/users/me",
             Route::CreatePost => "POST /2/tweets",
             Route::DeletePost(_) => "DELETE /2/tweets/:id",
@@ -140,6 +152,8 @@ impl Route {
             | Route::V2Append(_)
             | Route::V2Finalize(_)
             | Route::V2Metadata
+            | Route::OAuth2Token
+            | Route::OAuth2Revoke
             | Route::NotFound(Family::V2) => Family::V2,
             _ => Family::V1,
         }
@@ -168,7 +182,35 @@ impl Route {
     pub fn caller_is_user(&self) -> bool {
         !matches!(
             self,
-            Route::RequestToken | Route::AccessToken | Route::Authorize
+            Route::RequestToken
+                | Route::AccessToken
+                | Route::Authorize
+                | Route::OAuth2Authorize
+                | Route::OAuth2Token
+                | Route::OAuth2Revoke
         )
+    }
+
+    /// Whether the route authenticates itself (no OAuth 1.0a signature, no Bearer token):
+    /// the consent pages and the OAuth 2.0 token and revoke endpoints.
+    pub fn is_unsigned(&self) -> bool {
+        matches!(
+            self,
+            Route::Authorize | Route::OAuth2Authorize | Route::OAuth2Token | Route::OAuth2Revoke
+        )
+    }
+
+    /// The OAuth 2.0 scopes a user token needs here (docs/protocol.md §14); `None` where a
+    /// Bearer user token is not accepted at all (v1.1 and the PIN flow need OAuth 1.0a).
+    pub fn oauth2_scopes(&self) -> Option<&'static [&'static str]> {
+        const READ: &[&str] = &["tweet.read", "users.read"];
+        const WRITE: &[&str] = &["tweet.read", "tweet.write", "users.read"];
+        const MEDIA: &[&str] = &["media.write"];
+        match self {
+            Route::UsersMe | Route::GetPost(_) | Route::UserTweets(_) => Some(READ),
+            Route::CreatePost | Route::DeletePost(_) => Some(WRITE),
+            r if r.is_v2_media() => Some(MEDIA),
+            _ => None,
+        }
     }
 }
