@@ -1,6 +1,6 @@
 // The window's shell: header and navigation, the sandbox banner, and one screen at a time —
 // first run (with the setup wizard), home, accounts, or the wizard for an existing account.
-import { commands, okOr, type AccountStatus, type AppInfo, type SandboxView } from "./ipc";
+import { commands, okOr, type AccountStatus, type AppInfo, type SandboxView, type WizardStep } from "./ipc";
 import { h } from "./lib/dom";
 import { renderAccounts } from "./screens/accounts";
 import { renderSandboxBanner } from "./screens/banner";
@@ -37,8 +37,8 @@ function show(view: View): void {
   render();
 }
 
-function fixAccount(account: AccountStatus, step: string): void {
-  show({ kind: "wizard", mode: { kind: "replace", account: account.name, sandbox: account.sandbox }, step: STEP_OF[step] ?? "plan" });
+function fixAccount(account: AccountStatus, step: WizardStep): void {
+  show({ kind: "wizard", mode: { kind: "replace", account: account.name, sandbox: account.sandbox }, step: STEP_OF[step] });
 }
 
 function keychainProblem(): string | undefined {

@@ -1,7 +1,7 @@
 // Accounts: every profile with its status, and what can be done with it — use it, check it
 // again, rename it, remove it (its keychain entry goes too), or walk it through a plan or
 // permission change. No secret is ever shown: only the status Rust reports.
-import { commands, okOr, type AccountStatus, type Answer, type VerifyReport } from "../ipc";
+import { commands, okOr, type AccessLevel, type AccountStatus, type Answer, type VerifyReport, type WizardStep } from "../ipc";
 import { h } from "../lib/dom";
 import { renderVerifyReport } from "./diagnosis";
 
@@ -10,21 +10,21 @@ export interface AccountsOptions {
   onChanged: () => void;
   onAdd: () => void;
   /** Opens the wizard for an existing account at a step ("plan", "permissions", …). */
-  onFix: (account: AccountStatus, step: string) => void;
+  onFix: (account: AccountStatus, step: WizardStep) => void;
 }
+
+/** What each access level means for posting (every `AccessLevel`: `tsc` reports one added in
+ * Rust and missing here). */
+const ACCESS_TEXT: Record<AccessLevel, string> = {
+  "read-write": "can post",
+  "read-write-directmessages": "can post and send messages",
+  read: "read-only: cannot post",
+  unknown: "not checked yet",
+};
 
 export function accessText(a: AccountStatus): string {
   if (!a.configured) return "keys missing from the keychain";
-  switch (a.accessLevel) {
-    case "read-write":
-      return "can post";
-    case "read-write-directmessages":
-      return "can post and send messages";
-    case "read":
-      return "read-only: cannot post";
-    default:
-      return "not checked yet";
-  }
+  return a.accessLevel === null ? ACCESS_TEXT.unknown : ACCESS_TEXT[a.accessLevel];
 }
 
 export function renderAccounts(opts: AccountsOptions): HTMLElement {

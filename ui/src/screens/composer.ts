@@ -13,7 +13,7 @@
 // back or start a new draft.
 import { Channel } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { commands, errorText, events, okOr, type AccountStatus, type Answer, type DraftView, type HistoryView, type PostOutcome, type ProgressView, type ReplySettings } from "../ipc";
+import { commands, errorText, events, okOr, type AccountStatus, type Answer, type DraftView, type HistoryView, type PostOutcome, type ProgressView, type ReplySettings, type WizardStep } from "../ipc";
 import { count } from "../lib/counter";
 import { h } from "../lib/dom";
 import { renderDiagnosis } from "./diagnosis";
@@ -21,7 +21,7 @@ import { UnsavedText } from "./save-state";
 
 export interface ComposerOptions {
   /** Opens the setup wizard at a step, for the account in use. */
-  onFix: (step: string) => void;
+  onFix: (step: WizardStep) => void;
   /** The account in use. */
   account?: AccountStatus;
   /** Every account (the handle of the one a draft was started on gives its profile link). */
@@ -52,6 +52,16 @@ export function started(d: DraftView): boolean {
 export function profileLinkOf(username: string | null | undefined): string | null {
   return username ? `https://x.com/${username}` : null;
 }
+
+/** Who may reply, as the menu offers it: everyone (no setting), then every `ReplySettings`
+ * (`tsc` reports one added in Rust and missing here). */
+export const REPLY_SETTINGS: Record<ReplySettings, string> = {
+  following: "Accounts you follow",
+  mentionedUsers: "Only accounts you mention",
+  verified: "Verified accounts",
+  subscribers: "Subscribers",
+};
+const replySettingsOf = (value: string): ReplySettings | null => (Object.hasOwn(REPLY_SETTINGS, value) ? (value as ReplySettings) : null);
 
 const ALT_LIMIT = 1000;
 /** How long after a failed save it is tried again (also on the next edit). */
@@ -556,7 +566,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
   function optionsBox(d: DraftView): HTMLElement {
     const reply = h("input", { id: "reply-to", type: "text", placeholder: "A post's link or id", value: d.replyTo ?? "" });
     const settings = h("select", { id: "reply-settings" },
-      ...[["", "Everyone can reply"], ["following", "Accounts you follow"], ["mentionedUsers", "Only accounts you mention"], ["verified", "Verified accounts"], ["subscribers", "Subscribers"]].map(([v, t]) => {
+      ...[["", "Everyone can reply"], ...Object.entries(REPLY_SETTINGS)].map(([v, t]) => {
         const o = h("option", { value: v ?? "" }, t ?? "");
         if ((d.replySettings ?? "") === v) o.selected = true;
         return o;
@@ -567,7 +577,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     const duration = h("input", { id: "poll-minutes", type: "number", min: "5", max: "10080", value: String(d.poll?.durationMinutes ?? 1440), "aria-label": "Poll duration in minutes" });
     const save = (): void => {
       const poll = pollOn.checked ? { options: pollOptions.map((o) => o.value.trim()).filter((o) => o !== ""), durationMinutes: Number(duration.value) || 1440 } : null;
-      void apply(() => commands.draftSetOptions(reply.value, (settings.value || null) as ReplySettings | null, poll));
+      void apply(() => commands.draftSetOptions(reply.value, replySettingsOf(settings.value), poll));
     };
     for (const el of [reply, settings, pollOn, duration, ...pollOptions]) {
       el.addEventListener("change", save);

@@ -1,11 +1,11 @@
 // Home: the account in use and whether it can post, with a check that leads into the wizard
 // step that fixes any problem.
-import { commands, okOr, type AccountStatus } from "../ipc";
+import { commands, okOr, type AccountStatus, type WizardStep } from "../ipc";
 import { h } from "../lib/dom";
 import { accessText } from "./accounts";
 import { renderVerifyReport } from "./diagnosis";
 
-export function renderHome(account: AccountStatus, onFix: (step: string) => void, onChanged: () => void): HTMLElement {
+export function renderHome(account: AccountStatus, onFix: (step: WizardStep) => void, onChanged: () => void): HTMLElement {
   const result = h("div", { id: "check-result", "aria-live": "polite" });
   const check = (): void => {
     result.replaceChildren(h("p", { className: "muted" }, "Checking with X…"));

@@ -1,7 +1,7 @@
 // The wizard's transitions, without a window: what each button and each answer leads to.
 import { describe, expect, it } from "vitest";
-import type { AccountStatus, PasteReport, VerifyReport } from "../ipc";
-import { back, initial, keepAppKeysOf, next, sandboxKeys, type WizardEvent, type WizardState } from "./wizard-state";
+import type { AccountStatus, PasteReport, VerifyReport, WizardStep } from "../ipc";
+import { back, initial, keepAppKeysOf, next, sandboxKeys, STEP_OF, type WizardEvent, type WizardState } from "./wizard-state";
 
 const run = (state: WizardState, ...events: WizardEvent[]): WizardState => events.reduce(next, state);
 
@@ -100,8 +100,9 @@ describe("a diagnosis' button", () => {
     expect(run(at, { type: "fix", step: "verify" })).toMatchObject({ step: "verify", run: "verify" });
   });
 
-  it("leads to Paste when the step is not one the wizard knows", () => {
-    expect(run(initial({ kind: "new" }, "verify"), { type: "fix", step: "somewhere-new" }).step).toBe("paste");
+  it("knows every step a diagnosis can name", () => {
+    const all: WizardStep[] = ["paste", "permissions", "regenerate", "plan", "verify", "clock"];
+    expect(Object.keys(STEP_OF).sort()).toEqual([...all].sort());
   });
 });
 

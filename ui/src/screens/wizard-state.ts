@@ -3,7 +3,7 @@
 // which command the screen runs next (`run`). `wizard.ts` renders the state and runs the
 // commands; it decides nothing else. Secrets never enter this state: only the outcomes Rust
 // reports (slips, verification, the saved account).
-import { errorText, type AccountStatus, type AppError, type PasteReport, type Plan, type VerifyReport } from "../ipc";
+import { errorText, type AccountStatus, type AppError, type PasteReport, type Plan, type VerifyReport, type WizardStep } from "../ipc";
 
 export type Step = "start" | "plan" | "permissions" | "regenerate" | "paste" | "verify" | "pin" | "done";
 
@@ -37,7 +37,7 @@ export type WizardEvent =
   /** A button leads to `step` (Continue, Back, a choice at Start). */
   | { type: "go"; step: Step }
   /** A diagnosis' (or the read-only verdict's) button names the wizard step that fixes it. */
-  | { type: "fix"; step: string }
+  | { type: "fix"; step: WizardStep }
   | { type: "plan"; plan: Plan }
   /** A command started (`clears: "verify"`: the check, whose old verdict no longer holds). */
   | { type: "working"; clears?: "verify" }
@@ -51,8 +51,9 @@ export type WizardEvent =
   | { type: "pinStarted"; url: string; opened: boolean }
   | { type: "saved"; account: AccountStatus };
 
-/** The wizard step each diagnosis' step leads to (a clock problem: check again once fixed). */
-export const STEP_OF: Record<string, Step> = {
+/** The wizard step each diagnosis' step leads to (a clock problem: check again once fixed).
+ * Every `WizardStep` is here: `tsc` reports one added in Rust and missing here. */
+export const STEP_OF: Record<WizardStep, Step> = {
   paste: "paste",
   permissions: "permissions",
   regenerate: "regenerate",
@@ -73,7 +74,7 @@ export function next(state: WizardState, event: WizardEvent): WizardState {
     case "go":
       return enter(s, event.step);
     case "fix":
-      return enter(s, STEP_OF[event.step] ?? "paste");
+      return enter(s, STEP_OF[event.step]);
     case "plan":
       return { ...s, plan: event.plan };
     case "working":

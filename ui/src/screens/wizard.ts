@@ -6,7 +6,7 @@
 //
 // What happens next is decided by the pure transitions in `wizard-state.ts`; this file renders
 // the state and runs the commands, reporting each answer as an event.
-import { commands, type AccountStatus, type Answer, type PasteReport, type Plan, type VerifyReport } from "../ipc";
+import { commands, type AccountStatus, type Answer, type Field, type PasteReport, type Plan, type VerifyReport, type WizardStep } from "../ipc";
 import { h } from "../lib/dom";
 import { renderVerifyReport } from "./diagnosis";
 import { back, initial, keepAppKeysOf, next, sandboxKeys, type Mode, type Step, type WizardEvent, type WizardState } from "./wizard-state";
@@ -24,13 +24,15 @@ export interface WizardOptions {
   onStep?: (step: Step) => void;
 }
 
-const PLANS: { id: Plan; name: string; text: string }[] = [
-  { id: "free", name: "Free (legacy)", text: "17 posts a day per user and per app; media upload included." },
-  { id: "basic", name: "Basic", text: "100 posts a day per user; media upload included." },
-  { id: "pro", name: "Pro", text: "100 posts every 15 minutes per user; media upload included." },
-  { id: "pay-per-use", name: "Pay-per-use (2026)", text: "Each post costs credits (a post $0.015, with a link $0.20); failed calls are free. Needs a credit balance." },
-  { id: "unknown", name: "Not sure", text: "Postbridge works on every plan; hints about limits and costs will be general." },
-];
+/** Every `Plan`, in the order shown (`tsc` reports one added in Rust and missing here). */
+const PLAN_TEXT: Record<Plan, { name: string; text: string }> = {
+  free: { name: "Free (legacy)", text: "17 posts a day per user and per app; media upload included." },
+  basic: { name: "Basic", text: "100 posts a day per user; media upload included." },
+  pro: { name: "Pro", text: "100 posts every 15 minutes per user; media upload included." },
+  "pay-per-use": { name: "Pay-per-use (2026)", text: "Each post costs credits (a post $0.015, with a link $0.20); failed calls are free. Needs a credit balance." },
+  unknown: { name: "Not sure", text: "Postbridge works on every plan; hints about limits and costs will be general." },
+};
+const PLANS = (Object.keys(PLAN_TEXT) as Plan[]).map((id) => ({ id, ...PLAN_TEXT[id] }));
 
 /** Renders the wizard into a fresh element and drives it. */
 export function renderWizard(opts: WizardOptions): HTMLElement {
@@ -50,7 +52,7 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
     if (state.run === "verify") void runVerify();
   };
   const go = (step: Step): void => dispatch({ type: "go", step });
-  const fix = (step: string): void => dispatch({ type: "fix", step });
+  const fix = (step: WizardStep): void => dispatch({ type: "fix", step });
 
   /** Runs a command while the wizard shows it is busy; `answered` turns its data into the
    * event to apply (a failure becomes a `failed` event). */
@@ -174,7 +176,7 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
     ];
   }
 
-  function field(id: string, label: string, hint: string, key?: string): HTMLElement {
+  function field(id: string, label: string, hint: string, key?: Field): HTMLElement {
     return h(
       "div",
       { className: "field", "data-field": key },
