@@ -69,6 +69,13 @@ impl ActiveAccount {
         self.profile.upload_route.as_ref().map(RouteDecision::from)
     }
 
+    /// A publisher of this account's posts over `store` (its handle names the profile link of
+    /// a part that may have posted).
+    pub fn publisher(&self, store: composer::Store) -> composer::Publisher {
+        composer::Publisher::new(self.client.clone(), store, self.profile.name.clone())
+            .with_username(self.profile.username.clone())
+    }
+
     /// Remembers the route the last upload decided on, with its reason and time.
     pub async fn remember_route(
         &self,

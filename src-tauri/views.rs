@@ -440,6 +440,33 @@ pub enum PostOutcome {
     },
 }
 
+impl PostOutcome {
+    /// How a publish ended, with the draft as it is now. Only the cancellation itself reads
+    /// "Cancelled" (PB-36): a part in flight when Cancel was clicked may have posted, and that
+    /// is reported as what it is.
+    pub fn of(
+        result: Result<composer::Published, composer::PublishError>,
+        draft: DraftView,
+    ) -> Self {
+        match result {
+            Ok(published) => Self::Posted {
+                ids: published.ids,
+                links: published.links,
+                rate_limit: published.rate_limit.map(RateLimitView::from),
+                draft,
+            },
+            Err(err) if err.diagnosis.kind == ErrorKind::Cancelled => Self::Cancelled { draft },
+            Err(err) => Self::Failed {
+                part: err.part as u32,
+                posted: err.posted,
+                diagnosis: err.diagnosis.into(),
+                profile_link: err.profile_link,
+                draft,
+            },
+        }
+    }
+}
+
 /// One line of history.
 #[derive(Debug, Clone, Serialize, Type, PartialEq)]
 #[serde(rename_all = "camelCase")]

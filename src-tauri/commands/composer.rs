@@ -12,10 +12,9 @@
 //! [`draft_resolve_part`] settles it. A post that ends while cancelling reports `cancelled`
 //! only when the failure was the cancellation itself; an unknown outcome is reported as such.
 
-use composer::{ArmedResolution, ComposerError, Draft, PollDraft, Publisher};
+use composer::{ArmedResolution, ComposerError, Draft, PollDraft};
 use tauri::ipc::Channel;
 use tauri::State;
-use x_client::ErrorKind;
 
 use super::blocking;
 use crate::composer::Composer;
@@ -23,7 +22,6 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::{
     DraftView, HistoryView, PartChoice, PollView, PostOutcome, ProblemView, ProgressView,
-    RateLimitView,
 };
 
 /// Loads the draft, changes it with `f`, saves it, returns the new view.
@@ -191,10 +189,9 @@ async fn close_posted(state: &AppState, draft_id: &str) {
     else {
         return;
     };
-    let publisher = Publisher::new(active.client.clone(), store, active.profile.name.clone())
-        .with_username(active.profile.username.clone());
     // The outcome is read back through `draft_get`; a refusal leaves the draft as it was.
-    let _ = publisher
+    let _ = active
+        .publisher(store)
         .publish(
             draft_id,
             composer::PublishOptions {
@@ -357,58 +354,25 @@ async fn post_inner(
     };
     // The parts this post sends show as `sending` (read-only) until it settles.
     let sending = state.composer.mark_sending(&draft_id, parts);
-    let publisher = Publisher::new(
-        active.client.clone(),
-        store.clone(),
-        active.profile.name.clone(),
-    )
-    .with_username(active.profile.username.clone());
-    let remembered = active.remembered_route();
     let sink = on_progress.clone();
-    let result = publisher
-        .publish(
-            &draft_id,
-            composer::PublishOptions {
-                route: x_client::UploadRoute::Auto,
-                remembered,
-                on_event: Some(std::sync::Arc::new(move |event| {
-                    let _ = sink.send(ProgressView::from(event));
-                })),
-                cancel: Some(cancel.clone()),
-            },
-        )
+    let options = composer::PublishOptions {
+        route: x_client::UploadRoute::Auto,
+        remembered: active.remembered_route(),
+        on_event: Some(std::sync::Arc::new(move |event| {
+            let _ = sink.send(ProgressView::from(event));
+        })),
+        cancel: Some(cancel.clone()),
+    };
+    let result = active
+        .publisher(store.clone())
+        .publish(&draft_id, options)
         .await;
     drop(sending);
-    let draft = {
-        let store = store.clone();
-        blocking(move || Ok(store.draft()?)).await?
-    };
-    let view = state.composer.view(&draft);
-    match result {
-        Ok(published) => {
-            if let Some(decision) = published.route_decision.clone() {
-                active.remember_route(state, decision).await?;
-            }
-            Ok(PostOutcome::Posted {
-                ids: published.ids,
-                links: published.links,
-                rate_limit: published.rate_limit.map(RateLimitView::from),
-                draft: view,
-            })
-        }
-        // Only the cancellation itself reads "Cancelled" (PB-36): a part in flight when Cancel
-        // was clicked may have posted, and that is reported as what it is.
-        Err(err) if err.diagnosis.kind == ErrorKind::Cancelled => {
-            Ok(PostOutcome::Cancelled { draft: view })
-        }
-        Err(err) => Ok(PostOutcome::Failed {
-            part: err.part as u32,
-            posted: err.posted,
-            diagnosis: err.diagnosis.into(),
-            profile_link: err.profile_link,
-            draft: view,
-        }),
+    if let Ok(Some(decision)) = result.as_ref().map(|p| p.route_decision.clone()) {
+        active.remember_route(state, decision).await?;
     }
+    let draft = blocking(move || Ok(store.draft()?)).await?;
+    Ok(PostOutcome::of(result, state.composer.view(&draft)))
 }
 
 /// Cancels the post being sent (uploads stop; parts already posted stay posted).
