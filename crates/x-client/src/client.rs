@@ -1,8 +1,10 @@
 //! The X client: [`XClient`], its settings ([`ClientConfig`], [`RetryPolicy`]) and the retry
 //! contract every call follows.
 //!
-//! Contract: [`XClient`] is cheap to share (`Arc` inside); every request is signed per
-//! [`crate::sign`]; rate-limit headers are read from every response and returned with results
+//! Contract: [`XClient`] is cheap to share (`Arc` inside); it authenticates with an
+//! [`Auth`]: OAuth 1.0a (every request signed per [`crate::sign`]) or an OAuth 2.0 user token
+//! (`Authorization: Bearer`, v2 routes only — see [`crate::upload`] for the route rules);
+//! rate-limit headers are read from every response and returned with results
 //! and errors. The calls live by concern: `transport.rs` (one signed send, the retry loop),
 //! `tweets.rs` ([`XClient::post`], [`XClient::delete`]), `users.rs` ([`XClient::me`],
 //! [`XClient::check`], [`XClient::invalidate_token`]), `upload.rs` and `readback.rs`; their
@@ -33,7 +35,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::credentials::{Credentials, Endpoints};
+use crate::credentials::{Auth, BearerToken, Credentials, Endpoints};
 use crate::error::ClientError;
 
 pub use crate::transport::MAX_BODY;
@@ -128,7 +130,8 @@ pub struct XClient {
 pub(crate) struct Inner {
     pub http: reqwest::Client,
     pub endpoints: Endpoints,
-    pub credentials: Credentials,
+    /// `None` only for the token endpoint's public-client calls ([`crate::oauth2::TokenClient`]).
+    pub auth: Option<Auth>,
     pub config: ClientConfig,
     /// The account's user id, once `GET /2/users/me` told it (read-back needs it).
     pub user_id: Mutex<Option<String>>,
@@ -138,31 +141,75 @@ impl std::fmt::Debug for XClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("XClient")
             .field("endpoints", &self.inner.endpoints)
-            .field("credentials", &self.inner.credentials)
+            .field("auth", &self.inner.auth)
             .finish_non_exhaustive()
     }
 }
 
 impl XClient {
-    /// A client with default settings.
+    /// An OAuth 1.0a client with default settings.
     pub fn new(endpoints: Endpoints, credentials: Credentials) -> Result<Self, ClientError> {
         Self::with_config(endpoints, credentials, ClientConfig::default())
     }
 
-    /// A client with explicit settings.
+    /// An OAuth 1.0a client with explicit settings.
     pub fn with_config(
         endpoints: Endpoints,
         credentials: Credentials,
         config: ClientConfig,
     ) -> Result<Self, ClientError> {
-        let credentials = credentials.trimmed();
-        let missing = credentials.missing();
-        if !missing.is_empty() {
-            return Err(ClientError::Config(format!(
-                "missing credential values: {}",
-                missing.join(", ")
-            )));
-        }
+        Self::with_auth(endpoints, Auth::OAuth1(credentials), config)
+    }
+
+    /// An OAuth 2.0 client (a user access token) with default settings.
+    pub fn new_oauth2(endpoints: Endpoints, token: BearerToken) -> Result<Self, ClientError> {
+        Self::with_auth(endpoints, Auth::OAuth2(token), ClientConfig::default())
+    }
+
+    /// A client of either kind with explicit settings.
+    pub fn with_auth(
+        endpoints: Endpoints,
+        auth: Auth,
+        config: ClientConfig,
+    ) -> Result<Self, ClientError> {
+        let auth = match auth {
+            Auth::OAuth1(credentials) => {
+                let credentials = credentials.trimmed();
+                let missing = credentials.missing();
+                if !missing.is_empty() {
+                    return Err(ClientError::Config(format!(
+                        "missing credential values: {}",
+                        missing.join(", ")
+                    )));
+                }
+                Auth::OAuth1(credentials)
+            }
+            Auth::OAuth2(token) => {
+                if token.secret().is_empty() {
+                    return Err(ClientError::Config(
+                        "missing credential values: access_token".into(),
+                    ));
+                }
+                if reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.secret()))
+                    .is_err()
+                {
+                    return Err(ClientError::Config(
+                        "the OAuth 2.0 access token contains characters X never sends; sign in again"
+                            .into(),
+                    ));
+                }
+                Auth::OAuth2(token)
+            }
+        };
+        Self::build(endpoints, Some(auth), config)
+    }
+
+    /// The client under every constructor; `auth: None` is the token endpoint's public client.
+    pub(crate) fn build(
+        endpoints: Endpoints,
+        auth: Option<Auth>,
+        config: ClientConfig,
+    ) -> Result<Self, ClientError> {
         let endpoints = endpoints.normalised();
         for base in [&endpoints.api_base, &endpoints.upload_base] {
             if !(base.starts_with("http://") || base.starts_with("https://")) {
@@ -200,7 +247,7 @@ impl XClient {
             inner: Arc::new(Inner {
                 http,
                 endpoints,
-                credentials,
+                auth,
                 config,
                 user_id: Mutex::new(None),
             }),
@@ -215,6 +262,19 @@ impl XClient {
     /// The settings in use.
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
+    }
+
+    /// Whether this client sends an OAuth 2.0 user token (v2 routes only).
+    pub fn uses_oauth2(&self) -> bool {
+        self.inner.auth.as_ref().is_some_and(Auth::is_oauth2)
+    }
+
+    /// The scopes granted to the OAuth 2.0 token, when known (`None` for OAuth 1.0a).
+    pub fn granted_scopes(&self) -> Option<&[String]> {
+        match &self.inner.auth {
+            Some(Auth::OAuth2(t)) => t.scopes(),
+            _ => None,
+        }
     }
 
     pub(crate) fn api_url(&self, path: &str) -> String {

@@ -27,6 +27,18 @@ pub enum ErrorKind {
     InvalidCredentials,
     /// The token was revoked or regenerated (code 89).
     TokenRevoked,
+    /// An OAuth 2.0 access token was refused (401): it expired or was revoked.
+    TokenExpired,
+    /// X refused to refresh an OAuth 2.0 token or to exchange a sign-in code (`invalid_grant`):
+    /// a new browser sign-in is needed.
+    SignInRequired,
+    /// An OAuth 2.0 token lacks the scope a route needs (403 naming it, or known from the grant).
+    MissingScope,
+    /// X does not offer the OAuth 1.0a → 2.0 token exchange (400 `unsupported_grant_type`, 404).
+    ExchangeUnavailable,
+    /// X's token endpoint refused the app's OAuth 2.0 Client ID (`invalid_client`,
+    /// `unauthorized_client`).
+    ClientIdRejected,
     /// The computer's clock is off (code 135, or `Date` far from local time).
     ClockSkew,
     /// No pay-per-use credits left, or a spending limit reached (402, `credits`).
@@ -45,7 +57,8 @@ pub enum ErrorKind {
     ReplyNotAllowed,
     /// X could not process the uploaded media (`processing_info.state=failed`).
     MediaProcessingFailed,
-    /// The legacy v1.1 upload route refused the upload (403/453, 404, 410, non-JSON, connection).
+    /// The legacy v1.1 upload route refused the upload (403/453, 404, 410, non-JSON, connection),
+    /// or was asked for with an OAuth 2.0 token (v1.1 upload needs OAuth 1.0a).
     UploadRouteRetired,
     /// The network failed (DNS, connect, TLS, reset, timeout).
     Network,
@@ -101,6 +114,8 @@ pub enum WizardStep {
     Verify,
     /// Fix the system clock.
     Clock,
+    /// Sign in with X in the browser (OAuth 2.0) again.
+    SignIn,
 }
 
 impl WizardStep {
@@ -113,6 +128,7 @@ impl WizardStep {
             WizardStep::Plan => "plan",
             WizardStep::Verify => "verify",
             WizardStep::Clock => "clock",
+            WizardStep::SignIn => "sign-in",
         }
     }
 }
@@ -204,6 +220,57 @@ pub static TABLE: &[Entry] = &[
         wizard_step: Some(WizardStep::Regenerate),
     },
     Entry {
+        kind: ErrorKind::TokenExpired,
+        name: "token-expired",
+        matches: "401 to a request with an OAuth 2.0 access token",
+        cause: "X no longer accepts this OAuth 2.0 access token: it expired (they last two hours) or was revoked.",
+        fix: &[
+            "Try again: Postbridge refreshes the token by itself while the sign-in is valid.",
+            "If it fails again, sign in with X again.",
+        ],
+        wizard_step: Some(WizardStep::SignIn),
+    },
+    Entry {
+        kind: ErrorKind::SignInRequired,
+        name: "sign-in-required",
+        matches: "token endpoint: 400 invalid_grant (refresh token used, expired or revoked; sign-in code used or expired)",
+        cause: "X refused to renew the OAuth 2.0 sign-in (refresh tokens work once and expire, and signing in elsewhere can revoke them).",
+        fix: &["Sign in with X again in the browser."],
+        wizard_step: Some(WizardStep::SignIn),
+    },
+    Entry {
+        kind: ErrorKind::MissingScope,
+        name: "missing-scope",
+        matches: "403 on a v2 route for a scope the OAuth 2.0 token was not granted (X names it: \"Missing scope: media.write\")",
+        cause: "The OAuth 2.0 sign-in did not grant a permission (scope) this action needs.",
+        fix: &[
+            "Sign in with X again and allow everything Postbridge asks for.",
+            "If X still does not grant it, set the app's permissions to \"Read and write\" in the developer console (User authentication settings), save, and sign in again.",
+        ],
+        wizard_step: Some(WizardStep::SignIn),
+    },
+    Entry {
+        kind: ErrorKind::ExchangeUnavailable,
+        name: "exchange-unavailable",
+        matches: "token exchange: 400 unsupported_grant_type, 404, or invalid_request naming the grant",
+        cause: "X does not offer the one-click upgrade of OAuth 1.0a keys to OAuth 2.0 (its token exchange) for this app yet.",
+        fix: &[
+            "Sign in with X in the browser instead; the OAuth 1.0a keys keep working meanwhile.",
+        ],
+        wizard_step: Some(WizardStep::SignIn),
+    },
+    Entry {
+        kind: ErrorKind::ClientIdRejected,
+        name: "client-id-rejected",
+        matches: "token endpoint: 401 invalid_client or unauthorized_client",
+        cause: "X did not accept the app's OAuth 2.0 Client ID: it is mistyped, belongs to another app, or the app is not set up as a Native App (public client).",
+        fix: &[
+            "In the developer console open the app → User authentication settings: choose \"Native App\" as the type of app and register the callback URL Postbridge shows.",
+            "Copy the OAuth 2.0 Client ID (not the API Key) into Postbridge and sign in again.",
+        ],
+        wizard_step: Some(WizardStep::SignIn),
+    },
+    Entry {
         kind: ErrorKind::ClockSkew,
         name: "clock-skew",
         matches: "401, code 135, or a Date header far from local time",
@@ -292,8 +359,8 @@ pub static TABLE: &[Entry] = &[
     Entry {
         kind: ErrorKind::UploadRouteRetired,
         name: "upload-route-retired",
-        matches: "v1.1 upload: 403/453, 404, 410, non-JSON, connection failure",
-        cause: "The legacy v1.1 upload route refused the upload; X is retiring it.",
+        matches: "v1.1 upload: 403/453, 404, 410, non-JSON, connection failure; or the v1.1 route chosen for an OAuth 2.0 account (nothing sent)",
+        cause: "The legacy v1.1 upload route refused the upload (X is retiring it), or cannot be used: v1.1 upload needs OAuth 1.0a keys.",
         fix: &["Use the automatic or v2 upload route."],
         wizard_step: None,
     },
@@ -499,6 +566,11 @@ mod tests {
             "upload-route-retired",
             "network",
             "server-error",
+            "token-expired",
+            "sign-in-required",
+            "missing-scope",
+            "exchange-unavailable",
+            "client-id-rejected",
         ] {
             assert!(seen.contains(name), "missing {name}");
         }
@@ -520,5 +592,15 @@ mod tests {
         assert_eq!(v["wizard_step"], "permissions");
         assert!(v["fix"].is_array());
         assert!(v["cause"].is_string());
+        let d = Diagnosis::new(ErrorKind::SignInRequired, Some(400), "x");
+        let v = serde_json::to_value(&d).unwrap();
+        assert_eq!(
+            (v["kind"].as_str(), v["wizard_step"].as_str()),
+            (Some("sign-in-required"), Some("sign-in"))
+        );
+        assert_eq!(
+            WizardStep::SignIn.as_str(),
+            serde_json::to_value(WizardStep::SignIn).unwrap()
+        );
     }
 }

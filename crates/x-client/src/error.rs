@@ -5,6 +5,13 @@
 //! envelope's `error`, rate-limit headers, the server `Date`) and [`ClientError::kind`] maps it to
 //! a stable [`ErrorKind`] following the §5.3 table; [`ClientError::diagnosis`] adds the words
 //! from [`crate::diagnosis::TABLE`]. No secret ever appears in an error (requests are not kept).
+//!
+//! OAuth 2.0 (docs/protocol.md §14): a failed call made with a Bearer token carries a
+//! [`BearerCall`] (the scopes granted, when known, and the route's required scopes), so a 401 is
+//! `token-expired` and a 403 for a scope the token lacks is `missing-scope` naming it (decided
+//! from the granted scopes, or, when they are unknown, from a scope X's 403 names). The token
+//! endpoint's refusals are [`ClientError::OAuth2`] ([`OAuth2Refusal`]: status, `error`,
+//! `error_description`), an exchange X does not offer is [`ClientError::ExchangeUnavailable`].
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -52,6 +59,85 @@ pub struct ApiError {
     pub access_level: Option<String>,
     /// Server `Date` (Unix seconds) and local time when the response arrived.
     pub clock: Option<(u64, u64)>,
+    /// OAuth 2.0 `error_description` (token endpoint bodies).
+    pub error_description: Option<String>,
+    /// Set when the request carried an OAuth 2.0 user token.
+    pub bearer: Option<BearerCall>,
+}
+
+/// What the client knew about the OAuth 2.0 token of a failed call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BearerCall {
+    /// The scopes X granted the token, when known.
+    pub granted: Option<Vec<String>>,
+    /// The scopes the route needs ([`crate::oauth2::required_scopes`]).
+    pub required: &'static [&'static str],
+}
+
+/// Which token-endpoint call failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenGrant {
+    /// `grant_type=authorization_code` (the browser sign-in).
+    AuthorizationCode,
+    /// `grant_type=refresh_token`.
+    RefreshToken,
+    /// X's OAuth 1.0a → 2.0 token exchange.
+    TokenExchange,
+    /// `POST /2/oauth2/revoke`.
+    Revoke,
+}
+
+impl TokenGrant {
+    /// Words for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            TokenGrant::AuthorizationCode => "sign-in code exchange",
+            TokenGrant::RefreshToken => "token refresh",
+            TokenGrant::TokenExchange => "OAuth 1.0a token exchange",
+            TokenGrant::Revoke => "token revocation",
+        }
+    }
+}
+
+/// X's token endpoint refused a request: `{"error","error_description"}` (RFC 6749 §5.2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("X refused the OAuth 2.0 {} (HTTP {status}, {error}{})", grant.describe(), description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+pub struct OAuth2Refusal {
+    /// The call.
+    pub grant: TokenGrant,
+    /// HTTP status.
+    pub status: u16,
+    /// The `error` code (`invalid_grant`, `invalid_request`, `invalid_client`, …).
+    pub error: String,
+    /// `error_description`, with any secret of the request blanked out.
+    pub description: Option<String>,
+    /// Rate-limit headers of the answer.
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl OAuth2Refusal {
+    /// The §5.3 kind: a refused refresh or code → `sign-in-required`; a refused 1.0a subject
+    /// token → `token-revoked`; a refused client id → `client-id-rejected`.
+    pub fn kind(&self) -> ErrorKind {
+        let e = self.error.as_str();
+        match self.grant {
+            // X answers a used or unknown refresh token / code with invalid_grant, and (as
+            // reported for X) invalid_request "Value passed for the token was invalid.".
+            TokenGrant::RefreshToken | TokenGrant::AuthorizationCode
+                if matches!(e, "invalid_grant" | "invalid_request") =>
+            {
+                return ErrorKind::SignInRequired
+            }
+            TokenGrant::TokenExchange if e == "invalid_grant" => return ErrorKind::TokenRevoked,
+            _ => {}
+        }
+        match e {
+            "invalid_client" | "unauthorized_client" => ErrorKind::ClientIdRejected,
+            _ if self.status == 429 => ErrorKind::RateLimited,
+            _ if self.status >= 500 => ErrorKind::ServerError,
+            _ => ErrorKind::InvalidRequest,
+        }
+    }
 }
 
 impl ApiError {
@@ -88,6 +174,8 @@ impl ApiError {
                 .and_then(|s| httpdate::parse_http_date(s).ok())
                 .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
                 .map(|d| (d.as_secs(), now_secs())),
+            error_description: None,
+            bearer: None,
         };
         let Ok(v) = serde_json::from_slice::<Value>(body) else {
             return e;
@@ -105,6 +193,7 @@ impl ApiError {
         e.detail = s("detail");
         e.reason = s("reason");
         e.media_error = s("error");
+        e.error_description = s("error_description");
         e.cap = match (s("period"), s("scope")) {
             (None, None) => None,
             (p, sc) => Some(
@@ -144,7 +233,7 @@ impl ApiError {
         self.clock.map(|(server, local)| server.abs_diff(local))
     }
 
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         let mut parts: Vec<String> = Vec::new();
         if let Some(d) = &self.detail {
             parts.push(d.clone());
@@ -183,6 +272,29 @@ impl ApiError {
             .any(|t| t.to_ascii_lowercase().contains(&needle))
     }
 
+    /// The scope an OAuth 2.0 call was refused for (403 on a v2 route): the first of the
+    /// route's required scopes the token was not granted, else a scope X's answer names.
+    pub fn missing_scope(&self) -> Option<String> {
+        let b = self.bearer.as_ref()?;
+        if self.status != 403 || !self.path.starts_with("/2/") {
+            return None;
+        }
+        let known = b.granted.as_ref().and_then(|granted| {
+            b.required
+                .iter()
+                .find(|r| !granted.iter().any(|g| g == *r))
+                .map(|r| (*r).to_owned())
+        });
+        known.or_else(|| {
+            self.detail
+                .iter()
+                .chain(self.messages.iter())
+                .chain(self.title.iter())
+                .filter(|t| t.to_ascii_lowercase().contains("scope"))
+                .find_map(|t| crate::oauth2::scope_named_in(t))
+        })
+    }
+
     /// The §5.3 classification.
     pub fn kind(&self) -> ErrorKind {
         let ptype = self.problem_type.as_deref().unwrap_or("");
@@ -190,6 +302,17 @@ impl ApiError {
         // Exact identifiers first: v2 problem types and reasons, then v1.1 codes.
         if self.reason.as_deref() == Some("client-not-enrolled") || ptype == "client-forbidden" {
             return ErrorKind::ClientNotEnrolled;
+        }
+        // An OAuth 2.0 token: no signature or timestamp can be wrong, so a 401 means the
+        // token expired or was revoked; a 403 for a scope it lacks names that scope (before the
+        // problem types: X has answered missing scopes with unsupported-authentication too).
+        if self.bearer.is_some() {
+            if status == 401 {
+                return ErrorKind::TokenExpired;
+            }
+            if self.missing_scope().is_some() {
+                return ErrorKind::MissingScope;
+            }
         }
         match ptype {
             "oauth1-permissions" => return ErrorKind::ReadOnlyToken,
@@ -351,6 +474,22 @@ pub enum ClientError {
     /// Cancelled by the caller.
     #[error("cancelled")]
     Cancelled,
+    /// X's token endpoint refused a grant (never retried, §14.2).
+    #[error("{0}")]
+    OAuth2(Box<OAuth2Refusal>),
+    /// X does not offer the OAuth 1.0a → 2.0 token exchange (§14.3: 400
+    /// `unsupported_grant_type`, 404, or `invalid_request` naming the grant): offer the browser
+    /// sign-in instead.
+    #[error("X does not offer the OAuth 1.0a → OAuth 2.0 token exchange (HTTP {status}: {detail}); sign in with X in the browser instead")]
+    ExchangeUnavailable {
+        /// X's status.
+        status: u16,
+        /// X's words.
+        detail: String,
+    },
+    /// The v1.1 upload route was asked for with an OAuth 2.0 token (nothing was sent).
+    #[error("the v1.1 upload route needs OAuth 1.0a keys, and this account signs in with OAuth 2.0: use the v2 or automatic upload route")]
+    UploadRouteNeedsOAuth1,
 }
 
 impl ClientError {
@@ -368,7 +507,15 @@ impl ClientError {
             ClientError::Io { .. } | ClientError::Config(_) => ErrorKind::LocalError,
             ClientError::Unexpected { .. } => ErrorKind::UnexpectedResponse,
             ClientError::Cancelled => ErrorKind::Cancelled,
+            ClientError::OAuth2(r) => r.kind(),
+            ClientError::ExchangeUnavailable { .. } => ErrorKind::ExchangeUnavailable,
+            ClientError::UploadRouteNeedsOAuth1 => ErrorKind::UploadRouteRetired,
         }
+    }
+
+    /// The scope a call was refused for (kind `missing-scope`).
+    pub fn missing_scope(&self) -> Option<String> {
+        self.api().and_then(ApiError::missing_scope)
     }
 
     /// The HTTP status, when X answered.
@@ -376,6 +523,8 @@ impl ClientError {
         match self {
             ClientError::Api(e) => Some(e.status),
             ClientError::UnknownOutcome { status, .. } => *status,
+            ClientError::OAuth2(r) => Some(r.status),
+            ClientError::ExchangeUnavailable { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -384,6 +533,7 @@ impl ClientError {
     pub fn rate_limit(&self) -> Option<RateLimit> {
         match self {
             ClientError::Api(e) => e.rate_limit,
+            ClientError::OAuth2(r) => r.rate_limit,
             _ => None,
         }
     }
@@ -396,7 +546,8 @@ impl ClientError {
         }
     }
 
-    /// Whether the failure is transient (5xx, 429, network other than connect-refused).
+    /// Whether the failure is transient (5xx, 429, network other than connect-refused). A token
+    /// endpoint's refusal never is: a token request is not re-sent ([`crate::oauth2`]).
     pub fn is_transient(&self) -> bool {
         match self {
             ClientError::Api(e) => e.status >= 500 || e.status == 429,
@@ -435,6 +586,11 @@ impl ClientError {
                     d.fix.insert(0, format!("Cap: {cap}."));
                 }
             }
+            if kind == ErrorKind::MissingScope {
+                if let Some(scope) = e.missing_scope() {
+                    d.fix.insert(0, missing_scope_step(&scope));
+                }
+            }
             if kind == ErrorKind::ClockSkew {
                 if let Some(s) = e.clock_skew() {
                     d.fix
@@ -443,6 +599,20 @@ impl ClientError {
             }
         }
         d
+    }
+}
+
+/// The first fix step of a `missing-scope` diagnosis: which scope, and what needs it.
+pub fn missing_scope_step(scope: &str) -> String {
+    match scope {
+        "media.write" => "X did not grant `media.write`, which uploading media through v2 needs: \
+                          sign in again and allow media upload (the app asks for it; X grants it \
+                          only when the app's permissions are \"Read and write\")."
+            .to_owned(),
+        "tweet.write" => "X did not grant `tweet.write`, which posting needs: sign in again and \
+                          allow posting (the app's permissions must be \"Read and write\")."
+            .to_owned(),
+        other => format!("X did not grant `{other}`: sign in again and allow it."),
     }
 }
 
@@ -569,6 +739,113 @@ mod tests {
             B16.as_bytes(),
         );
         assert_eq!(e.text(), "media type unrecognized.");
+    }
+
+    fn bearer(status: u16, path: &str, granted: Option<&[&str]>, body: &str) -> ApiError {
+        let mut e = ApiError::parse("POST", path, status, &HeaderMap::new(), body.as_bytes());
+        e.bearer = Some(BearerCall {
+            granted: granted.map(|g| g.iter().map(|s| (*s).to_owned()).collect()),
+            required: crate::oauth2::required_scopes("POST", path),
+        });
+        e
+    }
+
+    #[test]
+    fn oauth2_calls_are_diagnosed_by_token_and_scope() {
+        use ErrorKind::*;
+        let all: &[&str] = &["tweet.read", "tweet.write", "users.read", "media.write"];
+        let no_media: &[&str] = &["tweet.read", "tweet.write", "users.read"];
+        let named = r#"{"title":"Forbidden","type":"about:blank","status":403,"detail":"You are not permitted to perform this action. Missing scope: tweet.write."}"#;
+        assert_eq!(bearer(401, "/2/tweets", Some(all), B5).kind(), TokenExpired);
+        // A 401 without a Bearer token stays what it was.
+        assert_eq!(kind(401, "/2/tweets", B5), InvalidCredentials);
+        let media = bearer(403, "/2/media/upload/initialize", Some(no_media), B15);
+        assert_eq!(
+            (media.kind(), media.missing_scope().as_deref()),
+            (MissingScope, Some("media.write"))
+        );
+        let d = ClientError::Api(Box::new(media)).diagnosis();
+        assert!(d.fix[0].contains("media.write"), "{:?}", d.fix);
+        assert_eq!(d.wizard_step, Some(crate::diagnosis::WizardStep::SignIn));
+        // Scopes unknown: X's words decide; without a scope named, today's diagnosis.
+        let unknown = bearer(403, "/2/tweets", None, named);
+        assert_eq!(
+            (unknown.kind(), unknown.missing_scope().as_deref()),
+            (MissingScope, Some("tweet.write"))
+        );
+        assert_eq!(bearer(403, "/2/tweets", None, B15).kind(), Forbidden);
+        assert_eq!(
+            bearer(403, "/2/tweets", Some(all), B12).kind(),
+            DuplicateContent
+        );
+        assert_eq!(
+            bearer(403, "/2/tweets", Some(all), UNSUPPORTED).kind(),
+            UnsupportedAuthentication
+        );
+    }
+
+    #[test]
+    fn token_endpoint_refusals_have_their_kinds() {
+        use ErrorKind::*;
+        let r = |grant, status, error: &str| {
+            OAuth2Refusal {
+                grant,
+                status,
+                error: error.into(),
+                description: None,
+                rate_limit: None,
+            }
+            .kind()
+        };
+        assert_eq!(
+            r(TokenGrant::RefreshToken, 400, "invalid_grant"),
+            SignInRequired
+        );
+        assert_eq!(
+            r(TokenGrant::RefreshToken, 400, "invalid_request"),
+            SignInRequired
+        );
+        assert_eq!(
+            r(TokenGrant::AuthorizationCode, 400, "invalid_grant"),
+            SignInRequired
+        );
+        assert_eq!(
+            r(TokenGrant::TokenExchange, 400, "invalid_grant"),
+            TokenRevoked
+        );
+        assert_eq!(
+            r(TokenGrant::TokenExchange, 400, "invalid_scope"),
+            InvalidRequest
+        );
+        assert_eq!(
+            r(TokenGrant::RefreshToken, 401, "unauthorized_client"),
+            ClientIdRejected
+        );
+        assert_eq!(
+            r(TokenGrant::AuthorizationCode, 401, "invalid_client"),
+            ClientIdRejected
+        );
+        assert_eq!(
+            r(TokenGrant::RefreshToken, 429, "rate_limited"),
+            RateLimited
+        );
+        assert_eq!(
+            r(TokenGrant::Revoke, 503, "temporarily_unavailable"),
+            ServerError
+        );
+        let e = ClientError::OAuth2(Box::new(OAuth2Refusal {
+            grant: TokenGrant::RefreshToken,
+            status: 400,
+            error: "invalid_grant".into(),
+            description: Some("Refresh token was already used.".into()),
+            rate_limit: None,
+        }));
+        assert_eq!(e.to_string(), "X refused the OAuth 2.0 token refresh (HTTP 400, invalid_grant: Refresh token was already used.)");
+        assert_eq!((e.status(), e.is_transient()), (Some(400), false));
+        assert_eq!(
+            ClientError::UploadRouteNeedsOAuth1.kind(),
+            UploadRouteRetired
+        );
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! The transport under every call: request bodies ([`Payload`]), one signed send
 //! ([`XClient::send_once`]) and the retry loop ([`XClient::send_retrying`]).
 //!
-//! Contract: every request is signed per [`crate::sign`] (form fields signed, JSON and
-//! multipart bodies not); it has the overall deadline of [`crate::client`]'s module docs; at
+//! Contract: with OAuth 1.0a every request is signed per [`crate::sign`] (form fields signed,
+//! JSON and multipart bodies not); with OAuth 2.0 it carries `Authorization: Bearer` (a header
+//! marked sensitive, never in a URL or an error), and a failed answer records what the client
+//! knew about the token ([`crate::error::BearerCall`]) for the diagnosis; the token endpoint's
+//! public-client calls carry no `Authorization` at all. Every request has the overall deadline of [`crate::client`]'s module docs; at
 //! most [`MAX_BODY`] bytes of an answer are read; a non-2xx answer is [`ClientError::Api`]
 //! with X's problem parsed. What is retried, and how long to wait, is the retry contract in
 //! [`crate::client`]'s module docs: the caller passes the `retryable` test, [`XClient::backoff`]
@@ -20,7 +23,8 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::client::XClient;
-use crate::error::{now_secs, ApiError, ClientError, NetworkFailure};
+use crate::credentials::Auth;
+use crate::error::{now_secs, ApiError, BearerCall, ClientError, NetworkFailure};
 use crate::ratelimit::RateLimit;
 use crate::sign::{encode_form, sign, SignInput};
 
@@ -135,14 +139,28 @@ impl XClient {
             Payload::Form(f) => f,
             _ => &[],
         };
-        let mut input = SignInput::new(method.as_str(), url);
-        input.form = form;
-        let signed = sign(&self.inner.credentials, &input)?;
-        let mut req = self
-            .inner
-            .http
-            .request(method.clone(), url)
-            .header(AUTHORIZATION, signed.authorization);
+        let mut req = self.inner.http.request(method.clone(), url);
+        match &self.inner.auth {
+            Some(Auth::OAuth1(credentials)) => {
+                let mut input = SignInput::new(method.as_str(), url);
+                input.form = form;
+                let signed = sign(credentials, &input)?;
+                req = req.header(AUTHORIZATION, signed.authorization);
+            }
+            Some(Auth::OAuth2(token)) => {
+                let mut value =
+                    reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.secret()))
+                        .map_err(|_| {
+                        ClientError::Config(
+                            "the OAuth 2.0 access token cannot be sent in a header".into(),
+                        )
+                    })?;
+                value.set_sensitive(true);
+                req = req.header(AUTHORIZATION, value);
+            }
+            // The token endpoint: a public client names itself in the form body.
+            None => {}
+        }
         req = match payload {
             Payload::None => req,
             Payload::Json { body: v, charset } => {
@@ -235,13 +253,14 @@ impl XClient {
                 body,
             })
         } else {
-            Err(ClientError::Api(Box::new(ApiError::parse(
-                method.as_str(),
-                &path,
-                status,
-                &headers,
-                &body,
-            ))))
+            let mut e = ApiError::parse(method.as_str(), &path, status, &headers, &body);
+            if let Some(Auth::OAuth2(token)) = &self.inner.auth {
+                e.bearer = Some(BearerCall {
+                    granted: token.scopes().map(<[String]>::to_vec),
+                    required: crate::oauth2::required_scopes(method.as_str(), &path),
+                });
+            }
+            Err(ClientError::Api(Box::new(e)))
         }
     }
 

@@ -3,7 +3,9 @@
 //! Contract: [`XClient::me`] is `GET /2/users/me` (retried, §6.4) with the access level from
 //! `x-access-level` and the clock skew from `Date`; [`XClient::check`] is the one credential
 //! check of the setup wizard and `postbridge doctor` (healthy = no problems, every problem a
-//! [`Diagnosis`]); [`XClient::invalidate_token`] revokes the access token.
+//! [`Diagnosis`]; with OAuth 2.0 a grant without every scope Postbridge asks for is a
+//! `missing-scope` problem); [`XClient::invalidate_token`] revokes an OAuth 1.0a access token
+//! (an OAuth 2.0 token is revoked through [`crate::oauth2::TokenClient::revoke`]).
 
 use reqwest::header::HeaderMap;
 use reqwest::Method;
@@ -153,6 +155,15 @@ impl XClient {
                         ),
                     ));
                 }
+                if let Some(granted) = self.granted_scopes() {
+                    let tokens = crate::oauth2::TokenSet {
+                        access_token: String::new(),
+                        expires_at: 0,
+                        refresh_token: None,
+                        scopes: granted.to_vec(),
+                    };
+                    problems.extend(tokens.scope_problem());
+                }
                 let rate_limit = me.rate_limit;
                 Health {
                     me: Some(me),
@@ -173,6 +184,12 @@ impl XClient {
 
     /// `POST /1.1/oauth/invalidate_token`: revokes this access token (disconnecting the account).
     pub async fn invalidate_token(&self) -> Result<(), ClientError> {
+        if self.uses_oauth2() {
+            return Err(ClientError::Config(
+                "an OAuth 2.0 token is revoked through the token endpoint (TokenClient::revoke)"
+                    .into(),
+            ));
+        }
         let url = self.api_url("/1.1/oauth/invalidate_token");
         self.send_retrying(
             Method::POST,

@@ -14,6 +14,10 @@
 //!   v1.1 401 → v2 is tried once (works → remembered; fails → the v1.1 error). 429, 5xx and
 //!   timeouts on v1.1 (after retries) → v2 for this upload only. A 400 from v1.1 is a bad file:
 //!   no fallback. Processing failures never fall back.
+//! - **OAuth 2.0** (a Bearer token): v1.1 upload needs OAuth 1.0a, so Auto goes straight to v2
+//!   (its [`Uploaded::remember`] says why) and an explicit [`UploadRoute::V1`] fails with
+//!   [`ClientError::UploadRouteNeedsOAuth1`] (`upload-route-retired`) before any request or
+//!   file check.
 //! - Alt text goes through the uploading route's metadata endpoint before returning (v1.1
 //!   refused → `POST /2/media/metadata`).
 //! - Progress is reported through [`UploadOptions::progress`], never printed.
@@ -273,9 +277,17 @@ struct RouteResult {
     media_key: Option<String>,
 }
 
+/// Why an OAuth 2.0 account uploads through v2 (the reason of its route decision).
+pub const OAUTH2_V2_ONLY: &str =
+    "OAuth 2.0 accounts upload through v2 only (the v1.1 route needs OAuth 1.0a keys)";
+
 impl XClient {
     /// Uploads one file (see the module docs for the route rules).
     pub async fn upload(&self, path: &Path, opts: UploadOptions) -> Result<Uploaded, ClientError> {
+        let oauth2 = self.uses_oauth2();
+        if oauth2 && opts.route == UploadRoute::V1 {
+            return Err(ClientError::UploadRouteNeedsOAuth1);
+        }
         let info = {
             let p = path.to_path_buf();
             tokio::task::spawn_blocking(move || media::inspect(&p))
@@ -307,6 +319,12 @@ impl XClient {
         let (result, route_used, fallback, remember) = match opts.route {
             UploadRoute::V1 => (self.upload_v1(&ctx).await?, UploadRoute::V1, None, None),
             UploadRoute::V2 => (self.upload_v2(&ctx).await?, UploadRoute::V2, None, None),
+            UploadRoute::Auto if oauth2 => (
+                self.upload_v2(&ctx).await?,
+                UploadRoute::V2,
+                None,
+                Some(RouteDecision::new(UploadRoute::V2, OAUTH2_V2_ONLY)),
+            ),
             UploadRoute::Auto if remembered_v2 => {
                 (self.upload_v2(&ctx).await?, UploadRoute::V2, None, None)
             }
@@ -381,7 +399,8 @@ impl XClient {
         })
     }
 
-    /// Sets alt text through the route's metadata endpoint (v1.1 refused → v2's).
+    /// Sets alt text through the route's metadata endpoint (v1.1 refused → v2's; an OAuth 2.0
+    /// client always uses v2's).
     pub async fn set_alt_text(
         &self,
         route: UploadRoute,
@@ -389,7 +408,7 @@ impl XClient {
         alt: &str,
         cancel: Option<&CancellationToken>,
     ) -> Result<(), ClientError> {
-        if route == UploadRoute::V1 {
+        if route == UploadRoute::V1 && !self.uses_oauth2() {
             let url = self.upload_url("/1.1/media/metadata/create.json");
             let body = json!({ "media_id": media_id, "alt_text": { "text": alt } });
             match self
