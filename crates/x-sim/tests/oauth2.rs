@@ -294,3 +294,64 @@ async fn a_revoked_token_is_unauthorized() {
     assert_eq!(r.status(), 200);
     assert_eq!(bearer_post(&base, at, "after revoke").await.0, 401);
 }
+
+/// What twitter-api-v2 sends (crates/x-sim/peers/twitter_api_v2_oauth2.js), which X accepts:
+/// `code_challenge_method=s256` in lower case, and the token and revoke parameters as a JSON
+/// object instead of a form. A JSON body that is not a flat object is still refused.
+#[tokio::test]
+async fn a_lowercase_s256_and_json_token_bodies_are_accepted() {
+    let sim = sim().await;
+    let base = sim.api_base();
+    let url = authorize_url(&base, "tweet.read tweet.write users.read offline.access")
+        .replace("code_challenge_method=S256", "code_challenge_method=s256");
+    let r = no_redirects().get(url).send().await.unwrap();
+    assert_eq!(r.status(), 302);
+    let loc = r.headers()["location"].to_str().unwrap().to_owned();
+    let code = loc.split("code=").nth(1).expect(&loc).to_owned();
+    let json_token = |body: Value| {
+        let base = base.clone();
+        async move {
+            let r = reqwest::Client::new()
+                .post(format!("{base}/2/oauth2/token"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, t) = json_token(json!({
+        "code": code,
+        "code_verifier": VERIFIER,
+        "redirect_uri": REDIRECT,
+        "grant_type": "authorization_code",
+        "client_id": DEMO_CLIENT_ID,
+        "client_secret": null,
+    }))
+    .await;
+    assert_eq!(status, 200, "{t}");
+    let (status, t2) = json_token(json!({
+        "refresh_token": t["refresh_token"],
+        "grant_type": "refresh_token",
+        "client_id": DEMO_CLIENT_ID,
+    }))
+    .await;
+    assert_eq!(status, 200, "{t2}");
+    let at = t2["access_token"].as_str().unwrap();
+    assert_eq!(bearer_post(&base, at, "after a JSON refresh").await.0, 201);
+    let r = reqwest::Client::new()
+        .post(format!("{base}/2/oauth2/revoke"))
+        .json(
+            &json!({ "token": at, "token_type_hint": "access_token", "client_id": DEMO_CLIENT_ID }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(bearer_post(&base, at, "after revoke").await.0, 401);
+    let (status, e) = json_token(json!(["grant_type", "refresh_token"])).await;
+    assert_eq!(
+        (status, e["error"].as_str()),
+        (400, Some("invalid_request"))
+    );
+}

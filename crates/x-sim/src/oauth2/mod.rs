@@ -6,7 +6,8 @@
 //! passes the virtual time (`now_ms`) and a `mint` function for new secrets (the world's seeded
 //! RNG), so a seed replays the same tokens. Rules, as X documents them:
 //! - authorize: `response_type=code`, a registered client, a redirect URI registered for it
-//!   **exactly**, known scopes, a `state`, and a PKCE challenge (`S256`, or `plain`). A bad
+//!   **exactly**, known scopes, a `state`, and a PKCE challenge (`S256`, or `plain`; the
+//!   method name in any case, as X takes twitter-api-v2's `s256`). A bad
 //!   client or redirect URI is shown as a page and never redirected to (RFC 6749 §4.1.2.1);
 //!   other faults redirect with `error=…&state=…`.
 //! - codes live [`CODE_LIFETIME_MS`] and are single-use; a replayed code fails with
@@ -400,9 +401,10 @@ impl AuthServer {
         if let Some(bad) = scopes.iter().find(|s| !KNOWN_SCOPES.contains(&s.as_str())) {
             return fail("invalid_scope", &format!("Unknown scope: {bad}."));
         }
+        // Any case: twitter-api-v2 has always sent `s256`, and X accepts it.
         let method = match get(query, "code_challenge_method") {
-            Some("S256") => Method::S256,
-            Some("plain") => Method::Plain,
+            Some(m) if m.eq_ignore_ascii_case("S256") => Method::S256,
+            Some(m) if m.eq_ignore_ascii_case("plain") => Method::Plain,
             _ => {
                 return fail(
                     "invalid_request",

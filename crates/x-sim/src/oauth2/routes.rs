@@ -5,7 +5,8 @@
 //! Contract: these routes carry no OAuth 1.0a signature and no Bearer token (the dispatcher
 //! skips authentication for them). The consent page approves at once as the demo account
 //! (`Modes::oauth2_deny` makes it refuse) and answers 302 to the registered redirect URI, or a
-//! 400 page when the client or redirect URI is wrong. Token and revoke take a form body, name
+//! 400 page when the client or redirect URI is wrong. Token and revoke take a form body (or a
+//! flat JSON object, which X also takes and twitter-api-v2 sends), name
 //! the public client by `client_id` (or a Basic header) and answer X's JSON shapes; errors are
 //! `{"error","error_description"}` with RFC 6749's statuses.
 
@@ -83,15 +84,38 @@ fn basic_client_id(headers: &HeaderMap) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// The request's parameters: a form body, or a flat JSON object (X takes both; twitter-api-v2
+/// has always sent JSON here). JSON strings are taken as they are, numbers and booleans as
+/// their text, `null` as absent.
 fn form_of(body: ReqBody) -> Result<Vec<(String, String)>, Response> {
+    let refuse = || {
+        error_reply(&OAuth2Error {
+            status: 400,
+            error: "invalid_request",
+            description: "The body must be application/x-www-form-urlencoded or a JSON object."
+                .into(),
+        })
+    };
     match body {
         ReqBody::Form(f) => Ok(f),
         ReqBody::Empty => Ok(Vec::new()),
-        _ => Err(error_reply(&OAuth2Error {
-            status: 400,
-            error: "invalid_request",
-            description: "The body must be application/x-www-form-urlencoded.".into(),
-        })),
+        ReqBody::Json(bytes) => {
+            let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(&bytes) else {
+                return Err(refuse());
+            };
+            let mut out = Vec::with_capacity(map.len());
+            for (k, v) in map {
+                match v {
+                    serde_json::Value::String(s) => out.push((k, s)),
+                    serde_json::Value::Number(n) => out.push((k, n.to_string())),
+                    serde_json::Value::Bool(b) => out.push((k, b.to_string())),
+                    serde_json::Value::Null => {}
+                    _ => return Err(refuse()),
+                }
+            }
+            Ok(out)
+        }
+        _ => Err(refuse()),
     }
 }
 
