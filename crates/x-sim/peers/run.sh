@@ -7,7 +7,10 @@
 # Pinned clients: tweepy (PyPI) and twitter-api-v2 (npm), installed into a temp dir. The
 # simulator runs as `postbridge sim --print-bases` (the debug `postbridge` binary, the same
 # build the end-to-end journeys use) with a throwaway certificate whose SANs cover 127.0.0.1
-# and X's host names. Exit status 0 only if every flow of both clients passed.
+# and X's host names. Each client runs its OAuth 1.0a flows (tweepy_flows.py,
+# twitter_api_v2_flows.js) and its OAuth 2.0 user flows (tweepy_oauth2.py,
+# twitter_api_v2_oauth2.js); after each script check_log.py verifies the simulator's request
+# log and, for OAuth 2.0, the posts. Exit status 0 only if every flow of both clients passed.
 set -euo pipefail
 
 TWEEPY_VERSION="${TWEEPY_VERSION:-4.17.0}"
@@ -53,22 +56,24 @@ export SIM_CS=simDemoConsumerSecret00000000000000000000000000
 export SIM_AT=1700000000000000001-simDemoAccessToken0000000000000
 export SIM_ATS=simDemoAccessTokenSecret000000000000000000000
 
-# Every request a client made must have verified under the strict verifier.
+# Every request a client made must have verified under the strict verifier (check_log.py).
 check_log() {
-  python3 - "$api" "$work/cert.pem" "$1" <<'PY'
-import json, ssl, sys, urllib.request
-ctx = ssl.create_default_context(cafile=sys.argv[2])
-log = json.load(urllib.request.urlopen(sys.argv[1] + "/_sim/requests", context=ctx))
-bad = [e for e in log if e["auth"] != "ok"]
-for e in bad:
-    print("unverified request:", e["method"], e["target"], e["auth"], e["status"])
-print(f"{sys.argv[3]}: {len(log)} requests, {len(bad)} failed verification")
-sys.exit(1 if bad or not log else 0)
-PY
+  python3 "$here/check_log.py" "$api" "$work/cert.pem" "$@"
 }
 
 REQUESTS_CA_BUNDLE="$work/cert.pem" "$work/venv/bin/python" "$here/tweepy_flows.py"
 check_log tweepy
 NODE_EXTRA_CA_CERTS="$work/cert.pem" NODE_PATH="$work/node_modules" node "$here/twitter_api_v2_flows.js"
 check_log twitter-api-v2
-echo "peers: tweepy $TWEEPY_VERSION and twitter-api-v2 $TWITTER_API_V2_VERSION passed"
+
+# OAuth 2.0 user sign-in (docs/protocol.md §14): each peer registers its own public client,
+# and every v2 request after the token exchange must carry that client's user token.
+REQUESTS_CA_BUNDLE="$work/cert.pem" "$work/venv/bin/python" "$here/tweepy_oauth2.py"
+check_log "tweepy oauth2" --oauth2 tweepyPeerClient --posts '[
+  {"text": "tweepy oauth2 text post", "deleted": true},
+  {"text": "tweepy oauth2 post after refresh"}]'
+NODE_EXTRA_CA_CERTS="$work/cert.pem" NODE_PATH="$work/node_modules" node "$here/twitter_api_v2_oauth2.js"
+check_log "twitter-api-v2 oauth2" --oauth2 twitterApiV2PeerClient --posts '[
+  {"text": "twitter-api-v2 oauth2 text post"},
+  {"text": "twitter-api-v2 oauth2 image post", "media": true}]'
+echo "peers: tweepy $TWEEPY_VERSION and twitter-api-v2 $TWITTER_API_V2_VERSION passed (OAuth 1.0a and OAuth 2.0 flows)"
