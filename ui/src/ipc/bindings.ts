@@ -272,6 +272,22 @@ export type ErrorKind =
 "invalid-credentials" | 
 /**  The token was revoked or regenerated (code 89). */
 "token-revoked" | 
+/**  An OAuth 2.0 access token was refused (401): it expired or was revoked. */
+"token-expired" | 
+/**
+ *  X refused to refresh an OAuth 2.0 token or to exchange a sign-in code (`invalid_grant`):
+ *  a new browser sign-in is needed.
+ */
+"sign-in-required" | 
+/**  An OAuth 2.0 token lacks the scope a route needs (403 naming it, or known from the grant). */
+"missing-scope" | 
+/**  X does not offer the OAuth 1.0a → 2.0 token exchange (400 `unsupported_grant_type`, 404). */
+"exchange-unavailable" | 
+/**
+ *  X's token endpoint refused the app's OAuth 2.0 Client ID (`invalid_client`,
+ *  `unauthorized_client`).
+ */
+"client-id-rejected" | 
 /**  The computer's clock is off (code 135, or `Date` far from local time). */
 "clock-skew" | 
 /**  No pay-per-use credits left, or a spending limit reached (402, `credits`). */
@@ -290,7 +306,10 @@ export type ErrorKind =
 "reply-not-allowed" | 
 /**  X could not process the uploaded media (`processing_info.state=failed`). */
 "media-processing-failed" | 
-/**  The legacy v1.1 upload route refused the upload (403/453, 404, 410, non-JSON, connection). */
+/**
+ *  The legacy v1.1 upload route refused the upload (403/453, 404, 410, non-JSON, connection),
+ *  or was asked for with an OAuth 2.0 token (v1.1 upload needs OAuth 1.0a).
+ */
 "upload-route-retired" | 
 /**  The network failed (DNS, connect, TLS, reset, timeout). */
 "network" | 
@@ -652,7 +671,9 @@ export type WizardStep =
 /**  Re-run the credential check (`GET /2/users/me`). */
 "verify" | 
 /**  Fix the system clock. */
-"clock";
+"clock" | 
+/**  Sign in with X in the browser (OAuth 2.0) again. */
+"sign-in";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

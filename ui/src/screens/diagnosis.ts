@@ -13,6 +13,7 @@ export const STEP_LABELS: Record<WizardStep, string> = {
   plan: "Check the plan",
   verify: "Check again",
   clock: "Check again",
+  "sign-in": "Sign in with X again",
 };
 
 export function renderDiagnosis(d: DiagnosisView, onStep?: (step: WizardStep) => void): HTMLElement {

@@ -101,7 +101,7 @@ describe("a diagnosis' button", () => {
   });
 
   it("knows every step a diagnosis can name", () => {
-    const all: WizardStep[] = ["paste", "permissions", "regenerate", "plan", "verify", "clock"];
+    const all: WizardStep[] = ["paste", "permissions", "regenerate", "plan", "verify", "clock", "sign-in"];
     expect(Object.keys(STEP_OF).sort()).toEqual([...all].sort());
   });
 });

@@ -60,6 +60,9 @@ export const STEP_OF: Record<WizardStep, Step> = {
   plan: "plan",
   verify: "verify",
   clock: "verify",
+  // An OAuth 2.0 sign-in to renew (issue 12): the start, where the ways to connect are, until
+  // the wizard has a sign-in step of its own.
+  "sign-in": "start",
 };
 
 /** The wizard as it opens in `mode` at `step`. */
