@@ -39,8 +39,8 @@
 //! | `POST /2/media/upload/initialize`, `/{id}/append`, `/{id}/finalize` | JSON / multipart / none |
 //! | `POST /2/media/metadata` and `/2/media/metadata/create` | `{"id","metadata":{"alt_text":{"text"}}}` |
 //! | `GET /i/oauth2/authorize` | OAuth 2.0 consent ([`oauth2`], docs/protocol.md §14): approves as the demo account → 302 to the registered `redirect_uri` with `code` + `state` (`oauth2_deny` mode: `error=access_denied`); a bad client or redirect URI → 400 page |
-//! | `POST /2/oauth2/token` | form: `authorization_code` (PKCE S256/plain, single-use 30 s codes), `refresh_token` (rotation; reuse → `invalid_grant`), X's OAuth 1.0a token exchange (`oauth2_exchange` mode); public client by `client_id` |
-//! | `POST /2/oauth2/revoke` | form `token`, `client_id` → `{"revoked":true}` |
+//! | `POST /2/oauth2/token` | form: `authorization_code` (PKCE S256/plain, single-use 30 s codes), `refresh_token` (rotation; reuse → `invalid_grant`), X's OAuth 1.0a token exchange (`oauth2_exchange` mode); public client by `client_id`; a form body, or a flat JSON object (twitter-api-v2 sends JSON) |
+//! | `POST /2/oauth2/revoke` | `token`, `client_id` (form or flat JSON) → `{"revoked":true}` |
 //!
 //! `Authorization: Bearer` with a token minted here is an OAuth 2.0 user token: v2 routes only,
 //! scopes per route (`tweet.read users.read`; `+tweet.write` to post or delete; `media.write`
