@@ -317,4 +317,24 @@ mod tests {
         assert!(e.contains("user name or password"), "{e}");
         assert!(!e.contains("hunter2"), "the password is not repeated: {e}");
     }
+
+    #[test]
+    fn oauth2_tokens_are_checked_without_being_repeated() {
+        let e = XClient::new_oauth2(Endpoints::default(), BearerToken::new("  "))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("access_token"), "{e}");
+        let e = XClient::new_oauth2(Endpoints::default(), BearerToken::new("sekret\nline"))
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("sekret"), "{e}");
+        let c = XClient::new_oauth2(
+            Endpoints::default(),
+            BearerToken::with_scopes("sekret", vec!["tweet.read".into()]),
+        )
+        .unwrap();
+        assert!(c.uses_oauth2());
+        assert_eq!(c.granted_scopes(), Some(&["tweet.read".to_owned()][..]));
+        assert!(!format!("{c:?}").contains("sekret"));
+    }
 }

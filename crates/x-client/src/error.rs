@@ -246,6 +246,9 @@ impl ApiError {
         if let Some(m) = &self.media_error {
             parts.push(m.clone());
         }
+        if let Some(d) = &self.error_description {
+            parts.push(d.clone());
+        }
         if parts.is_empty() {
             if let Some(t) = &self.title {
                 parts.push(t.clone());

@@ -295,6 +295,11 @@ async fn an_exchange_x_does_not_offer_is_exchange_unavailable() {
         "{e:?}"
     );
     assert_eq!(e.kind(), ErrorKind::ExchangeUnavailable);
+    assert!(
+        e.to_string()
+            .contains("unsupported_grant_type — The token exchange grant is not available."),
+        "{e}"
+    );
     assert_eq!(
         e.diagnosis().wizard_step,
         Some(x_client::WizardStep::SignIn)
