@@ -10,14 +10,16 @@
 //! | [`DATA_DIR`] | where the drafts/history/journal database lives (see `composer::data_dir`) | the platform's data dir + `postbridge` |
 //! | [`API_BASE`] | X API base for accounts set up by hand and for the CLI (a proxy, a simulator) | `https://api.x.com` |
 //! | [`UPLOAD_BASE`] | legacy upload base, likewise | `https://upload.twitter.com` |
+//! | [`BROWSER`] | how `postbridge login` opens the sign-in page: a command given the URL as its last argument, or `none` to only print it (tests play the browser this way) | the system's opener |
+//! | [`OAUTH2_ACCESS_TOKEN`] (`X_OAUTH2_ACCESS_TOKEN`) | the CLI posts with this OAuth 2.0 user access token; it wins over the four OAuth 1.0a `X_*` variables and any profile | unset |
 //!
 //! The reading rule ([`value`]): a value is trimmed; absent, empty or only spaces means unset,
 //! so `POSTBRIDGE_API_BASE=` behaves like no variable at all. A directory that is not valid
 //! UTF-8 is taken as it is.
 //!
 //! Not read here: `postbridge sim`'s `POSTBRIDGE_SIM_API_ADDR` / `POSTBRIDGE_SIM_UPLOAD_ADDR`
-//! (clap reads them as defaults of its flags), the CLI's `X_API_KEY`… credentials (its own
-//! contract, read with the same [`value`] rule), and the test rig's `POSTBRIDGE_E2E_*`,
+//! (clap reads them as defaults of its flags), the CLI's four OAuth 1.0a `X_API_KEY`…
+//! credentials (its own contract, read with the same [`value`] rule), and the test rig's `POSTBRIDGE_E2E_*`,
 //! `POSTBRIDGE_INSTALLED_*` and `POSTBRIDGE_IN_DESKTOP` (journeys and scripts only).
 
 use std::collections::HashMap;
@@ -25,7 +27,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use x_client::Endpoints;
+use x_client::{BearerToken, Endpoints};
 
 use crate::Accounts;
 
@@ -40,13 +42,21 @@ pub const API_BASE: &str = "POSTBRIDGE_API_BASE";
 /// Legacy upload base.
 pub const UPLOAD_BASE: &str = "POSTBRIDGE_UPLOAD_BASE";
 
+/// How `postbridge login` opens the browser (`none`: print the address only).
+pub const BROWSER: &str = "POSTBRIDGE_BROWSER";
+/// An OAuth 2.0 user access token for the CLI (not a `POSTBRIDGE_*` switch: part of the CLI's
+/// `X_*` credential contract, read here so that its `Debug` stays redacted).
+pub const OAUTH2_ACCESS_TOKEN: &str = "X_OAUTH2_ACCESS_TOKEN";
+
 /// Every variable [`Env`] reads.
-pub const ALL: [&str; 5] = [
+pub const ALL: [&str; 7] = [
     KEYCHAIN_SERVICE,
     CONFIG_DIR,
     DATA_DIR,
     API_BASE,
     UPLOAD_BASE,
+    BROWSER,
+    OAUTH2_ACCESS_TOKEN,
 ];
 
 /// The reading rule: `raw` trimmed; `None` when absent, empty or only spaces.
@@ -73,6 +83,20 @@ pub struct Env {
     data_dir: Option<PathBuf>,
     api_base: Option<String>,
     upload_base: Option<String>,
+    browser: Option<String>,
+    /// Redacted in `Debug` ([`BearerToken`]'s).
+    oauth2_access_token: Option<BearerToken>,
+}
+
+/// How `postbridge login` shows the sign-in page ([`BROWSER`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Browser {
+    /// The system's opener (`xdg-open`, `open`, `start`).
+    System,
+    /// Print the address only (`none`).
+    PrintOnly,
+    /// This command, with the address as its last argument (split on spaces).
+    Command(String),
 }
 
 impl Env {
@@ -95,7 +119,23 @@ impl Env {
             data_dir: dir(DATA_DIR),
             api_base: text(API_BASE),
             upload_base: text(UPLOAD_BASE),
+            browser: text(BROWSER),
+            oauth2_access_token: text(OAUTH2_ACCESS_TOKEN).map(BearerToken::new),
         }
+    }
+
+    /// [`BROWSER`]: unset → the system's opener; `none` → print only; else that command.
+    pub fn browser(&self) -> Browser {
+        match self.browser.as_deref() {
+            None => Browser::System,
+            Some(b) if b.eq_ignore_ascii_case("none") => Browser::PrintOnly,
+            Some(b) => Browser::Command(b.to_owned()),
+        }
+    }
+
+    /// [`OAUTH2_ACCESS_TOKEN`] when set: the CLI then uses OAuth 2.0 with this token.
+    pub fn oauth2_access_token(&self) -> Option<&BearerToken> {
+        self.oauth2_access_token.as_ref()
     }
 
     /// The keychain service name: [`KEYCHAIN_SERVICE`], else `postbridge`.
@@ -173,6 +213,21 @@ mod tests {
         assert_eq!(blank, Env::default());
         assert_eq!(blank.keychain_service(), keychain::DEFAULT_SERVICE);
         assert_eq!(blank.endpoints(), Endpoints::default().normalised());
+        assert_eq!(blank.browser(), Browser::System);
+        assert!(blank.oauth2_access_token().is_none());
+    }
+
+    #[test]
+    fn the_oauth2_token_is_read_and_never_shown_and_the_browser_can_be_chosen() {
+        let e = env(&[(OAUTH2_ACCESS_TOKEN, " BEARER-SECRET "), (BROWSER, "None")]);
+        assert_eq!(e.oauth2_access_token().unwrap().secret(), "BEARER-SECRET");
+        assert!(!format!("{e:?}").contains("BEARER-SECRET"), "{e:?}");
+        assert_eq!(e.browser(), Browser::PrintOnly);
+        assert_eq!(
+            env(&[(BROWSER, "firefox --new-tab")]).browser(),
+            Browser::Command("firefox --new-tab".into())
+        );
+        assert_eq!(env(&[(OAUTH2_ACCESS_TOKEN, "  ")]), Env::default());
     }
 
     #[test]

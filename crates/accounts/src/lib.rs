@@ -16,10 +16,14 @@
 //!   the sandbox's: its profile is the one flagged `sandbox`, never one found by name.
 //! - [`Accounts::summaries`] is what an account list shows: each profile, whether the keychain
 //!   holds its keys, and which one is the default.
+//! - A profile records how it signs in ([`SignIn`]): OAuth 1.0a keys, or OAuth 2.0 with its
+//!   Client ID. An OAuth 2.0 profile's token set lives only in the keychain and refreshes
+//!   itself, serialized across processes ([`oauth2`], [`Accounts::bearer`]).
 //! - [`env`] reads the `POSTBRIDGE_*` switches (config and data directories, keychain service,
 //!   endpoints) for the app and the CLI alike.
 
 pub mod env;
+pub mod oauth2;
 pub mod paste;
 pub mod profile;
 pub mod verify;
@@ -28,10 +32,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use keychain::{KeychainError, SecretStore};
-use x_client::{Credentials, Endpoints};
+use x_client::{ClientError, Credentials, Diagnosis, Endpoints, ErrorKind};
 
 pub use env::Env;
-pub use profile::{Book, Plan, Profile, RememberedRoute, SANDBOX_NAME};
+pub use profile::{Book, Plan, Profile, RememberedRoute, SignIn, SANDBOX_NAME};
 pub use verify::{verify, Verification};
 
 /// One account as a list shows it (nothing secret: only whether the keychain has its keys).
@@ -85,6 +89,24 @@ pub enum AccountsError {
         "The keys of \"{0}\" are no longer in the keychain; run the setup again to paste them."
     )]
     SecretsMissing(String),
+    /// X refused the OAuth 2.0 profile's refresh token (used, revoked or expired), or the
+    /// keychain no longer holds its tokens: only a new browser sign-in helps.
+    #[error("The sign-in of \"{0}\" has ended; sign in again (`postbridge login --profile \"{0}\"`, or the app's setup).")]
+    SignInRequired(String),
+    /// Refreshing an OAuth 2.0 profile's token failed otherwise (network, X unavailable…);
+    /// the tokens in the keychain are unchanged.
+    #[error("Could not refresh the sign-in: {0}")]
+    Refresh(Box<ClientError>),
+    /// An OAuth 2.0 operation on a profile that signs in with OAuth 1.0a keys.
+    #[error("\"{0}\" signs in with API keys (OAuth 1.0a), not OAuth 2.0; choose another name for an OAuth 2.0 sign-in.")]
+    UsesOAuth1(String),
+    /// An operation that needs a profile's OAuth 2.0 sign-in (or saves one) on a profile
+    /// without it.
+    #[error("\"{0}\" does not sign in with OAuth 2.0.")]
+    NotOAuth2(String),
+    /// The API keys of a profile that signs in with OAuth 2.0 (it has none).
+    #[error("\"{0}\" signs in with OAuth 2.0; it has no API keys (OAuth 1.0a).")]
+    NotOAuth1(String),
     /// The config directory could not be read or written.
     #[error("Cannot {action} {path}: {reason}")]
     Io {
@@ -95,6 +117,27 @@ pub enum AccountsError {
         /// The OS error.
         reason: String,
     },
+}
+
+impl AccountsError {
+    /// The §5.3 kind: `sign-in-required` for [`AccountsError::SignInRequired`], the client's
+    /// kind for a failed refresh, `local-error` for the rest.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            AccountsError::SignInRequired(_) => ErrorKind::SignInRequired,
+            AccountsError::Refresh(e) => e.kind(),
+            _ => ErrorKind::LocalError,
+        }
+    }
+
+    /// The error as a diagnosis (kind, cause and fix of the kind's table row; the detail is
+    /// this error's message, which never holds a secret).
+    pub fn diagnosis(&self) -> Diagnosis {
+        match self {
+            AccountsError::Refresh(e) => e.diagnosis(),
+            _ => Diagnosis::new(self.kind(), None, self.to_string()),
+        }
+    }
 }
 
 /// The directory where Postbridge keeps non-secret configuration: `POSTBRIDGE_CONFIG_DIR` if
@@ -210,7 +253,9 @@ impl Accounts {
 
     /// The secrets of a profile, from the keychain.
     pub fn credentials(&self, name: &str) -> Result<Credentials, AccountsError> {
-        self.profile(name)?;
+        if self.profile(name)?.sign_in != SignIn::OAuth1 {
+            return Err(AccountsError::NotOAuth1(name.to_owned()));
+        }
         let raw = self
             .secrets
             .get(&secret_key(name))?

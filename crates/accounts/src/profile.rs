@@ -111,6 +111,35 @@ impl From<&RememberedRoute> for RouteDecision {
     }
 }
 
+/// How a profile signs in to X. Files written before OAuth 2.0 have no such field: they read
+/// as [`SignIn::OAuth1`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "kebab-case")]
+pub enum SignIn {
+    /// The four OAuth 1.0a keys (pasted, or the PIN flow), in the keychain. Needed for the
+    /// v1.1 upload route.
+    #[default]
+    #[serde(rename = "oauth1")]
+    OAuth1,
+    /// OAuth 2.0 browser sign-in (docs/protocol.md §14): the app's Client ID (public, kept
+    /// here) and a token set in the keychain that refreshes itself.
+    #[serde(rename = "oauth2")]
+    OAuth2 {
+        /// The app's OAuth 2.0 Client ID (not a secret).
+        client_id: String,
+    },
+}
+
+impl SignIn {
+    /// The OAuth 2.0 Client ID, for an OAuth 2.0 profile.
+    pub fn oauth2_client_id(&self) -> Option<&str> {
+        match self {
+            SignIn::OAuth1 => None,
+            SignIn::OAuth2 { client_id } => Some(client_id),
+        }
+    }
+}
+
 /// One account as Postbridge knows it, without its secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
@@ -140,6 +169,9 @@ pub struct Profile {
     /// Legacy upload base when not X's.
     #[serde(default)]
     pub upload_base: Option<String>,
+    /// How it signs in (absent in older files: OAuth 1.0a keys).
+    #[serde(default)]
+    pub sign_in: SignIn,
 }
 
 impl Profile {
@@ -155,6 +187,7 @@ impl Profile {
             sandbox: false,
             api_base: None,
             upload_base: None,
+            sign_in: SignIn::OAuth1,
         }
     }
 
@@ -378,5 +411,27 @@ mod tests {
             "{text}"
         );
         assert!(text.contains(r#""route": "v2""#), "{text}");
+    }
+
+    /// A profile says how it signs in; files from before OAuth 2.0 read as OAuth 1.0a.
+    #[test]
+    fn the_sign_in_method_is_recorded_and_defaults_to_oauth1() {
+        let old: Profile = serde_json::from_str(r#"{"name":"old"}"#).unwrap();
+        assert_eq!(old.sign_in, SignIn::OAuth1);
+        let mut p = Profile::new("new");
+        p.sign_in = SignIn::OAuth2 {
+            client_id: "cid".into(),
+        };
+        let text = serde_json::to_string(&p).unwrap();
+        assert!(
+            text.contains(r#""sign_in":{"method":"oauth2","client_id":"cid"}"#),
+            "{text}"
+        );
+        let back: Profile = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.sign_in.oauth2_client_id(), Some("cid"));
+        assert_eq!(
+            serde_json::to_string(&SignIn::OAuth1).unwrap(),
+            r#"{"method":"oauth1"}"#
+        );
     }
 }
