@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use serde_json::{json, Value};
 use x_client::Diagnosis;
 
-use crate::post::{client_from_env, process_env, Outcome};
+use crate::post::{accounts_from_env, process_env, session, Outcome};
 
 /// Arguments of `postbridge doctor`.
 #[derive(Debug, Clone, clap::Args)]
@@ -38,8 +38,17 @@ fn problem(d: &Diagnosis) -> Value {
 
 /// Runs `postbridge doctor` with the given environment; never prints.
 pub async fn execute(args: &DoctorArgs, env: &HashMap<String, String>) -> Outcome {
-    let client = match client_from_env(env, args.profile.as_deref(), args.json) {
-        Ok(c) => c,
+    execute_with(args, env, &accounts_from_env(env)).await
+}
+
+/// [`execute`] with the accounts given (an OAuth 2.0 profile's token is refreshed when due).
+pub async fn execute_with(
+    args: &DoctorArgs,
+    env: &HashMap<String, String>,
+    accounts: &accounts::Accounts,
+) -> Outcome {
+    let client = match session(env, accounts, args.profile.as_deref(), args.json).await {
+        Ok(s) => s.client,
         Err(o) => return o,
     };
     let endpoints = client.endpoints().clone();

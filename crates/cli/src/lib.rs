@@ -1,4 +1,4 @@
-//! The headless `postbridge` commands (`post`, `doctor`, `sim`).
+//! The headless `postbridge` commands (`post`, `doctor`, `login`, `sim`).
 //!
 //! Contract: [`parse`] turns the process arguments into a [`Cli`]; [`run`] executes a
 //! subcommand on its own Tokio runtime and returns the process exit code. Commands print to
@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod doctor;
+pub mod login;
 pub mod post;
 pub mod sim;
 
@@ -29,6 +30,8 @@ pub enum Command {
     Post(post::PostArgs),
     /// Check the credentials against the API and explain any problem.
     Doctor(doctor::DoctorArgs),
+    /// Sign an account in with X in the browser (OAuth 2.0); its tokens refresh by themselves.
+    Login(login::LoginArgs),
     /// Run the built-in X API simulator on loopback.
     Sim(sim::SimArgs),
 }
@@ -55,6 +58,7 @@ pub fn run(command: Command) -> ExitCode {
         match command {
             Command::Post(args) => post::run(args).await,
             Command::Doctor(args) => doctor::run(args).await,
+            Command::Login(args) => login::run(args).await,
             Command::Sim(args) => sim::run(args).await,
         }
     })

@@ -1,8 +1,13 @@
 //! `postbridge post`: upload media (v1.1, v2 or auto) and create one post, never twice.
 //!
-//! Contract (issue 4, issue 10): credentials from `X_API_KEY`, `X_API_SECRET`, `X_ACCESS_TOKEN`,
-//! `X_ACCESS_SECRET` (missing → a message naming them, exit 2); endpoints from
-//! `POSTBRIDGE_API_BASE` / `POSTBRIDGE_UPLOAD_BASE`. Success: exit 0; with `--json` one object
+//! Contract (issue 4, issue 10, issue 12): credentials from `X_OAUTH2_ACCESS_TOKEN` (OAuth 2.0;
+//! it wins over the rest), else `X_API_KEY`, `X_API_SECRET`, `X_ACCESS_TOKEN`, `X_ACCESS_SECRET`
+//! (OAuth 1.0a; some missing → a message naming them, exit 2), else the `--profile` (or default)
+//! account of the app; endpoints from `POSTBRIDGE_API_BASE` / `POSTBRIDGE_UPLOAD_BASE`. With
+//! OAuth 2.0, `--upload-route auto` goes straight to v2 and `v1` fails with
+//! `upload-route-retired` before anything is sent. An OAuth 2.0 profile's token is refreshed
+//! before it expires ([`accounts::Accounts::bearer`]), and once more after a 401 (then the
+//! request is sent again: a 401 created nothing); a refused refresh is `sign-in-required`. Success: exit 0; with `--json` one object
 //! on stdout with at least `"id"`, `"media_ids"` and `"confirmed_by"` (`created` or
 //! `read-back`). Failure: exit 1 (2 for usage/configuration; **3 when the post may have been
 //! created**, kind `outcome-unknown`); with `--json` one object
@@ -23,10 +28,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use accounts::{Accounts, AccountsError, SignIn};
 use serde_json::{json, Value};
 use x_client::{
-    ClientError, Credentials, Diagnosis, ErrorKind, PostRequest, Progress, ProgressFn,
-    RouteDecision, UploadOptions, UploadRoute, XClient,
+    BearerToken, ClientError, Credentials, Diagnosis, Endpoints, ErrorKind, PostRequest, Progress,
+    ProgressFn, RouteDecision, TokenClient, UploadOptions, UploadRoute, XClient,
 };
 
 /// Environment variable names (the CLI contract).
@@ -36,6 +42,8 @@ pub const ENV_KEYS: [&str; 4] = [
     "X_ACCESS_TOKEN",
     "X_ACCESS_SECRET",
 ];
+/// The OAuth 2.0 user access token variable (the CLI contract; read by [`accounts::env`]).
+pub const ENV_OAUTH2_TOKEN: &str = accounts::env::OAUTH2_ACCESS_TOKEN;
 /// API base override (see [`accounts::env`], where every `POSTBRIDGE_*` switch is read).
 pub const ENV_API_BASE: &str = accounts::env::API_BASE;
 /// Upload base override.
@@ -115,6 +123,9 @@ pub fn client_from_env(
     profile: Option<&str>,
     json_out: bool,
 ) -> Result<XClient, Outcome> {
+    if let Some(c) = oauth2_env_client(env, json_out)? {
+        return Ok(c);
+    }
     let get = |k: &str| accounts::env::value(env.get(k).map(String::as_str));
     let missing: Vec<&str> = ENV_KEYS
         .iter()
@@ -172,11 +183,155 @@ pub fn client_from_profile(
             ),
         ));
     }
+    let endpoints = accounts::Env::from_vars(env).override_endpoints(profile.endpoints());
+    if profile.sign_in.oauth2_client_id().is_some() {
+        // Without a runtime to refresh on: the stored token as it is (see [`session`]).
+        let tokens = accounts
+            .token_set(&profile.name)
+            .map_err(|e| accounts_failure(json_out, &e))?;
+        return XClient::new_oauth2(endpoints, BearerToken::from_token_set(&tokens))
+            .map_err(|e| usage_error(json_out, &e.to_string()));
+    }
     let credentials = accounts
         .credentials(&profile.name)
         .map_err(|e| usage_error(json_out, &e.to_string()))?;
-    let endpoints = accounts::Env::from_vars(env).override_endpoints(profile.endpoints());
     XClient::new(endpoints, credentials).map_err(|e| usage_error(json_out, &e.to_string()))
+}
+
+/// The client of `X_OAUTH2_ACCESS_TOKEN`, when it is set.
+fn oauth2_env_client(
+    env: &HashMap<String, String>,
+    json_out: bool,
+) -> Result<Option<XClient>, Outcome> {
+    let e = accounts::Env::from_vars(env);
+    let Some(token) = e.oauth2_access_token() else {
+        return Ok(None);
+    };
+    XClient::new_oauth2(e.endpoints(), token.clone())
+        .map(Some)
+        .map_err(|e| usage_error(json_out, &e.to_string()))
+}
+
+/// The outcome of an accounts error: its diagnosis (exit 1) when it has a kind of its own
+/// (`sign-in-required`, a failed refresh), else exit 2 (configuration).
+pub fn accounts_failure(json_out: bool, e: &AccountsError) -> Outcome {
+    if e.kind() == ErrorKind::LocalError {
+        usage_error(json_out, &e.to_string())
+    } else {
+        diagnosis_failure(json_out, e.diagnosis(), json!({}))
+    }
+}
+
+/// The client of one command, and for an OAuth 2.0 profile how to renew its token after a 401.
+pub struct Session {
+    /// The client to use.
+    pub client: XClient,
+    renew: Option<Renew>,
+}
+
+struct Renew {
+    accounts: Accounts,
+    name: String,
+    tokens: TokenClient,
+    endpoints: Endpoints,
+    token: BearerToken,
+}
+
+/// What [`Session::renew_after`] did.
+#[derive(Debug)]
+pub enum Renewal {
+    /// Not an OAuth 2.0 profile's expired token: nothing to do.
+    NotApplicable,
+    /// The client now has a fresh token; send the request again.
+    Renewed,
+    /// Renewing failed (e.g. `sign-in-required`): report this instead.
+    Failed(Box<Diagnosis>),
+}
+
+impl Session {
+    /// After `err`: when it is `token-expired` for a profile's OAuth 2.0 token, takes the
+    /// token another process stored meanwhile, or refreshes (under the profile's lock).
+    pub async fn renew_after(&mut self, err: &ClientError) -> Renewal {
+        let Some(r) = self.renew.as_mut() else {
+            return Renewal::NotApplicable;
+        };
+        if err.kind() != ErrorKind::TokenExpired {
+            return Renewal::NotApplicable;
+        }
+        match r
+            .accounts
+            .bearer_after_rejection(&r.name, &r.tokens, &r.token)
+            .await
+        {
+            Ok(token) => match XClient::new_oauth2(r.endpoints.clone(), token.clone()) {
+                Ok(c) => {
+                    r.token = token;
+                    self.client = c;
+                    Renewal::Renewed
+                }
+                Err(e) => Renewal::Failed(Box::new(e.diagnosis())),
+            },
+            Err(e) => Renewal::Failed(Box::new(e.diagnosis())),
+        }
+    }
+}
+
+/// The session of a command: `X_OAUTH2_ACCESS_TOKEN`, else the four OAuth 1.0a `X_*`
+/// variables, else the profile `profile` (or the default one) of `accounts`; an OAuth 2.0
+/// profile's token is refreshed first when due. On failure, the outcome to print.
+pub async fn session(
+    env: &HashMap<String, String>,
+    accounts: &Accounts,
+    profile: Option<&str>,
+    json_out: bool,
+) -> Result<Session, Outcome> {
+    let any_env = accounts::Env::from_vars(env)
+        .oauth2_access_token()
+        .is_some()
+        || ENV_KEYS
+            .iter()
+            .any(|k| accounts::env::value(env.get(*k).map(String::as_str)).is_some());
+    let oauth2_profile = if any_env {
+        None
+    } else {
+        match profile {
+            Some(n) => accounts.profile(n).map(Some),
+            None => accounts.default_profile(),
+        }
+        .map_err(|e| usage_error(json_out, &e.to_string()))?
+        .filter(|p| !p.sandbox && matches!(p.sign_in, SignIn::OAuth2 { .. }))
+    };
+    let Some(p) = oauth2_profile else {
+        let client = if any_env {
+            client_from_env(env, profile, json_out)?
+        } else {
+            client_from_profile(accounts, profile, env, json_out)?
+        };
+        return Ok(Session {
+            client,
+            renew: None,
+        });
+    };
+    let endpoints = accounts::Env::from_vars(env).override_endpoints(p.endpoints());
+    let client_id = p.sign_in.oauth2_client_id().unwrap_or_default();
+    let tokens = TokenClient::new(endpoints.clone(), client_id)
+        .map_err(|e| usage_error(json_out, &e.to_string()))?;
+    let token = accounts
+        .bearer(&p.name, &tokens)
+        .await
+        .map_err(|e| accounts_failure(json_out, &e))?;
+    let client = XClient::new_oauth2(endpoints.clone(), token.clone())
+        .map_err(|e| usage_error(json_out, &e.to_string()))?;
+    Ok(Session {
+        client,
+        renew: Some(Renew {
+            accounts: accounts.clone(),
+            name: p.name,
+            tokens,
+            endpoints,
+            token,
+        }),
+    })
 }
 
 /// An exit-2 outcome (usage or configuration problem).
@@ -227,6 +382,12 @@ pub fn diagnosis_failure(json_out: bool, d: Diagnosis, extra: Value) -> Outcome 
 /// The journal's name for the account: the user id that prefixes an access token
 /// (`<user id>-…`, public), else the profile name.
 fn journal_account(env: &HashMap<String, String>, profile: Option<&str>) -> String {
+    if accounts::Env::from_vars(env)
+        .oauth2_access_token()
+        .is_some()
+    {
+        return "env:oauth2".to_owned();
+    }
     match accounts::env::value(env.get("X_ACCESS_TOKEN").map(String::as_str)) {
         Some(token) => match token.split_once('-') {
             Some((id, _)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
@@ -296,8 +457,18 @@ pub async fn execute(
     env: &HashMap<String, String>,
     progress: Option<ProgressFn>,
 ) -> Outcome {
+    execute_with(args, env, &accounts_from_env(env), progress).await
+}
+
+/// [`execute`] with the accounts given (tests pass a memory keychain).
+pub async fn execute_with(
+    args: &PostArgs,
+    env: &HashMap<String, String>,
+    accounts: &Accounts,
+    progress: Option<ProgressFn>,
+) -> Outcome {
     let json_out = args.json;
-    let client = match client_from_env(env, args.profile.as_deref(), json_out) {
+    let mut session = match session(env, accounts, args.profile.as_deref(), json_out).await {
         Ok(c) => c,
         Err(o) => return o,
     };
@@ -383,7 +554,7 @@ pub async fn execute(
     let seq = match store.journal_claim(&account, &fingerprint, args.force) {
         Ok(composer::Claim::Fresh(seq)) => seq,
         Ok(composer::Claim::Unresolved(earlier)) => {
-            return settle_earlier(&client, &store, earlier, json_out).await
+            return settle_earlier(&session.client, &store, earlier, json_out).await
         }
         Err(e) => {
             return diagnosis_failure(
@@ -409,7 +580,18 @@ pub async fn execute(
             progress: progress.clone(),
             cancel: None,
         };
-        match client.upload(path, opts).await {
+        let mut uploaded = session.client.upload(path, opts.clone()).await;
+        if let Err(e) = &uploaded {
+            match session.renew_after(e).await {
+                Renewal::Renewed => uploaded = session.client.upload(path, opts).await,
+                Renewal::Failed(d) => {
+                    settle(composer::SendState::Failed, None);
+                    return diagnosis_failure(json_out, *d, json!({ "media_ids": media_ids }));
+                }
+                Renewal::NotApplicable => {}
+            }
+        }
+        match uploaded {
             Ok(u) => {
                 if let Some(f) = &u.fallback {
                     notes.push_str(&format!(
@@ -460,7 +642,19 @@ pub async fn execute(
             );
         }
     };
-    match client.post_armed_at(&req, armed_at).await {
+    let mut posted = session.client.post_armed_at(&req, armed_at).await;
+    if let Err(e) = &posted {
+        // A 401 created nothing: the same post goes again with the renewed token.
+        match session.renew_after(e).await {
+            Renewal::Renewed => posted = session.client.post_armed_at(&req, armed_at).await,
+            Renewal::Failed(d) => {
+                settle(composer::SendState::Failed, None);
+                return diagnosis_failure(json_out, *d, json!({ "media_ids": media_ids }));
+            }
+            Renewal::NotApplicable => {}
+        }
+    }
+    match posted {
         Ok(p) => {
             settle(composer::SendState::Posted, Some(&p.id));
             let out = json!({
