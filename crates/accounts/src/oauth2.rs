@@ -138,6 +138,11 @@ impl Accounts {
                 if fresh.scopes.is_empty() {
                     fresh.scopes = set.scopes.clone();
                 }
+                // X rotates refresh tokens; should an answer carry none, the one we hold is
+                // the only way back without a browser, so it is kept rather than dropped.
+                if fresh.refresh_token.is_none() {
+                    fresh.refresh_token = set.refresh_token.clone();
+                }
                 fresh
             }
             Err(e) if e.kind() == ErrorKind::SignInRequired => {
