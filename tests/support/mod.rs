@@ -83,6 +83,39 @@ pub fn artifacts_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// How long a WebDriver session (the app's start) may take before the journey fails.
+const SESSION_DEADLINE: Duration = Duration::from_secs(90);
+
+/// The D-Bus name the app's single-instance lock holds (tauri-plugin-single-instance:
+/// `<identifier>.SingleInstance`, identifier from tauri.conf.json).
+const INSTANCE_NAME: &str = "app.postbridge.desktop.SingleInstance";
+
+/// Whether some process of this D-Bus session holds [`INSTANCE_NAME`].
+fn instance_running() -> bool {
+    Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameHasOwner",
+            &format!("string:{INSTANCE_NAME}"),
+        ])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
+        .unwrap_or(false)
+}
+
+/// Waits (up to 15 s) until no app instance holds the single-instance name. A previous
+/// journey's app can be gone from /proc while the bus has not yet released its name; an app
+/// started then hands over to the dying one and exits (seen once under heavy load).
+async fn wait_until_no_instance() {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while instance_running() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Runs `body` against a freshly launched app; on failure saves a screenshot and the log.
 pub async fn journey<F>(name: &str, env: Vec<(String, String)>, body: F)
 where
@@ -203,6 +236,7 @@ impl App {
     /// Starts tauri-driver and opens a session (which starts the app); panics, after stopping
     /// what it started, if either does not come up.
     async fn launch(&self) {
+        wait_until_no_instance().await;
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -245,11 +279,24 @@ impl App {
             serde_json::Value::Object(map) => map,
             _ => unreachable!(),
         };
-        let connected = ClientBuilder::rustls()
-            .unwrap()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await;
+        // An app that exits at start (say it handed over to another instance) leaves
+        // WebKitWebDriver waiting for a browser forever: the session request gets a deadline.
+        let connected = tokio::time::timeout(
+            SESSION_DEADLINE,
+            ClientBuilder::rustls()
+                .unwrap()
+                .capabilities(caps)
+                .connect(&format!("http://127.0.0.1:{port}")),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(fantoccini::error::NewSessionError::Lost(
+                std::io::Error::other(format!(
+                    "no session within {} s",
+                    SESSION_DEADLINE.as_secs()
+                )),
+            ))
+        });
         match connected {
             Ok(client) => self.session.lock().unwrap().client = Some(client),
             Err(e) => {
