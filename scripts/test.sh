@@ -10,6 +10,8 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 step() { printf '\n==> %s\n' "$*"; }
 
 step "setup"
+# Free disk space, printed so that a run that fails with "No space left on device" says so.
+df -h . 2>/dev/null | tail -n 1 || true
 scripts/setup.sh --test
 
 step "format"
