@@ -19,6 +19,8 @@
 //! - A profile records how it signs in ([`SignIn`]): OAuth 1.0a keys, or OAuth 2.0 with its
 //!   Client ID. An OAuth 2.0 profile's token set lives only in the keychain and refreshes
 //!   itself, serialized across processes ([`oauth2`], [`Accounts::bearer`]).
+//! - [`signin`] is the OAuth 2.0 browser sign-in and the one-click upgrade of a 1.0a account,
+//!   shared by the app's wizard and `postbridge login`.
 //! - [`env`] reads the `POSTBRIDGE_*` switches (config and data directories, keychain service,
 //!   endpoints) for the app and the CLI alike.
 
@@ -26,6 +28,7 @@ pub mod env;
 pub mod oauth2;
 pub mod paste;
 pub mod profile;
+pub mod signin;
 pub mod verify;
 
 use std::path::{Path, PathBuf};

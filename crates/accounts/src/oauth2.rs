@@ -18,13 +18,19 @@
 //! - X refusing the refresh token (`invalid_grant`: reused, revoked, expired) is
 //!   [`AccountsError::SignInRequired`], kind `sign-in-required`: only a new browser sign-in
 //!   helps. Other refresh failures keep the client's diagnosis ([`AccountsError::Refresh`]).
+//! - [`Accounts::oauth2_client`] is the client of an OAuth 2.0 profile for a whole session:
+//!   its token refreshed first when due, and after any 401 renewed through
+//!   [`Accounts::bearer_after_rejection`] and the request sent again ([`x_client::renew`]), so a
+//!   token that expires mid-session never reaches the person.
 //! - The lock is taken on a blocking thread, so tasks of one runtime waiting for each other's
 //!   refresh never block the runtime.
 
 use std::fs::File;
 use std::path::PathBuf;
 
-use x_client::{BearerToken, ErrorKind, TokenClient, TokenSet};
+use std::sync::Arc;
+
+use x_client::{BearerToken, Endpoints, ErrorKind, TokenClient, TokenRenewer, TokenSet, XClient};
 
 use crate::profile::{self, SignIn};
 use crate::{secret_key, Accounts, AccountsError, Profile};
@@ -38,6 +44,24 @@ pub fn now_secs() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+/// Renews an OAuth 2.0 profile's token after a 401, through the profile's lock.
+struct ProfileRenewer {
+    accounts: Accounts,
+    name: String,
+    tokens: TokenClient,
+}
+
+impl TokenRenewer for ProfileRenewer {
+    fn renew<'a>(&'a self, rejected: &'a BearerToken) -> x_client::Renewal<'a> {
+        Box::pin(async move {
+            self.accounts
+                .bearer_after_rejection(&self.name, &self.tokens, rejected)
+                .await
+                .map_err(|e| e.diagnosis())
+        })
+    }
 }
 
 /// What the refresh under the lock is for.
@@ -66,6 +90,30 @@ impl Accounts {
         let (_lock, mut book) = self.book_for_update()?;
         book.upsert(profile);
         book.save(&self.dir)
+    }
+
+    /// The client of the OAuth 2.0 profile `name` over `endpoints` (module docs): refreshed
+    /// first when due, renewing itself after a 401.
+    pub async fn oauth2_client(
+        &self,
+        name: &str,
+        endpoints: Endpoints,
+    ) -> Result<XClient, AccountsError> {
+        let profile = self.profile(name)?;
+        let client_id = profile
+            .sign_in
+            .oauth2_client_id()
+            .ok_or_else(|| AccountsError::NotOAuth2(name.to_owned()))?;
+        let tokens = TokenClient::new(endpoints.clone(), client_id)
+            .map_err(|e| AccountsError::Refresh(Box::new(e)))?;
+        let token = self.bearer(name, &tokens).await?;
+        let client = XClient::new_oauth2(endpoints, token)
+            .map_err(|e| AccountsError::Refresh(Box::new(e)))?;
+        Ok(client.with_renewer(Arc::new(ProfileRenewer {
+            accounts: self.clone(),
+            name: name.to_owned(),
+            tokens,
+        })))
     }
 
     /// The token set of an OAuth 2.0 profile, as the keychain holds it now (not refreshed).
@@ -194,7 +242,7 @@ impl Accounts {
         serde_json::from_str(&raw).map_err(|_| AccountsError::SignInRequired(name.to_owned()))
     }
 
-    fn store_tokens(&self, name: &str, tokens: &TokenSet) -> Result<(), AccountsError> {
+    pub(crate) fn store_tokens(&self, name: &str, tokens: &TokenSet) -> Result<(), AccountsError> {
         let json = serde_json::to_string(tokens).map_err(|e| AccountsError::Io {
             action: "encode",
             path: "keychain entry".into(),

@@ -12,8 +12,10 @@
 //!   seconds for the browser's `GET /callback…`, answers it with a short "you can close this
 //!   tab" page and stops. With `--no-browser` the address is printed and the address the browser
 //!   ends on is read from standard input (no listener).
-//! - `state` is checked, the code exchanged (`client_id` in the body, no secret), the token
-//!   verified with `GET /2/users/me`, and the profile saved: named `--profile`, else the
+//! - The flow is [`accounts::signin`]'s (the app's wizard runs the same one): `state` is
+//!   checked, the code exchanged (`client_id` in the body, no secret), the token verified with
+//!   `GET /2/users/me` (a grant without `tweet.write` is refused as `missing-scope`; one
+//!   without `media.write` is saved with a note), and the profile saved: named `--profile`, else the
 //!   @username; recorded as OAuth 2.0 with its Client ID; tokens only in the keychain; made the
 //!   default account. A profile that signs in with OAuth 1.0a keys is never overwritten.
 //! - Exit 0 signed in; 1 the sign-in failed (the kind says why); 2 usage or configuration.
@@ -26,23 +28,17 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use accounts::env::Browser;
-use accounts::{Accounts, Profile, SignIn};
+use accounts::signin::BrowserSignIn;
+use accounts::{Accounts, SignIn};
 use serde_json::json;
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-use x_client::oauth2::{parse_redirect, RedirectError};
-use x_client::{BearerToken, Diagnosis, Endpoints, ErrorKind, Pkce, TokenClient, XClient};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+use x_client::oauth2::loopback::Loopback;
 
 use crate::post::{
-    accounts_failure, accounts_from_env, diagnosis_failure, failure, process_env, usage_error,
-    Outcome,
+    accounts_failure, accounts_from_env, diagnosis_failure, process_env, usage_error, Outcome,
 };
 
-/// The loopback port Postbridge's Callback URI uses by default.
-pub const DEFAULT_PORT: u16 = 8745;
-
-/// The page the browser shows after the redirect.
-pub const DONE_PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Postbridge</title></head><body style=\"font-family:sans-serif;margin:3em\"><h1>Postbridge received X's answer</h1><p>You can close this tab and go back to the terminal.</p></body></html>";
+pub use x_client::oauth2::loopback::DEFAULT_PORT;
 
 /// Arguments of `postbridge login`.
 #[derive(Debug, Clone, clap::Args)]
@@ -137,15 +133,11 @@ pub async fn execute(
         Some(p) => e.override_endpoints(p.endpoints()),
         None => e.endpoints(),
     };
-    let tokens = match TokenClient::new(endpoints.clone(), &client_id) {
-        Ok(t) => t,
-        Err(err) => return usage_error(json_out, &err.to_string()),
+    let signin = match BrowserSignIn::new(endpoints.clone(), &client_id, args.port) {
+        Ok(s) => s,
+        Err(d) => return diagnosis_failure(json_out, *d, json!({})),
     };
-    let pkce = match Pkce::new() {
-        Ok(p) => p,
-        Err(err) => return usage_error(json_out, &err.to_string()),
-    };
-    let url = tokens.authorize_url(&redirect_uri, &pkce);
+    let url = signin.authorize_url();
     let wait = Duration::from_secs(args.timeout.max(1));
 
     let redirect = if args.no_browser {
@@ -168,9 +160,14 @@ pub async fn execute(
         }
     } else {
         // Listening before the browser opens, so its redirect cannot arrive too early.
-        let listeners = match listen(args.port).await {
+        let listener = match Loopback::bind(args.port).await {
             Ok(l) => l,
-            Err(msg) => return usage_error(json_out, &msg),
+            Err(msg) => {
+                return usage_error(
+                    json_out,
+                    &format!("{msg} (`--port N` chooses it; `--no-browser` needs none)"),
+                )
+            }
         };
         let browser = e.browser();
         let how = match &browser {
@@ -188,7 +185,7 @@ pub async fn execute(
                 "Could not open a browser ({problem}); open the address above yourself.\n"
             ));
         }
-        match tokio::time::timeout(wait, wait_for_callback(listeners)).await {
+        match tokio::time::timeout(wait, listener.wait()).await {
             Ok(Some(target)) => target,
             _ => {
                 return usage_error(
@@ -202,67 +199,26 @@ pub async fn execute(
         }
     };
 
-    let code = match parse_redirect(&redirect, &pkce.state) {
-        Ok(c) => c,
-        Err(err) => {
-            let kind = match err {
-                RedirectError::Refused { .. } => ErrorKind::SignInRequired,
-                _ => ErrorKind::LocalError,
-            };
-            return diagnosis_failure(
-                json_out,
-                Diagnosis::new(kind, None, err.to_string()),
-                json!({}),
-            );
-        }
+    let signed = match signin.finish(&redirect).await {
+        Ok(s) => s,
+        Err(d) => return diagnosis_failure(json_out, *d, json!({})),
     };
-    let set = match tokens
-        .exchange_code(&code, &pkce.verifier, &redirect_uri)
-        .await
-    {
-        Ok(t) => t,
-        Err(err) => return failure(json_out, &err, json!({})),
-    };
-    let me = match XClient::new_oauth2(endpoints.clone(), BearerToken::from_token_set(&set)) {
-        Ok(c) => match c.me().await {
-            Ok(me) => me,
-            Err(err) => return failure(json_out, &err, json!({})),
-        },
-        Err(err) => return usage_error(json_out, &err.to_string()),
-    };
-
-    let name = match (&existing, args.profile.as_deref().map(str::trim)) {
-        (Some(p), _) => p.name.clone(),
-        (None, Some(n)) => n.to_owned(),
-        (None, None) => match book.get(&me.username) {
-            Some(p) if matches!(p.sign_in, SignIn::OAuth2 { .. }) && !p.sandbox => p.name.clone(),
-            Some(_) => book.free_name(&me.username),
-            None => me.username.clone(),
-        },
-    };
-    let mut profile = book
-        .get(&name)
-        .cloned()
-        .unwrap_or_else(|| Profile::new(name.clone()));
-    profile.sign_in = SignIn::OAuth2 {
-        client_id: client_id.clone(),
-    };
-    profile.username = Some(me.username.clone());
-    profile.user_id = Some(me.id.clone());
-    let default = Endpoints::default();
-    profile.api_base = (endpoints.api_base != default.api_base).then(|| endpoints.api_base.clone());
-    profile.upload_base =
-        (endpoints.upload_base != default.upload_base).then(|| endpoints.upload_base.clone());
-    if let Err(err) = accounts
-        .save_oauth2(profile, &set)
-        .and_then(|_| accounts.set_default(&name))
-    {
-        return accounts_failure(json_out, &err);
+    if let accounts::Verification::Failed { diagnosis } = signed.verification() {
+        return diagnosis_failure(json_out, diagnosis, json!({}));
     }
-
+    let name = existing
+        .as_ref()
+        .map(|p| p.name.clone())
+        .or_else(|| args.profile.as_deref().map(str::trim).map(str::to_owned));
+    let saved = match accounts.save_signed_in(&signed, name.as_deref()) {
+        Ok(p) => p,
+        Err(err) => return accounts_failure(json_out, &err),
+    };
+    let (name, me, set) = (saved.name, signed.me, signed.tokens);
     let missing = set.missing_scopes();
     let mut notes = String::new();
     if let Some(d) = set.scope_problem() {
+        // `media.write` or `offline.access` missing: saved, with what it means.
         notes.push_str(&format!(
             "note: {}; {}\n",
             d.detail,
@@ -295,20 +251,6 @@ pub async fn execute(
     }
 }
 
-/// Listeners on 127.0.0.1:`port` (required) and [::1]:`port` (when it can bind).
-async fn listen(port: u16) -> Result<Vec<TcpListener>, String> {
-    let v4 = TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
-        format!(
-            "cannot listen on 127.0.0.1:{port} for the browser's answer ({e}); close what uses it, or register another Callback URI and pass --port, or use --no-browser"
-        )
-    })?;
-    let mut out = vec![v4];
-    if let Ok(v6) = TcpListener::bind(("::1", port)).await {
-        out.push(v6);
-    }
-    Ok(out)
-}
-
 /// Opens `url` as `browser` says; a problem to mention, if it could not.
 fn open_browser(browser: &Browser, url: &str) -> Option<String> {
     match browser {
@@ -328,60 +270,6 @@ fn open_browser(browser: &Browser, url: &str) -> Option<String> {
                 .map(|e| format!("{program}: {e}"))
         }
     }
-}
-
-/// Serves the listeners until a `GET /callback…` arrives; returns its target (path and query).
-async fn wait_for_callback(listeners: Vec<TcpListener>) -> Option<String> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<String>(1);
-    let tasks: Vec<_> = listeners
-        .into_iter()
-        .map(|l| {
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                while let Ok((mut conn, _)) = l.accept().await {
-                    if let Some(target) = answer(&mut conn).await {
-                        let _ = tx.send(target).await;
-                        return;
-                    }
-                }
-            })
-        })
-        .collect();
-    drop(tx);
-    let got = rx.recv().await;
-    for t in tasks {
-        t.abort();
-    }
-    got
-}
-
-/// Reads one request; `/callback` gets the closing page and its target is returned, anything
-/// else (a favicon) a 404.
-async fn answer(conn: &mut tokio::net::TcpStream) -> Option<String> {
-    let mut buf = Vec::with_capacity(2048);
-    let mut chunk = [0u8; 2048];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
-        match tokio::time::timeout(Duration::from_secs(10), conn.read(&mut chunk)).await {
-            Ok(Ok(n)) if n > 0 => buf.extend_from_slice(&chunk[..n]),
-            _ => break,
-        }
-    }
-    let head = String::from_utf8_lossy(&buf);
-    let mut first = head.lines().next().unwrap_or("").split(' ');
-    let (method, target) = (first.next().unwrap_or(""), first.next().unwrap_or(""));
-    let ours = method == "GET" && (target == "/callback" || target.starts_with("/callback?"));
-    let (status, body) = if ours {
-        ("200 OK", DONE_PAGE)
-    } else {
-        ("404 Not Found", "Not found")
-    };
-    let reply = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = conn.write_all(reply.as_bytes()).await;
-    let _ = conn.shutdown().await;
-    ours.then(|| target.to_owned())
 }
 
 /// Runs `postbridge login` on the terminal.

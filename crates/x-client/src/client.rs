@@ -135,6 +135,35 @@ pub(crate) struct Inner {
     pub config: ClientConfig,
     /// The account's user id, once `GET /2/users/me` told it (read-back needs it).
     pub user_id: Mutex<Option<String>>,
+    /// OAuth 2.0: who gives another token after a 401 ([`crate::renew`]).
+    pub renewer: Option<Arc<dyn crate::renew::TokenRenewer>>,
+    /// OAuth 2.0: the token a renewal gave, used instead of the one in `auth`.
+    pub renewed: Mutex<Option<BearerToken>>,
+}
+
+impl Inner {
+    /// A copy sharing the HTTP client and settings (the user id and renewed token carried over).
+    pub(crate) fn clone_parts(&self) -> Inner {
+        Inner {
+            http: self.http.clone(),
+            endpoints: self.endpoints.clone(),
+            auth: self.auth.clone(),
+            config: self.config.clone(),
+            user_id: Mutex::new(
+                self.user_id
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone(),
+            ),
+            renewer: self.renewer.clone(),
+            renewed: Mutex::new(
+                self.renewed
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone(),
+            ),
+        }
+    }
 }
 
 impl std::fmt::Debug for XClient {
@@ -250,6 +279,8 @@ impl XClient {
                 auth,
                 config,
                 user_id: Mutex::new(None),
+                renewer: None,
+                renewed: Mutex::new(None),
             }),
         })
     }

@@ -493,6 +493,10 @@ pub enum ClientError {
     /// The v1.1 upload route was asked for with an OAuth 2.0 token (nothing was sent).
     #[error("the v1.1 upload route needs OAuth 1.0a keys, and this account signs in with OAuth 2.0: use the v2 or automatic upload route")]
     UploadRouteNeedsOAuth1,
+    /// X answered 401 to the OAuth 2.0 token and no other token could be had
+    /// ([`crate::renew`]); the diagnosis says why (e.g. `sign-in-required`).
+    #[error("{}", .0.detail)]
+    Renewal(Box<Diagnosis>),
 }
 
 impl ClientError {
@@ -513,6 +517,7 @@ impl ClientError {
             ClientError::OAuth2(r) => r.kind(),
             ClientError::ExchangeUnavailable { .. } => ErrorKind::ExchangeUnavailable,
             ClientError::UploadRouteNeedsOAuth1 => ErrorKind::UploadRouteRetired,
+            ClientError::Renewal(d) => d.kind,
         }
     }
 
@@ -561,6 +566,9 @@ impl ClientError {
 
     /// Cause, fix steps and wizard step for a person; pinned JSON shape for programs.
     pub fn diagnosis(&self) -> Diagnosis {
+        if let ClientError::Renewal(d) = self {
+            return (**d).clone();
+        }
         let kind = self.kind();
         let mut detail = match self {
             ClientError::Api(e) => e.text(),

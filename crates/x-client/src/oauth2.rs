@@ -4,7 +4,7 @@
 //!
 //! Contract: this file is pure functions and values — no I/O (the token requests are
 //! [`TokenClient`]'s, in `oauth2/token.rs`, through the client's transport; the loopback
-//! listener lives with the caller that opens the browser).
+//! listener that receives the redirect is [`loopback`]).
 //! - [`Pkce::new`] draws a 64-character verifier from the OS's CSPRNG and derives the `S256`
 //!   challenge (RFC 7636 §4.1–4.2); `state` is drawn the same way.
 //! - [`authorize_url`] builds X's authorize URL with exactly the parameters X documents,
@@ -38,6 +38,7 @@ use sha2::{Digest, Sha256};
 
 use crate::diagnosis::{Diagnosis, ErrorKind};
 
+pub mod loopback;
 mod token;
 
 pub use token::{TokenClient, TokenHint};

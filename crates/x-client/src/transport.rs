@@ -126,12 +126,37 @@ fn network_error(e: &reqwest::Error, what: &str) -> ClientError {
 }
 
 impl XClient {
-    /// Sends one signed request, without retries. Non-2xx → [`ClientError::Api`].
+    /// Sends one signed request, without retries. Non-2xx → [`ClientError::Api`]. An OAuth 2.0
+    /// token X answers 401 to is renewed once and the request sent again ([`crate::renew`]).
     pub(crate) async fn send_once(
         &self,
         method: Method,
         url: &str,
         payload: &Payload,
+    ) -> Result<Resp, ClientError> {
+        let bearer = self.current_bearer();
+        let first = self
+            .send_once_as(method.clone(), url, payload, bearer.as_ref())
+            .await;
+        match (&first, &bearer) {
+            (Err(ClientError::Api(e)), Some(sent)) if e.status == 401 => {
+                match self.renew_after_401(sent).await? {
+                    // A 401 created nothing: the same request goes again with the new token.
+                    Some(token) => self.send_once_as(method, url, payload, Some(&token)).await,
+                    None => first,
+                }
+            }
+            _ => first,
+        }
+    }
+
+    /// [`Self::send_once`] with `bearer` as the OAuth 2.0 token (ignored for OAuth 1.0a).
+    async fn send_once_as(
+        &self,
+        method: Method,
+        url: &str,
+        payload: &Payload,
+        bearer: Option<&crate::credentials::BearerToken>,
     ) -> Result<Resp, ClientError> {
         let path = path_of(url);
         let what = format!("{method} {path}");
@@ -147,7 +172,8 @@ impl XClient {
                 let signed = sign(credentials, &input)?;
                 req = req.header(AUTHORIZATION, signed.authorization);
             }
-            Some(Auth::OAuth2(token)) => {
+            Some(Auth::OAuth2(original)) => {
+                let token = bearer.unwrap_or(original);
                 let mut value =
                     reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.secret()))
                         .map_err(|_| {
@@ -254,7 +280,8 @@ impl XClient {
             })
         } else {
             let mut e = ApiError::parse(method.as_str(), &path, status, &headers, &body);
-            if let Some(Auth::OAuth2(token)) = &self.inner.auth {
+            if let Some(Auth::OAuth2(original)) = &self.inner.auth {
+                let token = bearer.unwrap_or(original);
                 e.bearer = Some(BearerCall {
                     granted: token.scopes().map(<[String]>::to_vec),
                     required: crate::oauth2::required_scopes(method.as_str(), &path),

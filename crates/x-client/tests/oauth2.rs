@@ -358,3 +358,66 @@ async fn token_client_errors_keep_codes_and_secrets_out() {
     let e = stranger.refresh("simO2RT-whatever").await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ClientIdRejected, "{e}");
 }
+
+/// A renewer that refreshes through the token endpoint and counts its calls.
+struct Refreshing {
+    tc: TokenClient,
+    refresh: std::sync::Mutex<Option<String>>,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl x_client::TokenRenewer for Refreshing {
+    fn renew<'a>(&'a self, _rejected: &'a BearerToken) -> x_client::Renewal<'a> {
+        Box::pin(async move {
+            self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let held = self.refresh.lock().unwrap().clone().unwrap_or_default();
+            let set = self.tc.refresh(&held).await.map_err(|e| e.diagnosis())?;
+            *self.refresh.lock().unwrap() = set.refresh_token.clone();
+            Ok(BearerToken::from(&set))
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_renewing_client_refreshes_after_a_401_and_posts_once() {
+    let s = sim().await;
+    let first = sign_in(&s, None).await;
+    let renewer = std::sync::Arc::new(Refreshing {
+        tc: tokens(&s),
+        refresh: std::sync::Mutex::new(first.refresh_token.clone()),
+        calls: Default::default(),
+    });
+    let c = bearer_client(&s, BearerToken::from(&first)).with_renewer(renewer.clone());
+    c.post(&PostRequest::text("before expiry")).await.unwrap();
+    control(&s, "clock", json!({ "advance_secs": 7201 })).await;
+    let before = s.requests().len();
+    let posted = c.post(&PostRequest::text("after expiry")).await.unwrap();
+    let log: Vec<_> = s.requests()[before..].to_vec();
+    let posts: Vec<_> = log
+        .iter()
+        .filter(|r| r.method == "POST" && r.target.starts_with("/2/tweets"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(posts, vec![401, 201], "one refused post, then one created");
+    assert_eq!(renewer.calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let copies = s
+        .posts()
+        .iter()
+        .filter(|p| p.text == "after expiry")
+        .count();
+    assert_eq!(copies, 1, "posted once");
+    // The renewed token is kept: the next call needs no renewal.
+    c.me().await.unwrap();
+    assert_eq!(renewer.calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(!posted.id.is_empty());
+
+    // A refused refresh (the family revoked) is the renewer's diagnosis: sign-in-required.
+    control(&s, "clock", json!({ "advance_secs": 7201 })).await;
+    *renewer.refresh.lock().unwrap() = first.refresh_token.clone();
+    let e = c.post(&PostRequest::text("never")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::SignInRequired, "{e}");
+    error_shows_no_secret(
+        &e,
+        &[&first.access_token, first.refresh_token.as_deref().unwrap()],
+    );
+}
