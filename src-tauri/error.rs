@@ -35,6 +35,15 @@ pub enum AppError {
         /// What went wrong, for people.
         message: String,
     },
+    /// An OAuth 2.0 account's sign-in has ended (its refresh token was refused): only signing
+    /// in again in the browser helps (the wizard's sign-in step for `account`).
+    #[error("{message}")]
+    SignInRequired {
+        /// What happened, for people.
+        message: String,
+        /// The account to sign in again.
+        account: String,
+    },
     /// The page sent something that cannot be used (an empty name, an unknown step…).
     #[error("{message}")]
     InvalidInput {
@@ -84,6 +93,10 @@ impl From<accounts::AccountsError> for AppError {
     fn from(err: accounts::AccountsError) -> Self {
         match err {
             accounts::AccountsError::Keychain(k) => k.into(),
+            accounts::AccountsError::SignInRequired(ref account) => Self::SignInRequired {
+                message: err.to_string(),
+                account: account.clone(),
+            },
             other => Self::Account {
                 message: other.to_string(),
             },

@@ -30,6 +30,8 @@ pub mod session;
 #[cfg(feature = "gui")]
 mod shell;
 #[cfg(feature = "gui")]
+pub mod signin;
+#[cfg(feature = "gui")]
 pub mod state;
 #[cfg(feature = "gui")]
 pub mod views;

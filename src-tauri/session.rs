@@ -2,7 +2,9 @@
 //! the sandbox account), and the upload route it remembers.
 //!
 //! Contract: [`active`] reads the default profile and its keychain entry once per call and
-//! builds one `XClient` for it; nothing secret is kept beyond the client.
+//! builds one `XClient` for it: signed with its OAuth 1.0a keys, or for an OAuth 2.0 account
+//! [`accounts::Accounts::oauth2_client`] (refreshed when due, renewed after a 401, so a token
+//! that expires mid-session never reaches the person); nothing secret is kept beyond the client.
 
 use accounts::Profile;
 use x_client::{RouteDecision, XClient};
@@ -22,17 +24,26 @@ pub struct ActiveAccount {
 /// The account in use, or an error that sends the person to the setup wizard.
 pub async fn active(state: &AppState) -> Result<ActiveAccount, AppError> {
     let accounts = state.accounts.clone();
-    let (profile, credentials) = blocking(move || {
-        let profile = accounts
+    let profile = blocking(move || {
+        accounts
             .default_profile()?
             .ok_or_else(|| AppError::Account {
                 message: "Set up an account first.".into(),
-            })?;
-        let credentials = accounts.credentials(&profile.name)?;
-        Ok((profile, credentials))
+            })
     })
     .await?;
     let endpoints = endpoints_for(state, profile.sandbox, profile.endpoints()).await?;
+    if profile.sign_in.oauth2_client_id().is_some() {
+        // OAuth 2.0: refreshed when due, renewed after a 401 for as long as the client lives.
+        let client = state
+            .accounts
+            .oauth2_client(&profile.name, endpoints)
+            .await?;
+        return Ok(ActiveAccount { profile, client });
+    }
+    let accounts = state.accounts.clone();
+    let name = profile.name.clone();
+    let credentials = blocking(move || Ok(accounts.credentials(&name)?)).await?;
     let client = XClient::new(endpoints, credentials).map_err(|e| AppError::Internal {
         message: e.to_string(),
     })?;

@@ -30,6 +30,19 @@ pub struct AccountStatus {
     pub is_default: bool,
     /// The remembered upload route, with why.
     pub upload_route: Option<UploadRouteView>,
+    /// How it signs in: OAuth 1.0a keys, or OAuth 2.0 (browser sign-in).
+    pub sign_in: SignInMethod,
+}
+
+/// How an account signs in to X.
+#[derive(Debug, Clone, Copy, Serialize, Type, PartialEq, Eq)]
+pub enum SignInMethod {
+    /// The four OAuth 1.0a keys (pasted or PIN); uploads through v1.1 or v2.
+    #[serde(rename = "oauth1")]
+    OAuth1,
+    /// OAuth 2.0 browser sign-in; v2 only; its tokens refresh themselves.
+    #[serde(rename = "oauth2")]
+    OAuth2,
 }
 
 impl From<accounts::Summary> for AccountStatus {
@@ -47,6 +60,10 @@ impl From<accounts::Summary> for AccountStatus {
                 route: r.route,
                 reason: r.reason,
             }),
+            sign_in: match p.sign_in {
+                accounts::SignIn::OAuth1 => SignInMethod::OAuth1,
+                accounts::SignIn::OAuth2 { .. } => SignInMethod::OAuth2,
+            },
         }
     }
 }
@@ -227,6 +244,54 @@ pub enum PinStart {
     /// X refused the API Key and Secret, or could not be reached.
     Failed {
         /// Why, and how to fix it (with the wizard step that does).
+        diagnosis: DiagnosisView,
+    },
+}
+
+/// How the first step of a browser sign-in (OAuth 2.0) went.
+#[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
+#[serde(tag = "outcome", rename_all = "camelCase")]
+pub enum SignInStart {
+    /// Listening for X's answer; the browser was sent to X's authorize page.
+    #[serde(rename_all = "camelCase")]
+    Started {
+        /// X's authorize page (also shown, in case no browser could be opened).
+        authorize_url: String,
+        /// Where X sends the browser back (the Callback URI to register, exactly).
+        redirect_uri: String,
+        /// Whether the system browser was opened.
+        browser_opened: bool,
+    },
+    /// The Client ID was refused, or the loopback port is in use.
+    Failed {
+        /// Why, and how to fix it.
+        diagnosis: DiagnosisView,
+    },
+}
+
+/// How a browser sign-in ended: the verdict, and what the grant lacks without stopping posts
+/// (`media.write`, `offline.access`).
+#[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInReport {
+    /// Whether the account can post (and who it is).
+    pub report: VerifyReport,
+    /// A missing scope that does not stop posting, with its fix.
+    pub note: Option<DiagnosisView>,
+}
+
+/// How the one-click upgrade to OAuth 2.0 went.
+#[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
+#[serde(tag = "outcome", rename_all = "camelCase")]
+pub enum UpgradeReport {
+    /// The account signs in with OAuth 2.0 now.
+    Upgraded {
+        /// The account as it is now.
+        account: AccountStatus,
+    },
+    /// Nothing changed; why, and the step that helps (Regenerate, or the browser sign-in).
+    Failed {
+        /// Why, and how to fix it.
         diagnosis: DiagnosisView,
     },
 }

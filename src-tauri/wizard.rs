@@ -6,11 +6,18 @@
 //! a PIN sign-in in progress. Saving requires a verification that said "read-write" for
 //! exactly these keys. Everything is dropped when the wizard saves or is cancelled.
 //!
+//! Sign in with X (OAuth 2.0) is [`accounts::signin::BrowserSignIn`]: [`OAuth2Session`] keeps
+//! the sign-in and its loopback listener (already listening when the browser opens) between
+//! `oauth2_start` and `oauth2_finish`, then the verified grant until Save. Cancelling, or a new
+//! sign-in, stops the listener.
+//!
 //! PIN sign-in is [`x_client::PinFlow`]; [`PinSession`] only keeps its request token between
 //! the two steps and words its failures as the wizard always has (a PIN that is not digits is
 //! refused before anything is sent; a reply without the token is a server error).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use accounts::signin::{BrowserSignIn, Signed};
 
 use accounts::{Verification, VerifiedKeys};
 use x_client::{
@@ -101,6 +108,24 @@ struct Inner {
     pending: Option<(Credentials, Endpoints, bool)>,
     verified: Option<Verification>,
     pin: Option<PinSession>,
+    oauth2: Option<OAuth2Session>,
+    signed: Option<Signed>,
+}
+
+/// A browser sign-in in progress: the flow, and the listener waiting for X's redirect.
+pub struct OAuth2Session {
+    /// The sign-in (PKCE, state, redirect URI).
+    pub signin: Arc<BrowserSignIn>,
+    /// The loopback listener's task: the redirect's target once the browser came back.
+    pub redirect: Option<tokio::task::JoinHandle<Option<String>>>,
+}
+
+impl Drop for OAuth2Session {
+    fn drop(&mut self) {
+        if let Some(task) = &self.redirect {
+            task.abort();
+        }
+    }
 }
 
 impl WizardSession {
@@ -114,6 +139,7 @@ impl WizardSession {
     /// Keeps cleaned keys for the next steps (and forgets any earlier verification).
     pub fn set_pending(&self, credentials: Credentials, endpoints: Endpoints, sandbox: bool) {
         let mut inner = self.lock();
+        inner.signed = None;
         inner.generation = inner.generation.wrapping_add(1);
         inner.pending = Some((credentials, endpoints, sandbox));
         inner.verified = None;
@@ -173,6 +199,37 @@ impl WizardSession {
     /// The PIN sign-in in progress.
     pub fn pin(&self) -> Option<PinSession> {
         self.lock().pin.clone()
+    }
+
+    /// Keeps a started browser sign-in (a previous one, and its listener, stop).
+    pub fn set_oauth2(&self, session: OAuth2Session) {
+        let mut inner = self.lock();
+        inner.oauth2 = Some(session);
+        inner.signed = None;
+    }
+
+    /// The started sign-in and its listener task (taken: finishing twice needs a new start).
+    pub fn take_oauth2(
+        &self,
+    ) -> Option<(Arc<BrowserSignIn>, tokio::task::JoinHandle<Option<String>>)> {
+        let mut inner = self.lock();
+        let session = inner.oauth2.as_mut()?;
+        let task = session.redirect.take()?;
+        Some((session.signin.clone(), task))
+    }
+
+    /// Keeps a verified grant for Save (keys pasted earlier are forgotten: Save saves this).
+    pub fn set_signed(&self, signed: Signed) {
+        let mut inner = self.lock();
+        inner.generation = inner.generation.wrapping_add(1);
+        inner.pending = None;
+        inner.verified = None;
+        inner.signed = Some(signed);
+    }
+
+    /// The verified grant waiting for Save, if the wizard's last check was a sign-in.
+    pub fn signed(&self) -> Option<Signed> {
+        self.lock().signed.clone()
     }
 
     /// Forgets everything (the generation keeps counting).

@@ -76,8 +76,17 @@ pub async fn recheck_account(
 ) -> Result<VerifyReport, AppError> {
     let accounts = state.accounts.clone();
     let lookup = name.clone();
-    let (profile, credentials) =
-        blocking(move || Ok((accounts.profile(&lookup)?, accounts.credentials(&lookup)?))).await?;
+    let profile = blocking(move || Ok(accounts.profile(&lookup)?)).await?;
+    if profile.sign_in.oauth2_client_id().is_some() {
+        let verification = crate::signin::recheck(&state, &profile).await;
+        let accounts = state.accounts.clone();
+        let record = verification.clone();
+        blocking(move || Ok(accounts.record(&name, &record)?)).await?;
+        return Ok(verification.into());
+    }
+    let accounts = state.accounts.clone();
+    let lookup = name.clone();
+    let credentials = blocking(move || Ok(accounts.credentials(&lookup)?)).await?;
     let endpoints =
         crate::session::endpoints_for(&state, profile.sandbox, profile.endpoints()).await?;
     let verification = accounts::verify(endpoints, credentials).await;

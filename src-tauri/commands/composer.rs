@@ -343,7 +343,24 @@ async fn post_inner(
     cancel: x_client::CancellationToken,
 ) -> Result<PostOutcome, AppError> {
     let store = state.composer.store()?;
-    let active = crate::session::active(state).await?;
+    let active = match crate::session::active(state).await {
+        Ok(a) => a,
+        // The account's sign-in ended before anything was sent: the failure with its way
+        // out (the wizard's sign-in step), the draft as it is.
+        Err(AppError::SignInRequired { message, .. }) => {
+            let draft = blocking(move || Ok(store.draft()?)).await?;
+            let diagnosis =
+                x_client::Diagnosis::new(x_client::ErrorKind::SignInRequired, None, message);
+            return Ok(PostOutcome::Failed {
+                part: 0,
+                posted: Vec::new(),
+                diagnosis: diagnosis.into(),
+                profile_link: None,
+                draft: state.composer.view(&draft),
+            });
+        }
+        Err(e) => return Err(e),
+    };
     let (draft_id, parts) = {
         let store = store.clone();
         blocking(move || {

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod app_info;
 pub mod composer;
 pub mod sandbox;
+pub mod signin;
 pub mod wizard;
 
 use crate::error::AppError;

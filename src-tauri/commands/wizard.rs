@@ -103,8 +103,9 @@ async fn verify_and_keep(
     Ok(verification.into())
 }
 
-/// Saves the verified keys to the keychain as account `name` (new, or `replace` an existing
-/// one's tokens in place), and makes it the account in use (`Accounts::save_verified`).
+/// Saves the verified keys (or the browser sign-in's grant) to the keychain as account `name`
+/// (new, or `replace` an existing one's tokens in place), and makes it the account in use
+/// (`Accounts::save_verified`, `crate::signin::save`).
 #[tauri::command]
 #[specta::specta]
 pub async fn wizard_save(
@@ -113,6 +114,11 @@ pub async fn wizard_save(
     plan: Option<Plan>,
     replace: bool,
 ) -> Result<AccountStatus, AppError> {
+    // A browser sign-in's grant, when that is what the wizard verified last.
+    if let Some(saved) = crate::signin::save(&state, &name, replace).await? {
+        let accounts = state.accounts.clone();
+        return blocking(move || Ok(accounts.summary(&saved)?.into())).await;
+    }
     let keys = state.wizard.verified_keys()?;
     let accounts = state.accounts.clone();
     let status = blocking(move || {

@@ -11,6 +11,7 @@
 //! | [`API_BASE`] | X API base for accounts set up by hand and for the CLI (a proxy, a simulator) | `https://api.x.com` |
 //! | [`UPLOAD_BASE`] | legacy upload base, likewise | `https://upload.twitter.com` |
 //! | [`BROWSER`] | how `postbridge login` opens the sign-in page: a command given the URL as its last argument, or `none` to only print it (tests play the browser this way) | the system's opener |
+//! | [`OAUTH2_PORT`] | the loopback port of the app's OAuth 2.0 Callback URI `http://127.0.0.1:PORT/callback` (the app's wizard; `postbridge login` has `--port`) | `8745` |
 //! | [`OAUTH2_ACCESS_TOKEN`] (`X_OAUTH2_ACCESS_TOKEN`) | the CLI posts with this OAuth 2.0 user access token; it wins over the four OAuth 1.0a `X_*` variables and any profile | unset |
 //!
 //! The reading rule ([`value`]): a value is trimmed; absent, empty or only spaces means unset,
@@ -44,18 +45,21 @@ pub const UPLOAD_BASE: &str = "POSTBRIDGE_UPLOAD_BASE";
 
 /// How `postbridge login` opens the browser (`none`: print the address only).
 pub const BROWSER: &str = "POSTBRIDGE_BROWSER";
+/// The loopback port of the OAuth 2.0 Callback URI the app's wizard uses.
+pub const OAUTH2_PORT: &str = "POSTBRIDGE_OAUTH2_PORT";
 /// An OAuth 2.0 user access token for the CLI (not a `POSTBRIDGE_*` switch: part of the CLI's
 /// `X_*` credential contract, read here so that its `Debug` stays redacted).
 pub const OAUTH2_ACCESS_TOKEN: &str = "X_OAUTH2_ACCESS_TOKEN";
 
 /// Every variable [`Env`] reads.
-pub const ALL: [&str; 7] = [
+pub const ALL: [&str; 8] = [
     KEYCHAIN_SERVICE,
     CONFIG_DIR,
     DATA_DIR,
     API_BASE,
     UPLOAD_BASE,
     BROWSER,
+    OAUTH2_PORT,
     OAUTH2_ACCESS_TOKEN,
 ];
 
@@ -84,6 +88,7 @@ pub struct Env {
     api_base: Option<String>,
     upload_base: Option<String>,
     browser: Option<String>,
+    oauth2_port: Option<String>,
     /// Redacted in `Debug` ([`BearerToken`]'s).
     oauth2_access_token: Option<BearerToken>,
 }
@@ -120,6 +125,7 @@ impl Env {
             api_base: text(API_BASE),
             upload_base: text(UPLOAD_BASE),
             browser: text(BROWSER),
+            oauth2_port: text(OAUTH2_PORT),
             oauth2_access_token: text(OAUTH2_ACCESS_TOKEN).map(BearerToken::new),
         }
     }
@@ -130,6 +136,17 @@ impl Env {
             None => Browser::System,
             Some(b) if b.eq_ignore_ascii_case("none") => Browser::PrintOnly,
             Some(b) => Browser::Command(b.to_owned()),
+        }
+    }
+
+    /// [`OAUTH2_PORT`]: the app's loopback port for the OAuth 2.0 redirect (an unusable value
+    /// is an error naming it).
+    pub fn oauth2_port(&self) -> Result<u16, String> {
+        match self.oauth2_port.as_deref() {
+            None => Ok(x_client::oauth2::loopback::DEFAULT_PORT),
+            Some(p) => p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| {
+                format!("{OAUTH2_PORT} must be a port number from 1 to 65535, not {p:?}")
+            }),
         }
     }
 

@@ -27,8 +27,9 @@ export const commands = {
 	/**  Asks X (`GET /2/users/me`) who the pasted keys belong to and whether they can post. */
 	wizardVerify: () => typedError<VerifyReport, AppError>(__TAURI_INVOKE("wizard_verify")),
 	/**
-	 *  Saves the verified keys to the keychain as account `name` (new, or `replace` an existing
-	 *  one's tokens in place), and makes it the account in use (`Accounts::save_verified`).
+	 *  Saves the verified keys (or the browser sign-in's grant) to the keychain as account `name`
+	 *  (new, or `replace` an existing one's tokens in place), and makes it the account in use
+	 *  (`Accounts::save_verified`, `crate::signin::save`).
 	 */
 	wizardSave: (name: string, plan: Plan | null, replace: boolean) => typedError<AccountStatus, AppError>(__TAURI_INVOKE("wizard_save", { name, plan, replace })),
 	/**  Forgets the keys in progress. */
@@ -41,6 +42,17 @@ export const commands = {
 	pinStart: (apiKey: string, apiSecret: string) => typedError<PinStart, AppError>(__TAURI_INVOKE("pin_start", { apiKey, apiSecret })),
 	/**  PIN sign-in, step 3: trades the PIN for the account's token and verifies it. */
 	pinFinish: (pin: string) => typedError<VerifyReport, AppError>(__TAURI_INVOKE("pin_finish", { pin })),
+	/**  The Callback URI to register for the app (shown before signing in). */
+	oauth2RedirectUri: () => typedError<string, AppError>(__TAURI_INVOKE("oauth2_redirect_uri")),
+	/**
+	 *  Starts a browser sign-in with the app's Client ID (empty: the account's own, for
+	 *  `account`): listens for X's answer and opens X's authorize page.
+	 */
+	oauth2Start: (clientId: string, account: string | null) => typedError<SignInStart, AppError>(__TAURI_INVOKE("oauth2_start", { clientId, account })),
+	/**  Waits for X's answer, exchanges the code and verifies the account. */
+	oauth2Finish: () => typedError<SignInReport, AppError>(__TAURI_INVOKE("oauth2_finish")),
+	/**  Upgrades the OAuth 1.0a account `name` to OAuth 2.0 through X's token exchange. */
+	accountUpgrade: (name: string, clientId: string) => typedError<UpgradeReport, AppError>(__TAURI_INVOKE("account_upgrade", { name, clientId })),
 	/**  Starts the sandbox (if needed) and makes its verified demo account the one in use. */
 	sandboxStart: () => typedError<AccountStatus, AppError>(__TAURI_INVOKE("sandbox_start")),
 	/**  Whether the sandbox runs, and its scenarios. */
@@ -138,6 +150,8 @@ export type AccountStatus = {
 	isDefault: boolean,
 	/**  The remembered upload route, with why. */
 	uploadRoute: UploadRouteView | null,
+	/**  How it signs in: OAuth 1.0a keys, or OAuth 2.0 (browser sign-in). */
+	signIn: SignInMethod,
 };
 
 /**  All accounts. */
@@ -164,6 +178,15 @@ message: string } |
 { kind: "account"; 
 /**  What went wrong, for people. */
 message: string } | 
+/**
+ *  An OAuth 2.0 account's sign-in has ended (its refresh token was refused): only signing
+ *  in again in the browser helps (the wizard's sign-in step for `account`).
+ */
+{ kind: "sign-in-required"; 
+/**  What happened, for people. */
+message: string; 
+/**  The account to sign in again. */
+account: string } | 
 /**  The page sent something that cannot be used (an empty name, an unknown step…). */
 { kind: "invalid-input"; 
 /**  What is wrong. */
@@ -320,6 +343,11 @@ export type ErrorKind =
  *  account's posts did not find it: it may have been posted (§6.5).
  */
 "outcome-unknown" | 
+/**
+ *  The credentials given belong to another X user than the one a scheduled post was made
+ *  for (checked with `GET /2/users/me` before anything is sent).
+ */
+"account-mismatch" | 
 /**  A generic 403 (account restrictions, OAuth 2 scopes, feature not permitted). */
 "forbidden" | 
 /**  The account is temporarily locked (code 326). */
@@ -610,6 +638,39 @@ export type Scenarios = {
 	slowProcessing: boolean,
 };
 
+/**  How an account signs in to X. */
+export type SignInMethod = 
+/**  The four OAuth 1.0a keys (pasted or PIN); uploads through v1.1 or v2. */
+"oauth1" | 
+/**  OAuth 2.0 browser sign-in; v2 only; its tokens refresh themselves. */
+"oauth2";
+
+/**
+ *  How a browser sign-in ended: the verdict, and what the grant lacks without stopping posts
+ *  (`media.write`, `offline.access`).
+ */
+export type SignInReport = {
+	/**  Whether the account can post (and who it is). */
+	report: VerifyReport,
+	/**  A missing scope that does not stop posting, with its fix. */
+	note: DiagnosisView | null,
+};
+
+/**  How the first step of a browser sign-in (OAuth 2.0) went. */
+export type SignInStart = 
+/**  Listening for X's answer; the browser was sent to X's authorize page. */
+{ outcome: "started"; 
+/**  X's authorize page (also shown, in case no browser could be opened). */
+authorizeUrl: string; 
+/**  Where X sends the browser back (the Callback URI to register, exactly). */
+redirectUri: string; 
+/**  Whether the system browser was opened. */
+browserOpened: boolean } | 
+/**  The Client ID was refused, or the loopback port is in use. */
+{ outcome: "failed"; 
+/**  Why, and how to fix it. */
+diagnosis: DiagnosisView };
+
 /**  A slip in a pasted key. */
 export type SlipView = {
 	/**  The field it is in. */
@@ -617,6 +678,17 @@ export type SlipView = {
 	/**  What is wrong or what was cleaned, without the value. */
 	message: string,
 };
+
+/**  How the one-click upgrade to OAuth 2.0 went. */
+export type UpgradeReport = 
+/**  The account signs in with OAuth 2.0 now. */
+{ outcome: "upgraded"; 
+/**  The account as it is now. */
+account: AccountStatus } | 
+/**  Nothing changed; why, and the step that helps (Regenerate, or the browser sign-in). */
+{ outcome: "failed"; 
+/**  Why, and how to fix it. */
+diagnosis: DiagnosisView };
 
 /**  Which upload route to use. */
 export type UploadRoute = 

@@ -66,7 +66,7 @@ afterEach(() => {
 
 async function mount(d: DraftView): Promise<HTMLElement> {
   draft = d;
-  const el = renderComposer({ onFix: () => {}, account: { name: "Work", configured: true, username: "worker", accessLevel: "read-write", plan: null, sandbox: false, isDefault: true, uploadRoute: null } });
+  const el = renderComposer({ onFix: () => {}, account: { name: "Work", configured: true, username: "worker", accessLevel: "read-write", plan: null, sandbox: false, isDefault: true, uploadRoute: null, signIn: "oauth1" } });
   document.body.replaceChildren(el);
   await vi.waitFor(() => expect(el.querySelector("#post")?.hasAttribute("disabled")).toBe(false));
   return el;

@@ -35,7 +35,7 @@ const { renderComposer, removable, shownStatus } = await import("./composer");
 type Part = DraftView["parts"][number];
 const part = (status: Part["status"], text: string, postedId: string | null = null): Part => ({ text, status, postedId, media: [] });
 const draftOf = (parts: Part[], account: string | null = "Work"): DraftView => ({ id: "d1", account, parts, replyTo: null, replySettings: null, poll: null, problems: [] });
-const account = (name: string, username: string): AccountStatus => ({ name, configured: true, username, accessLevel: "read-write", plan: null, sandbox: false, isDefault: name === "Work", uploadRoute: null });
+const account = (name: string, username: string): AccountStatus => ({ name, configured: true, username, accessLevel: "read-write", plan: null, sandbox: false, isDefault: name === "Work", uploadRoute: null, signIn: "oauth1" });
 
 async function mount(d: DraftView, current = account("Work", "worker")): Promise<HTMLElement> {
   mocks.draft = d;

@@ -13,7 +13,7 @@ const slips: PasteReport = {
 const clean: PasteReport = { ok: true, notes: [], problems: [] };
 const readOnly: VerifyReport = { outcome: "readOnly", username: "dana", reason: "The token was made before the app could write.", wizardStep: "permissions" };
 const verified: VerifyReport = { outcome: "verified", username: "dana", name: "Dana", accessLevel: "read-write" };
-const account: AccountStatus = { name: "Sandbox", configured: true, username: "demo", accessLevel: "read-write", plan: null, sandbox: true, isDefault: true, uploadRoute: null };
+const account: AccountStatus = { name: "Sandbox", configured: true, username: "demo", accessLevel: "read-write", plan: null, sandbox: true, isDefault: true, uploadRoute: null, signIn: "oauth1" };
 
 describe("pasting keys", () => {
   it("keeps the person at Paste with the slips shown, and checks the keys once none is left", () => {
@@ -114,5 +114,28 @@ describe("PIN sign-in", () => {
     expect(s).toMatchObject({ pinUrl: "https://api.x.com/oauth/authorize?oauth_token=t", pinOpened: false });
     s = run(s, { type: "working" }, { type: "verified", report: verified }, { type: "finished" });
     expect(s).toMatchObject({ step: "pin", verify: verified });
+  });
+});
+
+describe("sign in with X (OAuth 2.0)", () => {
+  it("a diagnosis asking for a new sign-in opens the sign-in step, with no Back in replace mode", () => {
+    const s = next(initial({ kind: "replace", account: "me", sandbox: false }, "verify"), { type: "fix", step: "sign-in" });
+    expect(s.step).toBe("signin");
+    expect(back(s)).toBeNull();
+    expect(back(initial({ kind: "new" }, "signin"))).toBe("start");
+  });
+
+  it("a started sign-in waits for X's answer, then shows the verdict and starts over on failure", () => {
+    let s = initial({ kind: "new" }, "signin");
+    s = next(s, { type: "signInStarted", url: "https://x.com/i/oauth2/authorize?x=1", opened: false });
+    expect(s.run).toBe("signInFinish");
+    expect(s.signInUrl).toContain("authorize");
+    const failed = next(s, { type: "signedIn", report: { report: { outcome: "failed", diagnosis: { kind: "sign-in-required", status: null, detail: "refused", cause: "", fix: [], wizardStep: "sign-in" } }, note: null } });
+    expect(failed.run).toBeNull();
+    expect(failed.signInUrl).toBeNull();
+    expect(failed.verify?.outcome).toBe("failed");
+    const ok = next(s, { type: "signedIn", report: { report: { outcome: "verified", username: "me", name: "Me", accessLevel: "read-write" }, note: null } });
+    expect(ok.verify?.outcome).toBe("verified");
+    expect(ok.step).toBe("signin");
   });
 });

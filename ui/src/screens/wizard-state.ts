@@ -3,9 +3,9 @@
 // which command the screen runs next (`run`). `wizard.ts` renders the state and runs the
 // commands; it decides nothing else. Secrets never enter this state: only the outcomes Rust
 // reports (slips, verification, the saved account).
-import { errorText, type AccountStatus, type AppError, type PasteReport, type Plan, type VerifyReport, type WizardStep } from "../ipc";
+import { errorText, type AccountStatus, type AppError, type PasteReport, type Plan, type SignInReport, type VerifyReport, type WizardStep } from "../ipc";
 
-export type Step = "start" | "plan" | "permissions" | "regenerate" | "paste" | "verify" | "pin" | "done";
+export type Step = "start" | "signin" | "plan" | "permissions" | "regenerate" | "paste" | "verify" | "pin" | "done";
 
 /** A new account, or an existing one walked through a plan or permission change ("replace":
  * its tokens are replaced in place). */
@@ -29,8 +29,13 @@ export interface WizardState {
   /** PIN sign-in: X's authorize page, once it was asked for, and whether a browser opened it. */
   readonly pinUrl: string | null;
   readonly pinOpened: boolean;
+  /** Sign in with X (OAuth 2.0): X's authorize page once started, the Callback URI, whether a
+   * browser opened it, and what the grant lacks without stopping posts. */
+  readonly signInUrl: string | null;
+  readonly signInOpened: boolean;
+  readonly signInNote: SignInReport["note"];
   /** The command the screen runs after showing this state: the check of the kept keys. */
-  readonly run: "verify" | null;
+  readonly run: "verify" | "signInFinish" | null;
 }
 
 export type WizardEvent =
@@ -49,6 +54,10 @@ export type WizardEvent =
   /** The sandbox regenerated the token; `account` is the sandbox account once saved. */
   | { type: "regenerated"; report: VerifyReport; account: AccountStatus | undefined }
   | { type: "pinStarted"; url: string; opened: boolean }
+  /** The browser sign-in listens and the browser was sent to X; the screen waits for X's answer. */
+  | { type: "signInStarted"; url: string; opened: boolean }
+  /** X's answer arrived and was checked (or the wait ended). */
+  | { type: "signedIn"; report: SignInReport }
   | { type: "saved"; account: AccountStatus };
 
 /** The wizard step each diagnosis' step leads to (a clock problem: check again once fixed).
@@ -60,14 +69,13 @@ export const STEP_OF: Record<WizardStep, Step> = {
   plan: "plan",
   verify: "verify",
   clock: "verify",
-  // An OAuth 2.0 sign-in to renew (issue 12): the start, where the ways to connect are, until
-  // the wizard has a sign-in step of its own.
-  "sign-in": "start",
+  // An OAuth 2.0 sign-in to renew, or the browser instead of an upgrade X does not offer.
+  "sign-in": "signin",
 };
 
 /** The wizard as it opens in `mode` at `step`. */
 export function initial(mode: Mode, step: Step): WizardState {
-  return { mode, step, plan: null, paste: null, verify: null, saved: null, busy: 0, error: null, pinUrl: null, pinOpened: false, run: step === "verify" ? "verify" : null };
+  return { mode, step, plan: null, paste: null, verify: null, saved: null, busy: 0, error: null, pinUrl: null, pinOpened: false, signInUrl: null, signInOpened: false, signInNote: null, run: step === "verify" ? "verify" : null };
 }
 
 /** The state after `event`. */
@@ -97,6 +105,11 @@ export function next(state: WizardState, event: WizardEvent): WizardState {
         : { ...s, verify: event.report };
     case "pinStarted":
       return { ...s, pinUrl: event.url, pinOpened: event.opened };
+    case "signInStarted":
+      return { ...s, signInUrl: event.url, signInOpened: event.opened, verify: null, signInNote: null, run: "signInFinish" };
+    case "signedIn":
+      // Whatever X said, the next attempt starts over (a new listener, a new PKCE pair).
+      return { ...s, verify: event.report.report, signInNote: event.report.note, signInUrl: null };
     case "saved":
       return { ...s, saved: event.account, step: "done" };
   }
@@ -123,6 +136,8 @@ export function back(state: WizardState): Step | null {
       return "paste";
     case "pin":
       return "start";
+    case "signin":
+      return state.mode.kind === "replace" ? null : "start";
     case "start":
     case "done":
       return null;

@@ -1,5 +1,5 @@
-// The setup wizard: Start → Plan → Permissions → Regenerate → Paste → Verify → Save, the PIN
-// sign-in, and the sandbox. It sends each secret to Rust once and only ever reads back
+// The setup wizard: Sign in with X (OAuth 2.0: Client ID → browser → Save), or Start → Plan →
+// Permissions → Regenerate → Paste → Verify → Save, the PIN sign-in, and the sandbox. It sends each secret to Rust once and only ever reads back
 // outcomes (slips, verification, the saved account's status). The same wizard, in "replace"
 // mode, walks an existing account through a plan or permission change and replaces its
 // tokens in place.
@@ -50,6 +50,7 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
     if (state.step !== before || event.type === "go" || event.type === "fix") opts.onStep?.(state.step);
     render();
     if (state.run === "verify") void runVerify();
+    if (state.run === "signInFinish") void runSignInFinish();
   };
   const go = (step: Step): void => dispatch({ type: "go", step });
   const fix = (step: WizardStep): void => dispatch({ type: "fix", step });
@@ -67,6 +68,9 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
   };
 
   const runVerify = (): Promise<void> => guard(() => commands.wizardVerify(), (report) => ({ type: "verified", report }), "verify");
+  const runSignInFinish = (): Promise<void> => guard(() => commands.oauth2Finish(), (report) => ({ type: "signedIn", report }));
+  let signInForm: HTMLFormElement | null = null;
+  let redirectUri: string | null = null;
 
   function nav(next: HTMLElement | null): HTMLElement {
     const to = back(state);
@@ -92,7 +96,8 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
       h(
         "div",
         { className: "choices" },
-        h("button", { id: "start-keys", className: "choice", onclick: () => go("plan") }, h("strong", {}, "I have keys"), h("span", {}, "Paste the four keys from the X developer console.")),
+        h("button", { id: "start-oauth2", className: "choice recommended", onclick: () => go("signin") }, h("strong", {}, "Sign in with X (recommended)"), h("span", {}, "Your app's Client ID and a sign-in in the browser: no keys to paste, and it keeps working after OAuth 1.0a is retired.")),
+        h("button", { id: "start-keys", className: "choice", onclick: () => go("plan") }, h("strong", {}, "I have keys"), h("span", {}, "Paste the four keys from the X developer console (OAuth 1.0a; also uploads through v1.1).")),
         h("button", { id: "start-pin", className: "choice", onclick: () => go("pin") }, h("strong", {}, "Sign in with X (PIN)"), h("span", {}, "Authorize in your browser, then type the PIN X shows.")),
         h(
           "button",
@@ -338,6 +343,67 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
     return parts;
   }
 
+  function stepSignIn(): HTMLElement[] {
+    const fresh = signInForm === null;
+    const clientId = h("input", { id: "client-id", type: "text", autocomplete: "off", spellcheck: "false", autocapitalize: "off", "aria-describedby": "client-id-hint" });
+    const form = (signInForm ??= h(
+      "form",
+      { id: "signin-form", autocomplete: "off" },
+      h(
+        "div",
+        { className: "field" },
+        h("label", { for: "client-id" }, "OAuth 2.0 Client ID"),
+        clientId,
+        h("small", { id: "client-id-hint", className: "muted" }, replace ? "Leave empty to use the Client ID saved with this account." : "Keys and tokens → OAuth 2.0 Client ID and Client Secret → Client ID (the Client Secret is not needed)."),
+      ),
+    ));
+    const open = (): void => {
+      const id = form.querySelector<HTMLInputElement>("#client-id")?.value ?? "";
+      void guard(
+        () => commands.oauth2Start(id, replace ? replace.account : null),
+        (p): WizardEvent => (p.outcome === "started" ? { type: "signInStarted", url: p.authorizeUrl, opened: p.browserOpened } : { type: "signedIn", report: { report: { outcome: "failed", diagnosis: p.diagnosis }, note: null } }),
+      );
+    };
+    if (fresh) {
+      form.addEventListener("submit", (ev) => {
+        ev.preventDefault();
+        open();
+      });
+      void commands.oauth2RedirectUri().then((r) => {
+        if (r.status === "ok") {
+          redirectUri = r.data;
+          render();
+        }
+      });
+    }
+    const parts: HTMLElement[] = [
+      h("h2", { id: "wizard-title" }, replace ? `Sign in to X again for “${replace.account}”` : "Sign in with X"),
+      h(
+        "ol",
+        { className: "console-path" },
+        h("li", {}, "In the developer console (console.x.com), open your app → ", h("strong", {}, "User authentication settings"), "."),
+        h("li", {}, "App permissions: ", h("strong", {}, "Read and write"), ". Type of App: ", h("strong", {}, "Native App"), " (a public client: no secret)."),
+        h("li", {}, "Callback URI / Redirect URL — exactly: ", h("code", { id: "signin-redirect" }, redirectUri ?? "…"), "."),
+        h("li", {}, "Save, then copy the ", h("strong", {}, "Client ID"), " from Keys and tokens."),
+      ),
+      h("p", { className: "note" }, "Postbridge asks for tweet.read, tweet.write, users.read, media.write (images and video) and offline.access (so the sign-in renews itself). The tokens go only into your system keychain."),
+      form,
+    ];
+    if (state.signInUrl !== null) {
+      parts.push(
+        h("p", { id: "signin-waiting", className: state.signInOpened ? "muted" : "status error", role: "status" }, state.signInOpened ? "X's sign-in page is open in your browser; approve Postbridge there. Waiting for X's answer… If no page opened, open this address:" : "No browser could be opened. Open this address yourself, then approve Postbridge:"),
+        h("p", { className: "url" }, h("code", { id: "signin-url" }, state.signInUrl)),
+      );
+    }
+    const result = verifyResult();
+    if (result !== null && state.signInUrl === null) parts.push(result);
+    if (state.signInNote !== null && state.verify?.outcome === "verified") {
+      parts.push(h("div", { id: "signin-note", className: "status warning", role: "status" }, h("h3", {}, "Saved without everything Postbridge asked for"), h("p", {}, state.signInNote.detail), h("ul", {}, ...state.signInNote.fix.map((f) => h("li", {}, f)))));
+    }
+    parts.push(nav(h("button", { id: "oauth2-open", className: "primary", disabled: state.signInUrl !== null, onclick: open }, state.verify?.outcome === "failed" ? "Try again" : "Sign in with X in the browser")));
+    return parts;
+  }
+
   function stepDone(): HTMLElement[] {
     const s = state.saved;
     return [
@@ -362,6 +428,7 @@ export function renderWizard(opts: WizardOptions): HTMLElement {
         case "paste": return stepPaste();
         case "verify": return stepVerify();
         case "pin": return stepPin();
+        case "signin": return stepSignIn();
         case "done": return stepDone();
       }
     })();
