@@ -67,6 +67,9 @@ pub enum ErrorKind {
     /// A post's answer was lost (timeout, reset, 5xx, 2xx without id) and reading the
     /// account's posts did not find it: it may have been posted (§6.5).
     OutcomeUnknown,
+    /// The credentials given belong to another X user than the one a scheduled post was made
+    /// for (checked with `GET /2/users/me` before anything is sent).
+    AccountMismatch,
     /// A generic 403 (account restrictions, OAuth 2 scopes, feature not permitted).
     Forbidden,
     /// The account is temporarily locked (code 326).
@@ -395,6 +398,17 @@ pub static TABLE: &[Entry] = &[
         wizard_step: None,
     },
     Entry {
+        kind: ErrorKind::AccountMismatch,
+        name: "account-mismatch",
+        matches: "local: GET /2/users/me names another user than the one a queued post was scheduled for",
+        cause: "The post was scheduled for one X account, but the credentials given now sign in as another, so it was not sent (nothing was posted).",
+        fix: &[
+            "Run the queue with the credentials of the account that scheduled it (the same X_* variables, or its --profile).",
+            "Or cancel the item and schedule it again from the account you mean.",
+        ],
+        wizard_step: None,
+    },
+    Entry {
         kind: ErrorKind::Forbidden,
         name: "forbidden",
         matches: "other 403 (B15)",
@@ -571,6 +585,7 @@ mod tests {
             "missing-scope",
             "exchange-unavailable",
             "client-id-rejected",
+            "account-mismatch",
         ] {
             assert!(seen.contains(name), "missing {name}");
         }
