@@ -58,6 +58,12 @@ pub enum ComposerError {
     /// The change would touch a part that is being sent, may have posted, or is posted.
     #[error("{0}")]
     ReadOnly(String),
+    /// A schedule was refused (time without an offset, too far in the past, empty part …).
+    #[error("{0}")]
+    Schedule(String),
+    /// No queued item with this id is stored.
+    #[error("no queued item with id {0}")]
+    NoQueueItem(String),
 }
 
 impl ComposerError {

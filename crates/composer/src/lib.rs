@@ -14,24 +14,37 @@
 //! - [`publish`]: [`Publisher::publish`] — uploads, reply chains, arm → confirm so nothing is
 //!   ever posted twice, resume from the first unposted part.
 //!
+//! - [`queue`]: the schedule-and-queue engine ([`Queue`]): items due at a zoned time, claimed
+//!   in SQLite so any number of runners post each once, late items held, media re-checked,
+//!   interrupted sends settled by read-back.
+//! - [`cost`]: pay-per-use prices of a post or thread (URL surcharge by twitter-text);
+//!   [`pacing`]: when an account's seen rate-limit windows allow the next post.
+//!
 //! Errors: [`ComposerError`] everywhere except publishing, which returns [`PublishError`] with
 //! x-client's [`x_client::Diagnosis`] (kind, cause, fix, wizard step).
 
+pub mod cost;
 pub mod draft;
 pub mod error;
 pub mod journal;
 mod jpeg_dc;
 pub mod media;
+pub mod pacing;
 pub mod publish;
+pub mod queue;
 pub mod store;
 pub mod validate;
 
+pub use cost::{post_cost, thread_cost, Cost, Plan};
 pub use draft::{new_id, parse_post_ref, Attachment, Draft, Part, PartStatus, PollDraft};
 pub use error::ComposerError;
 pub use journal::{Claim, SendEntry, SendState};
 pub use media::{attach, thumbnail, Thumbnail};
 pub use publish::{
     EventFn, PublishError, PublishEvent, PublishOptions, Published, Publisher, MEDIA_REUSE,
+};
+pub use queue::{
+    Connected, Connector, Due, Item, ItemState, NewItem, NewPart, Queue, RunOptions, RunReport,
 };
 pub use store::{data_dir, ArmedResolution, HistoryEntry, HistoryKind, PublishGuard, Store};
 pub use validate::{validate, Problem};
