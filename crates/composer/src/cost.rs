@@ -1,4 +1,4 @@
-//! What posting costs on X's pay-per-use plans (docs/protocol.md §15, ../shared/x-api-notes.md §15).
+//! What posting costs on X's pay-per-use plans (docs/protocol.md §15).
 //!
 //! Contract:
 //! - Prices are integers in micro-dollars (no floating point): a post is [`POST_MICROS`]
