@@ -1,4 +1,4 @@
-//! The headless `postbridge` commands (`post`, `doctor`, `login`, `sim`).
+//! The headless `postbridge` commands (`post`, `doctor`, `login`, `schedule`, `queue`, `sim`).
 //!
 //! Contract: [`parse`] turns the process arguments into a [`Cli`]; [`run`] executes a
 //! subcommand on its own Tokio runtime and returns the process exit code. Commands print to
@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 pub mod doctor;
 pub mod login;
 pub mod post;
+pub mod queue;
 pub mod sim;
 
 /// `postbridge` — post to X from the desktop or the terminal.
@@ -32,6 +33,10 @@ pub enum Command {
     Doctor(doctor::DoctorArgs),
     /// Sign an account in with X in the browser (OAuth 2.0); its tokens refresh by themselves.
     Login(login::LoginArgs),
+    /// Schedule a post for a set time (the queue sends it; see `postbridge queue`).
+    Schedule(queue::ScheduleArgs),
+    /// List, run, cancel the queue of scheduled posts, or keep running it (`daemon`).
+    Queue(queue::QueueArgs),
     /// Run the built-in X API simulator on loopback.
     Sim(sim::SimArgs),
 }
@@ -59,6 +64,8 @@ pub fn run(command: Command) -> ExitCode {
             Command::Post(args) => post::run(args).await,
             Command::Doctor(args) => doctor::run(args).await,
             Command::Login(args) => login::run(args).await,
+            Command::Schedule(args) => queue::run_schedule(args).await,
+            Command::Queue(args) => queue::run(args).await,
             Command::Sim(args) => sim::run(args).await,
         }
     })
