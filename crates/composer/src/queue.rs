@@ -14,9 +14,11 @@
 //!   [`Due::next_local`]) whose wall-clock time is kept across daylight-saving changes.
 //! - **States** ([`ItemState`]): `scheduled` → `posting` → `posted` | `failed` |
 //!   `may-have-posted`; `scheduled` → `held` (late) or `cancelled`. A `held` or `failed` item
-//!   goes back to `scheduled` by [`Queue::post_now`].
+//!   goes back to `scheduled` by [`Queue::post_now`]; a `may-have-posted` one by
+//!   [`Queue::resolve`] (the person's "It's on X" / "Post it again").
 //! - **Exactly once.** A runner first takes the item's OS lock (`locks/queue-<id>.lock`, see
-//!   [`Store::begin_publish`]; the OS drops it when the process dies), then claims the item
+//!   [`Store::try_begin_publish`]; the OS drops it when the process dies; a taken lock means
+//!   another runner has the item, and it is skipped at once), then claims the item
 //!   in SQLite (`UPDATE … WHERE state = 'scheduled'` inside `BEGIN IMMEDIATE`), and holds
 //!   both until the item is settled. A runner that finds an item `posting` holds its lock, so
 //!   the runner that claimed it is gone: the item is resumed through [`Publisher::publish`],
@@ -58,7 +60,7 @@ use crate::error::ComposerError;
 use crate::media::attach;
 use crate::pacing::{next_slot, Slot};
 use crate::publish::{PublishOptions, Publisher};
-use crate::store::Store;
+use crate::store::{ArmedResolution, Store};
 use crate::validate::validate;
 
 /// How late an item may go out, by default (1 hour).
@@ -707,6 +709,48 @@ impl Queue {
         self.get(id)
     }
 
+    /// Settles an item that "may have posted" by the person's word, for its part whose
+    /// outcome is unknown ([`ArmedResolution::Posted`]: "It's on X", with the post's id or link
+    /// if they have it; [`ArmedResolution::NotPosted`]: "Post it again"). The item goes back
+    /// to `scheduled`, due `now`: the next run sends only what is left (nothing, when that was
+    /// the last part; it then ends `posted`).
+    pub fn resolve(
+        &self,
+        id: &str,
+        resolution: ArmedResolution,
+        now: Timestamp,
+    ) -> Result<Item, ComposerError> {
+        let item = self.get(id)?;
+        if item.state != ItemState::MayHavePosted {
+            return Err(ComposerError::ReadOnly(format!(
+                "the item is {}; only an item that may have posted is settled this way",
+                item.state
+            )));
+        }
+        let draft = self.store.draft_by_id(&item.draft_id)?;
+        let part = draft
+            .parts
+            .iter()
+            .position(|p| matches!(p.status, PartStatus::MayHavePosted | PartStatus::Armed))
+            .ok_or_else(|| {
+                ComposerError::ReadOnly("no part of the item is waiting to be settled".into())
+            })?;
+        let resolution = match resolution {
+            ArmedResolution::Posted { id: Some(r) } => ArmedResolution::Posted {
+                id: Some(parse_post_ref(&r).unwrap_or(r)),
+            },
+            other => other,
+        };
+        self.store.resolve_armed(&item.draft_id, part, resolution)?;
+        self.store.conn().execute(
+            "UPDATE queue SET state = 'scheduled', due_at = ?2, error = NULL, late_secs = NULL,
+                    updated_at = ?2
+             WHERE id = ?1 AND state = 'may-have-posted'",
+            params![id, now.as_second()],
+        )?;
+        self.get(id)
+    }
+
     /// Moves a scheduled, held or failed item to `due`.
     pub fn reschedule(&self, id: &str, due: &Due) -> Result<Item, ComposerError> {
         {
@@ -824,7 +868,7 @@ impl Queue {
         if !matches!(item.state, ItemState::Scheduled | ItemState::Posting) {
             return Ok(());
         }
-        let _lock = match self.store.begin_publish(&format!("queue-{id}")) {
+        let _lock = match self.store.try_begin_publish(&format!("queue-{id}")) {
             Ok(g) => g,
             Err(ComposerError::Busy) => return Ok(()),
             Err(e) => return Err(e),

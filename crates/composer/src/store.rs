@@ -712,6 +712,21 @@ impl Store {
     /// The right to publish (or settle) `draft_id`: in this process and, through an OS file
     /// lock, in every other process using this database. [`ComposerError::Busy`] when taken.
     pub fn begin_publish(&self, draft_id: &str) -> Result<PublishGuard, ComposerError> {
+        self.begin_publish_tries(draft_id, LOCK_RETRIES)
+    }
+
+    /// [`Store::begin_publish`] without waiting: a taken lock is [`ComposerError::Busy`] at
+    /// once (the queue's runners skip an item another runner holds; a lock that only lingers
+    /// is retried by the next run).
+    pub fn try_begin_publish(&self, draft_id: &str) -> Result<PublishGuard, ComposerError> {
+        self.begin_publish_tries(draft_id, 0)
+    }
+
+    fn begin_publish_tries(
+        &self,
+        draft_id: &str,
+        retries: u32,
+    ) -> Result<PublishGuard, ComposerError> {
         {
             let mut set = self
                 .inner
@@ -756,7 +771,7 @@ impl Store {
                         guard._lock = Some(file);
                         break;
                     }
-                    Err(std::fs::TryLockError::WouldBlock) if tries < LOCK_RETRIES => {
+                    Err(std::fs::TryLockError::WouldBlock) if tries < retries => {
                         tries += 1;
                         std::thread::sleep(LOCK_RETRY_PAUSE);
                     }
