@@ -417,7 +417,7 @@ impl Store {
     /// Saves `draft` and makes it the current one (see the module docs for what is kept).
     pub fn save_draft(&self, draft: &Draft) -> Result<(), ComposerError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let status: Option<String> = tx
             .query_row(
                 "SELECT status FROM drafts WHERE id = ?1",
@@ -649,7 +649,7 @@ impl Store {
         let _guard = self.begin_publish(draft_id)?;
         {
             let mut conn = self.conn();
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute(
                 "UPDATE drafts SET status = 'discarded', current = 0, updated_at = ?2
                  WHERE id = ?1 AND status = 'open'",
@@ -891,7 +891,7 @@ impl Store {
     /// the person added after the first `sent` parts while they were being posted.
     pub(crate) fn finish(&self, draft_id: &str, sent: usize) -> Result<Draft, ComposerError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let body: Option<String> = tx
             .query_row("SELECT body FROM drafts WHERE id = ?1", [draft_id], |r| {
                 r.get(0)
@@ -948,7 +948,7 @@ fn confirm_tx(
     confirmation: &str,
     history: &mut NewHistory,
 ) -> Result<(), ComposerError> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let n = tx.execute(
         "UPDATE parts SET state = 'posted', posted_id = ?3, confirmation = ?4, posted_at = ?5
          WHERE draft_id = ?1 AND part = ?2 AND state IN ('armed', 'unknown')",
