@@ -953,6 +953,15 @@ impl Queue {
                 r.late_secs = Some(late);
                 report.posted.push(r);
             }
+            // Every part is confirmed with its id; only the bookkeeping after it failed (e.g.
+            // a busy database while marking the draft done): the item is posted.
+            Err(e) if e.posted.len() == item.content.parts.len() => {
+                self.settle(id, ItemState::Posted, &e.posted, None, Some(late))?;
+                self.note_history(&item.draft_id, late, resumed);
+                r.post_ids = Some(e.posted);
+                r.late_secs = Some(late);
+                report.posted.push(r);
+            }
             Err(e) => {
                 if let Some(l) = &e.diagnosis.rate_limit {
                     self.record_limits(&item.account, l, now);
