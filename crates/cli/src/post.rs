@@ -31,8 +31,8 @@ use std::sync::Arc;
 use accounts::{Accounts, AccountsError, SignIn};
 use serde_json::{json, Value};
 use x_client::{
-    BearerToken, ClientError, Credentials, Diagnosis, Endpoints, ErrorKind, PostRequest, Progress,
-    ProgressFn, RouteDecision, TokenClient, UploadOptions, UploadRoute, XClient,
+    BearerToken, ClientError, Credentials, Diagnosis, ErrorKind, PostRequest, Progress, ProgressFn,
+    RouteDecision, UploadOptions, UploadRoute, XClient,
 };
 
 /// Environment variable names (the CLI contract).
@@ -222,58 +222,11 @@ pub fn accounts_failure(json_out: bool, e: &AccountsError) -> Outcome {
     }
 }
 
-/// The client of one command, and for an OAuth 2.0 profile how to renew its token after a 401.
+/// The client of one command. An OAuth 2.0 profile's client renews its own token after a 401
+/// and sends the request again ([`Accounts::oauth2_client`]), so callers never see an expiry.
 pub struct Session {
     /// The client to use.
     pub client: XClient,
-    renew: Option<Renew>,
-}
-
-struct Renew {
-    accounts: Accounts,
-    name: String,
-    tokens: TokenClient,
-    endpoints: Endpoints,
-    token: BearerToken,
-}
-
-/// What [`Session::renew_after`] did.
-#[derive(Debug)]
-pub enum Renewal {
-    /// Not an OAuth 2.0 profile's expired token: nothing to do.
-    NotApplicable,
-    /// The client now has a fresh token; send the request again.
-    Renewed,
-    /// Renewing failed (e.g. `sign-in-required`): report this instead.
-    Failed(Box<Diagnosis>),
-}
-
-impl Session {
-    /// After `err`: when it is `token-expired` for a profile's OAuth 2.0 token, takes the
-    /// token another process stored meanwhile, or refreshes (under the profile's lock).
-    pub async fn renew_after(&mut self, err: &ClientError) -> Renewal {
-        let Some(r) = self.renew.as_mut() else {
-            return Renewal::NotApplicable;
-        };
-        if err.kind() != ErrorKind::TokenExpired {
-            return Renewal::NotApplicable;
-        }
-        match r
-            .accounts
-            .bearer_after_rejection(&r.name, &r.tokens, &r.token)
-            .await
-        {
-            Ok(token) => match XClient::new_oauth2(r.endpoints.clone(), token.clone()) {
-                Ok(c) => {
-                    r.token = token;
-                    self.client = c;
-                    Renewal::Renewed
-                }
-                Err(e) => Renewal::Failed(Box::new(e.diagnosis())),
-            },
-            Err(e) => Renewal::Failed(Box::new(e.diagnosis())),
-        }
-    }
 }
 
 /// The session of a command: `X_OAUTH2_ACCESS_TOKEN`, else the four OAuth 1.0a `X_*`
@@ -307,31 +260,14 @@ pub async fn session(
         } else {
             client_from_profile(accounts, profile, env, json_out)?
         };
-        return Ok(Session {
-            client,
-            renew: None,
-        });
+        return Ok(Session { client });
     };
     let endpoints = accounts::Env::from_vars(env).override_endpoints(p.endpoints());
-    let client_id = p.sign_in.oauth2_client_id().unwrap_or_default();
-    let tokens = TokenClient::new(endpoints.clone(), client_id)
-        .map_err(|e| usage_error(json_out, &e.to_string()))?;
-    let token = accounts
-        .bearer(&p.name, &tokens)
+    let client = accounts
+        .oauth2_client(&p.name, endpoints)
         .await
         .map_err(|e| accounts_failure(json_out, &e))?;
-    let client = XClient::new_oauth2(endpoints.clone(), token.clone())
-        .map_err(|e| usage_error(json_out, &e.to_string()))?;
-    Ok(Session {
-        client,
-        renew: Some(Renew {
-            accounts: accounts.clone(),
-            name: p.name,
-            tokens,
-            endpoints,
-            token,
-        }),
-    })
+    Ok(Session { client })
 }
 
 /// An exit-2 outcome (usage or configuration problem).
@@ -468,7 +404,7 @@ pub async fn execute_with(
     progress: Option<ProgressFn>,
 ) -> Outcome {
     let json_out = args.json;
-    let mut session = match session(env, accounts, args.profile.as_deref(), json_out).await {
+    let session = match session(env, accounts, args.profile.as_deref(), json_out).await {
         Ok(c) => c,
         Err(o) => return o,
     };
@@ -580,18 +516,7 @@ pub async fn execute_with(
             progress: progress.clone(),
             cancel: None,
         };
-        let mut uploaded = session.client.upload(path, opts.clone()).await;
-        if let Err(e) = &uploaded {
-            match session.renew_after(e).await {
-                Renewal::Renewed => uploaded = session.client.upload(path, opts).await,
-                Renewal::Failed(d) => {
-                    settle(composer::SendState::Failed, None);
-                    return diagnosis_failure(json_out, *d, json!({ "media_ids": media_ids }));
-                }
-                Renewal::NotApplicable => {}
-            }
-        }
-        match uploaded {
+        match session.client.upload(path, opts).await {
             Ok(u) => {
                 if let Some(f) = &u.fallback {
                     notes.push_str(&format!(
@@ -642,19 +567,7 @@ pub async fn execute_with(
             );
         }
     };
-    let mut posted = session.client.post_armed_at(&req, armed_at).await;
-    if let Err(e) = &posted {
-        // A 401 created nothing: the same post goes again with the renewed token.
-        match session.renew_after(e).await {
-            Renewal::Renewed => posted = session.client.post_armed_at(&req, armed_at).await,
-            Renewal::Failed(d) => {
-                settle(composer::SendState::Failed, None);
-                return diagnosis_failure(json_out, *d, json!({ "media_ids": media_ids }));
-            }
-            Renewal::NotApplicable => {}
-        }
-    }
-    match posted {
+    match session.client.post_armed_at(&req, armed_at).await {
         Ok(p) => {
             settle(composer::SendState::Posted, Some(&p.id));
             let out = json!({
