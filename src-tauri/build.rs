@@ -45,6 +45,13 @@ const COMMANDS: &[&str] = &[
     "draft_cancel",
     "history_list",
     "open_link",
+    "queue_list",
+    "queue_schedule",
+    "queue_cancel",
+    "queue_reschedule",
+    "queue_post_now",
+    "queue_resolve",
+    "post_cost",
 ];
 
 #[cfg(feature = "gui")]

@@ -78,6 +78,12 @@ impl Composer {
         Ok(store)
     }
 
+    /// Uses `store` instead of the app's database (tests).
+    #[cfg(test)]
+    pub(crate) fn use_store(&self, store: Store) {
+        *lock(&self.store) = Some(store);
+    }
+
     /// The part drops and the picker attach to.
     pub fn active_part(&self) -> usize {
         self.active_part.load(Ordering::Relaxed)

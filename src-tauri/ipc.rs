@@ -54,10 +54,18 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::composer::draft_cancel,
             commands::composer::history_list,
             commands::composer::open_link,
+            commands::queue::queue_list,
+            commands::queue::queue_schedule,
+            commands::queue::queue_cancel,
+            commands::queue::queue_reschedule,
+            commands::queue::queue_post_now,
+            commands::queue::queue_resolve,
+            commands::queue::post_cost,
         ])
         .events(collect_events![
             crate::events::DraftChanged,
-            crate::events::AttachRefused
+            crate::events::AttachRefused,
+            crate::events::QueueChanged
         ])
         .typ::<AppError>()
         .disable_serde_phases()

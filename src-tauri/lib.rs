@@ -24,6 +24,8 @@ pub mod ipc;
 #[cfg(feature = "gui")]
 mod picker;
 #[cfg(feature = "gui")]
+pub mod queue;
+#[cfg(feature = "gui")]
 pub mod sandbox;
 #[cfg(feature = "gui")]
 pub mod session;

@@ -5,6 +5,7 @@
 //! builds one `XClient` for it: signed with its OAuth 1.0a keys, or for an OAuth 2.0 account
 //! [`accounts::Accounts::oauth2_client`] (refreshed when due, renewed after a 401, so a token
 //! that expires mid-session never reaches the person); nothing secret is kept beyond the client.
+//! [`signed_in`] does the same for any saved profile (the queue's runner uses it per item).
 
 use accounts::Profile;
 use x_client::{RouteDecision, XClient};
@@ -32,6 +33,12 @@ pub async fn active(state: &AppState) -> Result<ActiveAccount, AppError> {
             })
     })
     .await?;
+    signed_in(state, profile).await
+}
+
+/// A ready client for `profile` (any saved account, not only the default one: the queue
+/// posts each item from the account it was scheduled on), built as [`active`] builds it.
+pub async fn signed_in(state: &AppState, profile: Profile) -> Result<ActiveAccount, AppError> {
     let endpoints = endpoints_for(state, profile.sandbox, profile.endpoints()).await?;
     if profile.sign_in.oauth2_client_id().is_some() {
         // OAuth 2.0: refreshed when due, renewed after a 401 for as long as the client lives.

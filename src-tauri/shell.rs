@@ -33,6 +33,7 @@ pub(crate) fn run() -> ExitCode {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            crate::queue::start_runner(app.handle().clone());
             Ok(())
         })
         .on_window_event(|window, event| {

@@ -2,14 +2,15 @@
 //!
 //! Contract: holds the accounts (profiles on disk, secrets behind the `keychain::SecretStore`
 //! trait), the setup wizard's session (keys being set up, never sent back to the page), and the
-//! sandbox simulator when it runs. Commands reach it through `State<'_, AppState>`.
+//! sandbox simulator when it runs, the composer and the schedule queue. Commands reach it
+//! through `State<'_, AppState>`.
 
 use std::sync::Arc;
 
 use accounts::Accounts;
 use keychain::{OsKeychain, SecretStore};
 
-use crate::{composer::Composer, sandbox::Sandbox, wizard::WizardSession};
+use crate::{composer::Composer, queue::QueueService, sandbox::Sandbox, wizard::WizardSession};
 
 /// The app's managed state (`State<'_, AppState>` in commands).
 pub struct AppState {
@@ -23,6 +24,8 @@ pub struct AppState {
     pub sandbox: Sandbox,
     /// The composer: draft store, active part, thumbnails, the running post.
     pub composer: Arc<Composer>,
+    /// The schedule queue (in the composer's database) and its runner's wake-up call.
+    pub queue: Arc<QueueService>,
 }
 
 impl AppState {
@@ -45,6 +48,7 @@ impl AppState {
             wizard: WizardSession::default(),
             sandbox: Sandbox::default(),
             composer: Arc::new(Composer::default()),
+            queue: Arc::new(QueueService::default()),
         }
     }
 }

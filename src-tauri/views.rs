@@ -620,3 +620,138 @@ impl From<x_client::RateLimit> for RateLimitView {
         }
     }
 }
+
+/// Where a queued post is (the queue's states; the same names as `postbridge queue list`).
+#[derive(Debug, Clone, Copy, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum QueueStateView {
+    /// Waiting for its time (or for its account: see the item's diagnosis).
+    Scheduled,
+    /// Being sent now (or its runner stopped while sending it: the next run reads it back).
+    Posting,
+    /// Posted; every part has its id.
+    Posted,
+    /// Not posted: it was more than its late limit past its time when a runner came.
+    Held,
+    /// Not posted (or only partly): the diagnosis says why.
+    Failed,
+    /// Sent, but X's answer was lost and its post was not found: check the profile, then
+    /// "It's on X" or "Post it again".
+    MayHavePosted,
+    /// Cancelled by the person; never sent.
+    Cancelled,
+}
+
+impl From<composer::ItemState> for QueueStateView {
+    fn from(s: composer::ItemState) -> Self {
+        use composer::ItemState as S;
+        match s {
+            S::Scheduled => Self::Scheduled,
+            S::Posting => Self::Posting,
+            S::Posted => Self::Posted,
+            S::Held => Self::Held,
+            S::Failed => Self::Failed,
+            S::MayHavePosted => Self::MayHavePosted,
+            S::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+/// What a post or thread costs on a pay-per-use plan (docs/protocol.md §15).
+#[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CostView {
+    /// The total in micro-dollars.
+    pub micros: u32,
+    /// The total as text, e.g. `$0.215`.
+    pub dollars: String,
+    /// Posts billed (every part of a thread is one).
+    pub posts: u32,
+    /// Of those, billed at the URL price.
+    pub with_url: u32,
+}
+
+impl From<composer::Cost> for CostView {
+    fn from(c: composer::Cost) -> Self {
+        Self {
+            micros: u32::try_from(c.micros).unwrap_or(u32::MAX),
+            dollars: c.dollars(),
+            posts: u32::try_from(c.posts).unwrap_or(u32::MAX),
+            with_url: u32::try_from(c.with_url).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// One part of a queued post.
+#[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct QueuedPartView {
+    /// Its text.
+    pub text: String,
+    /// Its media files' names (not their paths), in order.
+    pub media: Vec<String>,
+}
+
+/// A queued post as the queue view shows it.
+#[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueItemView {
+    /// Its id.
+    pub id: String,
+    /// Where it is.
+    pub state: QueueStateView,
+    /// The account it posts from: the profile's name, or `@handle` (scheduled from the
+    /// command line with the `X_*` variables).
+    pub account: String,
+    /// When it is due (Unix seconds).
+    pub due_at: u32,
+    /// The due time on the wall clock of its zone, as a `datetime-local` value
+    /// (`2026-03-29T09:00`).
+    pub due_local: String,
+    /// Its IANA zone, when it was scheduled by wall-clock time.
+    pub zone: Option<String>,
+    /// The due time as stored (RFC 3339, or RFC 9557 with the zone in brackets).
+    pub due_text: String,
+    /// The first part's text, shortened.
+    pub preview: String,
+    /// Every part.
+    pub parts: Vec<QueuedPartView>,
+    /// Ids of the parts posted, in order.
+    pub post_ids: Vec<String>,
+    /// Links to them on X.
+    pub links: Vec<String>,
+    /// How late it went out, or was when it was held (seconds).
+    pub late_secs: Option<u32>,
+    /// Seconds past its time after which it is held instead of posted.
+    pub late_limit: u32,
+    /// Why it was held (for a held item).
+    pub held_reason: Option<String>,
+    /// Why it failed or may have posted, or why its last run could not send it (a
+    /// scheduled item whose account was not available).
+    pub diagnosis: Option<DiagnosisView>,
+    /// For an item that may have posted: the account's profile on X, to look for it.
+    pub profile_link: Option<String>,
+    /// What it costs, when its account is on a pay-per-use plan (absent on legacy plans and
+    /// when the plan is not known).
+    pub cost: Option<CostView>,
+}
+
+/// The queue: every item, by due time.
+#[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueView {
+    /// By due time.
+    pub items: Vec<QueueItemView>,
+    /// The system's IANA time zone, in which new times are read (when it is known).
+    pub zone: Option<String>,
+}
+
+/// A draft scheduled: the queued post that now owns its content, and the fresh draft.
+#[derive(Debug, Clone, Serialize, Type, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Scheduled {
+    /// The queued post.
+    pub item: QueueItemView,
+    /// The new, empty current draft.
+    pub draft: DraftView,
+}

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod app_info;
 pub mod composer;
+pub mod queue;
 pub mod sandbox;
 pub mod signin;
 pub mod wizard;

@@ -112,12 +112,39 @@ export const commands = {
 	historyList: () => typedError<HistoryView[], AppError>(__TAURI_INVOKE("history_list")),
 	/**  Opens a post's link in the system browser (X's hosts or the account's API host only). */
 	openLink: (url: string) => typedError<null, AppError>(__TAURI_INVOKE("open_link", { url })),
+	/**  The queue, by due time. */
+	queueList: (zone: string | null) => typedError<QueueView, AppError>(__TAURI_INVOKE("queue_list", { zone })),
+	/**
+	 *  Schedules the current draft `draft` (the id the page shows) from the account in use at
+	 *  `at` (`2026-03-29T09:00`) in the system's time zone, and starts a fresh draft.
+	 */
+	queueSchedule: (draft: string, at: string, zone: string | null) => typedError<Scheduled, AppError>(__TAURI_INVOKE("queue_schedule", { draft, at, zone })),
+	/**  Cancels an item that was not sent. */
+	queueCancel: (id: string) => typedError<QueueItemView, AppError>(__TAURI_INVOKE("queue_cancel", { id })),
+	/**  Moves a scheduled, held or failed item to `at` (`2026-03-29T09:00`, system time zone). */
+	queueReschedule: (id: string, at: string, zone: string | null) => typedError<QueueItemView, AppError>(__TAURI_INVOKE("queue_reschedule", { id, at, zone })),
+	/**
+	 *  Sends an item now: a scheduled one is moved to now, a held or failed one goes back to the
+	 *  queue (media checked again before it is sent).
+	 */
+	queuePostNow: (id: string) => typedError<QueueItemView, AppError>(__TAURI_INVOKE("queue_post_now", { id })),
+	/**
+	 *  Settles an item that may have posted: "It's on X" (with its link or id when given; nothing
+	 *  is sent) or "Post it again" (the part is sent again by the runner).
+	 */
+	queueResolve: (id: string, choice: PartChoice, link: string | null) => typedError<QueueItemView, AppError>(__TAURI_INVOKE("queue_resolve", { id, choice, link })),
+	/**
+	 *  What posting `texts` (one post each) costs the account in use: only on a pay-per-use
+	 *  plan; nothing on a legacy plan or when the plan is not known.
+	 */
+	postCost: (texts: string[]) => typedError<CostView | null, AppError>(__TAURI_INVOKE("post_cost", { texts })),
 };
 
 /** Events */
 export const events = {
 	attachRefused: makeEvent<AttachRefused, AttachRefused>("attach-refused"),
 	draftChanged: makeEvent<DraftChanged, DraftChanged>("draft-changed"),
+	queueChanged: makeEvent<QueueChanged, QueueChanged>("queue-changed"),
 };
 
 /* Types */
@@ -242,6 +269,18 @@ export type AttachmentView = {
 	thumb: string | null,
 	/**  Already uploaded (will not be sent again). */
 	uploaded: boolean,
+};
+
+/**  What a post or thread costs on a pay-per-use plan (docs/protocol.md §15). */
+export type CostView = {
+	/**  The total in micro-dollars. */
+	micros: number,
+	/**  The total as text, e.g. `$0.215`. */
+	dollars: string,
+	/**  Posts billed (every part of a thread is one). */
+	posts: number,
+	/**  Of those, billed at the URL price. */
+	withUrl: number,
 };
 
 /**  A failure explained: the row of the diagnosis table plus X's own words. */
@@ -584,6 +623,108 @@ part: number;
 /**  Its id (absent when X confirmed the post without one). */
 id: string | null };
 
+/**  Why the queue changed. */
+export type QueueChangeCause = 
+/**  The person scheduled, rescheduled, cancelled, posted now or settled an item. */
+"edited" | 
+/**  The app's runner sent, held or failed items. */
+"ran";
+
+/**
+ *  The queue changed: an item was scheduled, changed, or sent by the app's runner. The page
+ *  reads it again with `queue_list`.
+ */
+export type QueueChanged = {
+	/**  What changed it. */
+	cause: QueueChangeCause,
+};
+
+/**  A queued post as the queue view shows it. */
+export type QueueItemView = {
+	/**  Its id. */
+	id: string,
+	/**  Where it is. */
+	state: QueueStateView,
+	/**
+	 *  The account it posts from: the profile's name, or `@handle` (scheduled from the
+	 *  command line with the `X_*` variables).
+	 */
+	account: string,
+	/**  When it is due (Unix seconds). */
+	dueAt: number,
+	/**
+	 *  The due time on the wall clock of its zone, as a `datetime-local` value
+	 *  (`2026-03-29T09:00`).
+	 */
+	dueLocal: string,
+	/**  Its IANA zone, when it was scheduled by wall-clock time. */
+	zone: string | null,
+	/**  The due time as stored (RFC 3339, or RFC 9557 with the zone in brackets). */
+	dueText: string,
+	/**  The first part's text, shortened. */
+	preview: string,
+	/**  Every part. */
+	parts: QueuedPartView[],
+	/**  Ids of the parts posted, in order. */
+	postIds: string[],
+	/**  Links to them on X. */
+	links: string[],
+	/**  How late it went out, or was when it was held (seconds). */
+	lateSecs: number | null,
+	/**  Seconds past its time after which it is held instead of posted. */
+	lateLimit: number,
+	/**  Why it was held (for a held item). */
+	heldReason: string | null,
+	/**
+	 *  Why it failed or may have posted, or why its last run could not send it (a
+	 *  scheduled item whose account was not available).
+	 */
+	diagnosis: DiagnosisView | null,
+	/**  For an item that may have posted: the account's profile on X, to look for it. */
+	profileLink: string | null,
+	/**
+	 *  What it costs, when its account is on a pay-per-use plan (absent on legacy plans and
+	 *  when the plan is not known).
+	 */
+	cost: CostView | null,
+};
+
+/**  Where a queued post is (the queue's states; the same names as `postbridge queue list`). */
+export type QueueStateView = 
+/**  Waiting for its time (or for its account: see the item's diagnosis). */
+"scheduled" | 
+/**  Being sent now (or its runner stopped while sending it: the next run reads it back). */
+"posting" | 
+/**  Posted; every part has its id. */
+"posted" | 
+/**  Not posted: it was more than its late limit past its time when a runner came. */
+"held" | 
+/**  Not posted (or only partly): the diagnosis says why. */
+"failed" | 
+/**
+ *  Sent, but X's answer was lost and its post was not found: check the profile, then
+ *  "It's on X" or "Post it again".
+ */
+"may-have-posted" | 
+/**  Cancelled by the person; never sent. */
+"cancelled";
+
+/**  The queue: every item, by due time. */
+export type QueueView = {
+	/**  By due time. */
+	items: QueueItemView[],
+	/**  The system's IANA time zone, in which new times are read (when it is known). */
+	zone: string | null,
+};
+
+/**  One part of a queued post. */
+export type QueuedPartView = {
+	/**  Its text. */
+	text: string,
+	/**  Its media files' names (not their paths), in order. */
+	media: string[],
+};
+
 /**  The rate-limit state after a post. */
 export type RateLimitView = {
 	/**  Requests left in the window. */
@@ -636,6 +777,14 @@ export type Scenarios = {
 	outOfCredits: boolean,
 	/**  See [`Scenario::SlowProcessing`]. */
 	slowProcessing: boolean,
+};
+
+/**  A draft scheduled: the queued post that now owns its content, and the fresh draft. */
+export type Scheduled = {
+	/**  The queued post. */
+	item: QueueItemView,
+	/**  The new, empty current draft. */
+	draft: DraftView,
 };
 
 /**  How an account signs in to X. */

@@ -1,0 +1,801 @@
+//! The app's side of scheduling: the composer's draft scheduled at a wall-clock time, the
+//! queue as the page sees it, and the runner that sends due items while the app runs.
+//!
+//! Contract:
+//! - **Storage and exactly-once** are [`composer::queue`]'s: the same `queue` table in the
+//!   app's database as `postbridge queue …`, each item claimed in SQLite under its OS lock
+//!   before it is sent, so the app's runner and any number of CLI runners post it once.
+//! - **Scheduling** ([`schedule_current`]) takes the current draft (the id the page shows;
+//!   refused when it is no longer current), copies its parts, media (with alt texts) and reply
+//!   target into a queued item (media checked again by [`composer::Queue::schedule`]: a file
+//!   gone or breaking X's limits is refused as [`AppError::Composer`] naming it; a time too far
+//!   in the past, an empty part or a blocking problem as [`AppError::InvalidInput`]), then
+//!   gives the draft up, so a fresh draft starts and the item alone owns the text. Refused for
+//!   a draft with parts already sent (they would be sent again), a poll or reply settings (a
+//!   queued item has neither; they would be lost), and while the draft is being posted. The
+//!   item's account is `profile:<name>` of the account in use.
+//! - **Time.** A `datetime-local` value (`2026-03-29T09:00`) is read in the system's IANA time
+//!   zone ([`zone_name`]; the page's zone when the system names none) and stored with it, so
+//!   it keeps its wall-clock time across daylight-saving changes ([`composer::Due::local`]: a
+//!   time skipped by spring-forward moves on by the gap, a repeated one is the first).
+//! - **Actions**: cancel, reschedule, post now (a scheduled item is moved to now; a held or
+//!   failed one goes back to the queue, due now) and the person's word on an item that may
+//!   have posted ([`composer::Queue::resolve`]). Each wakes the runner.
+//! - **The runner** ([`start_runner`]): while the app runs it calls
+//!   [`composer::Queue::run_due`] with the account of each item ([`AppConnector`]: its
+//!   profile's session as the composer's posting builds it, see [`crate::session`]; an item
+//!   scheduled with the CLI's `X_*` variables runs on the saved profile of the same X user,
+//!   else it waits for a CLI runner), then sleeps until the next due time or [`RUN_INTERVAL`]
+//!   seconds, or until woken. After a run that did something, and after every action, it
+//!   emits [`QueueChanged`].
+//! - **Cost** is shown only for an account whose plan is pay-per-use; on a legacy plan and
+//!   when the plan is not known there is none ([`plan_of`]).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use composer::queue::{Connected, Connector, Due, Item, ItemState, NewItem, NewPart};
+use composer::{ArmedResolution, ComposerError, Draft, Queue, RunReport};
+use jiff::civil::DateTime;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use tokio::sync::Notify;
+use x_client::{Diagnosis, ErrorKind, UploadRoute};
+
+use crate::composer::Composer;
+use crate::error::AppError;
+use crate::events::{QueueChangeCause, QueueChanged};
+use crate::state::AppState;
+use crate::views::{CostView, DiagnosisView, PartChoice, QueueItemView, QueueView, QueuedPartView};
+
+/// Longest sleep of the runner between runs (seconds).
+pub const RUN_INTERVAL: u64 = 30;
+
+/// How many characters of the first part the queue view's preview shows.
+const PREVIEW_CHARS: usize = 80;
+
+/// The queue over the composer's database, opened once, and the runner's wake-up call.
+#[derive(Default)]
+pub struct QueueService {
+    queue: Mutex<Option<Queue>>,
+    wake: Notify,
+}
+
+impl QueueService {
+    /// The queue in the composer's database (its tables created on first use).
+    pub fn queue(&self, composer: &Composer) -> Result<Queue, AppError> {
+        let mut slot = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(q) = slot.as_ref() {
+            return Ok(q.clone());
+        }
+        let q = Queue::new(composer.store()?)?;
+        *slot = Some(q.clone());
+        Ok(q)
+    }
+
+    /// Wakes the runner (an item was scheduled or changed).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// A refusal of the queue as a sentence for the page: media problems are the composer's
+/// (they name the file and the limit), everything else is the person's input.
+pub fn refusal(err: ComposerError) -> AppError {
+    match err {
+        ComposerError::MediaRefused(msg) => AppError::Composer {
+            message: format!("Not scheduled: {}", sentence(&msg)),
+        },
+        e @ ComposerError::Io { .. } => AppError::Composer {
+            message: format!("Not scheduled: {}", sentence(&e.to_string())),
+        },
+        ComposerError::Schedule(msg) | ComposerError::ReadOnly(msg) => {
+            AppError::invalid(sentence(&msg))
+        }
+        ComposerError::NoQueueItem(_) => {
+            AppError::invalid("This queued post no longer exists; the queue was read again.")
+        }
+        ComposerError::Busy => AppError::invalid(
+            "This draft is being posted right now (here, or by another Postbridge window or command); wait until that finishes.",
+        ),
+        other => other.into(),
+    }
+}
+
+fn sentence(msg: &str) -> String {
+    let mut chars = msg.chars();
+    let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
+    let s = format!("{}{}", first.unwrap_or_default(), chars.as_str());
+    if s.ends_with(['.', '!', '?']) {
+        s
+    } else {
+        format!("{s}.")
+    }
+}
+
+/// The IANA zone new times are read in: the system's, else `page` (the page's
+/// `Intl.DateTimeFormat().resolvedOptions().timeZone`, when jiff could not name the system's).
+pub fn zone_name(page: Option<&str>) -> Result<String, AppError> {
+    let system = TimeZone::try_system()
+        .ok()
+        .and_then(|tz| tz.iana_name().map(str::to_owned));
+    resolve_zone(system, page)
+}
+
+fn resolve_zone(system: Option<String>, page: Option<&str>) -> Result<String, AppError> {
+    if let Some(z) = system.filter(|z| !z.is_empty()) {
+        return Ok(z);
+    }
+    match page.map(str::trim).filter(|z| !z.is_empty()) {
+        Some(z) if TimeZone::get(z).is_ok() => Ok(z.to_owned()),
+        _ => Err(AppError::invalid(
+            "Postbridge cannot tell which time zone this computer is in (set the system's time zone, or TZ to a name like Europe/Berlin).",
+        )),
+    }
+}
+
+/// A `datetime-local` value (`2026-03-29T09:00`, seconds optional) in `zone`.
+pub fn due_local(local: &str, zone: &str) -> Result<Due, AppError> {
+    let t = local.trim();
+    if t.is_empty() {
+        return Err(AppError::invalid("Choose a date and time."));
+    }
+    let dt: DateTime = t.parse().map_err(|_| {
+        AppError::invalid(format!(
+            "{t:?} is not a date and time (like 2026-03-29T09:00)."
+        ))
+    })?;
+    Due::local(dt, zone).map_err(refusal)
+}
+
+/// The plan cost is shown on: pay-per-use; `Legacy` on a legacy plan; `None` when the person
+/// did not say (or said "unknown").
+pub fn plan_of(plan: Option<accounts::Plan>) -> Option<composer::Plan> {
+    match plan? {
+        accounts::Plan::PayPerUse => Some(composer::Plan::PayPerUse),
+        accounts::Plan::Free | accounts::Plan::Basic | accounts::Plan::Pro => {
+            Some(composer::Plan::Legacy)
+        }
+        accounts::Plan::Unknown => None,
+    }
+}
+
+/// The cost of `texts` (one post each) to show: only on pay-per-use.
+pub fn cost_of<'a>(
+    texts: impl IntoIterator<Item = &'a str>,
+    plan: Option<composer::Plan>,
+) -> Option<CostView> {
+    match plan {
+        Some(composer::Plan::PayPerUse) => {
+            Some(composer::thread_cost(texts, composer::Plan::PayPerUse).into())
+        }
+        _ => None,
+    }
+}
+
+/// The queued item for `draft`, posted from `profile` at `due` (see the module docs for what
+/// is refused).
+pub fn new_item(draft: &Draft, profile: &accounts::Profile, due: Due) -> Result<NewItem, AppError> {
+    if draft.started() {
+        return Err(AppError::invalid(
+            "Part of this draft was already sent; finish it with Resume (a queued post would send those parts again).",
+        ));
+    }
+    if draft.poll.is_some() {
+        return Err(AppError::invalid(
+            "A post with a poll cannot be scheduled yet; remove the poll or post it now.",
+        ));
+    }
+    if draft.reply_settings.is_some() {
+        return Err(AppError::invalid(
+            "\"Who can reply\" cannot be scheduled yet; set it to everyone or post it now.",
+        ));
+    }
+    let parts: Vec<NewPart> = draft
+        .parts
+        .iter()
+        .map(|p| NewPart {
+            text: p.text.clone(),
+            media: p
+                .media
+                .iter()
+                .map(|a| (a.path.clone(), a.alt.clone()))
+                .collect(),
+        })
+        .collect();
+    Ok(NewItem {
+        account: format!("profile:{}", profile.name),
+        username: profile.username.clone(),
+        parts,
+        reply_to: draft.reply_to.clone(),
+        upload_route: UploadRoute::Auto,
+        due,
+        late_limit: None,
+    })
+}
+
+/// Schedules the current draft `draft_id` from `profile` at `due` and starts a fresh draft
+/// (blocking: SQLite and file checks). Returns the item and the new current draft.
+pub fn schedule_current(
+    composer: &Composer,
+    queue: &Queue,
+    profile: &accounts::Profile,
+    draft_id: &str,
+    due: Due,
+    now: Timestamp,
+) -> Result<(Item, Draft), AppError> {
+    let store = composer.store()?;
+    let _edit = composer.edit_lock();
+    let draft = store.draft()?;
+    if draft.id != draft_id {
+        return Err(AppError::invalid(
+            "The draft changed (it was posted or discarded) before it could be scheduled; nothing was scheduled.",
+        ));
+    }
+    let item = queue
+        .schedule(new_item(&draft, profile, due)?, now)
+        .map_err(refusal)?;
+    match store.discard_draft(&draft.id) {
+        Ok(fresh) => Ok((item, fresh)),
+        Err(e) => {
+            // The draft is still current: take the item back, so its text is in one place.
+            let _ = queue.cancel(&item.id);
+            Err(refusal(e))
+        }
+    }
+}
+
+/// "Post now": a scheduled item is moved to `now`; a held or failed one goes back to the
+/// queue, due `now` ([`Queue::post_now`]).
+pub fn post_now(queue: &Queue, id: &str, now: Timestamp) -> Result<Item, AppError> {
+    let item = queue.get(id).map_err(refusal)?;
+    if item.state == ItemState::Scheduled {
+        let due = Due {
+            at: now,
+            text: now.to_string(),
+            zone: None,
+        };
+        return queue.reschedule(id, &due).map_err(refusal);
+    }
+    queue.post_now(id, now).map_err(refusal)
+}
+
+/// The person's word on an item that may have posted.
+pub fn resolve(
+    queue: &Queue,
+    id: &str,
+    choice: PartChoice,
+    link: Option<String>,
+    now: Timestamp,
+) -> Result<Item, AppError> {
+    let resolution = match choice {
+        PartChoice::OnX => ArmedResolution::Posted {
+            id: link.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()),
+        },
+        PartChoice::PostAgain => ArmedResolution::NotPosted,
+    };
+    queue.resolve(id, resolution, now).map_err(refusal)
+}
+
+/// The wall-clock time of `at` in `zone` (else in the system's zone) as a `datetime-local`
+/// value.
+fn local_text(at: Timestamp, zone: Option<&str>) -> String {
+    let tz = zone
+        .and_then(|z| TimeZone::get(z).ok())
+        .unwrap_or_else(TimeZone::system);
+    at.to_zoned_datetime(tz)
+        .datetime()
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+fn account_label(item: &Item) -> String {
+    match item.account.strip_prefix("profile:") {
+        Some(name) => name.to_owned(),
+        None => item
+            .username
+            .as_ref()
+            .map(|u| format!("@{u}"))
+            .unwrap_or_else(|| item.account.clone()),
+    }
+}
+
+fn post_link(username: Option<&str>, id: &str) -> String {
+    match username {
+        Some(u) => format!("https://x.com/{u}/status/{id}"),
+        None => format!("https://x.com/i/web/status/{id}"),
+    }
+}
+
+/// The page's view of `item`; `plan` is its account's (see [`plan_of`]).
+pub fn item_view(item: &Item, plan: Option<composer::Plan>) -> QueueItemView {
+    let first = item
+        .content
+        .parts
+        .first()
+        .map(|p| p.text.as_str())
+        .unwrap_or("");
+    let mut preview: String = first.chars().take(PREVIEW_CHARS).collect();
+    if first.chars().count() > PREVIEW_CHARS {
+        preview.push('…');
+    }
+    let diagnosis: Option<Diagnosis> = item
+        .error
+        .clone()
+        .and_then(|e| serde_json::from_value(e).ok());
+    let profile_link = item
+        .error
+        .as_ref()
+        .and_then(|e| e.get("profile_link"))
+        .and_then(|l| l.as_str())
+        .map(str::to_owned)
+        .or_else(|| {
+            (item.state == ItemState::MayHavePosted)
+                .then(|| item.username.as_ref().map(|u| format!("https://x.com/{u}")))
+                .flatten()
+        });
+    let held = item.state == ItemState::Held;
+    QueueItemView {
+        id: item.id.clone(),
+        state: item.state.into(),
+        account: account_label(item),
+        due_at: u32::try_from(item.due.unix()).unwrap_or(0),
+        due_local: local_text(item.due.at, item.due.zone.as_deref()),
+        zone: item.due.zone.clone(),
+        due_text: item.due.text.clone(),
+        preview,
+        parts: item
+            .content
+            .parts
+            .iter()
+            .map(|p| QueuedPartView {
+                text: p.text.clone(),
+                media: p
+                    .media
+                    .iter()
+                    .map(|m| {
+                        m.path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default()
+                    })
+                    .collect(),
+            })
+            .collect(),
+        links: item
+            .post_ids
+            .iter()
+            .map(|id| post_link(item.username.as_deref(), id))
+            .collect(),
+        post_ids: item.post_ids.clone(),
+        late_secs: item.late_secs.map(|l| u32::try_from(l).unwrap_or(u32::MAX)),
+        late_limit: u32::try_from(item.late_limit).unwrap_or(u32::MAX),
+        held_reason: if held {
+            diagnosis.as_ref().map(|d| sentence(&d.detail))
+        } else {
+            None
+        },
+        diagnosis: if held {
+            None
+        } else {
+            diagnosis.map(DiagnosisView::from)
+        },
+        profile_link,
+        cost: cost_of(item.content.parts.iter().map(|p| p.text.as_str()), plan),
+    }
+}
+
+/// The queue as the page shows it; `plans` gives each profile's plan.
+pub fn queue_view(
+    items: &[Item],
+    plans: &HashMap<String, Option<accounts::Plan>>,
+    zone: Option<String>,
+) -> QueueView {
+    QueueView {
+        items: items
+            .iter()
+            .map(|i| {
+                let plan = i
+                    .account
+                    .strip_prefix("profile:")
+                    .and_then(|name| plans.get(name).copied().flatten());
+                item_view(i, plan_of(plan))
+            })
+            .collect(),
+        zone,
+    }
+}
+
+/// Each saved profile's plan.
+pub fn plans(
+    accounts: &accounts::Accounts,
+) -> Result<HashMap<String, Option<accounts::Plan>>, AppError> {
+    Ok(accounts
+        .book()?
+        .profiles
+        .into_iter()
+        .map(|p| (p.name, p.plan))
+        .collect())
+}
+
+/// How long the runner sleeps after a run at `now` (seconds): until `next_due`, at least 1
+/// and at most [`RUN_INTERVAL`].
+pub fn sleep_secs(now: i64, next_due: Option<i64>) -> u64 {
+    let next = next_due.unwrap_or(i64::MAX);
+    u64::try_from(next.saturating_sub(now))
+        .unwrap_or(0)
+        .clamp(1, RUN_INTERVAL)
+}
+
+fn diagnosis_of(err: AppError) -> Diagnosis {
+    let kind = match &err {
+        AppError::SignInRequired { .. } => ErrorKind::SignInRequired,
+        _ => ErrorKind::LocalError,
+    };
+    Diagnosis::new(kind, None, err.to_string())
+}
+
+/// The app's [`Connector`]: each item's account, signed in once per run.
+pub struct AppConnector<'a> {
+    state: &'a AppState,
+    cache: tokio::sync::Mutex<HashMap<String, Result<Connected, Diagnosis>>>,
+}
+
+impl<'a> AppConnector<'a> {
+    /// A connector over the app's accounts.
+    pub fn new(state: &'a AppState) -> Self {
+        Self {
+            state,
+            cache: tokio::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn resolve(&self, item: &Item) -> Result<Connected, Diagnosis> {
+        let profile = self.profile_of(item).await?;
+        let active = crate::session::signed_in(self.state, profile)
+            .await
+            .map_err(diagnosis_of)?;
+        Ok(Connected {
+            username: active.profile.username.clone().or(item.username.clone()),
+            client: active.client,
+        })
+    }
+
+    async fn profile_of(&self, item: &Item) -> Result<accounts::Profile, Diagnosis> {
+        let accounts = self.state.accounts.clone();
+        let account = item.account.clone();
+        let username = item.username.clone();
+        crate::commands::blocking(move || {
+            if let Some(name) = account.strip_prefix("profile:") {
+                return Ok(Ok(accounts.profile(name)?));
+            }
+            let Some(user) = account.strip_prefix("user:") else {
+                return Ok(Err(Diagnosis::new(
+                    ErrorKind::LocalError,
+                    None,
+                    format!("the item's account {account:?} is not known"),
+                )));
+            };
+            let found = accounts
+                .book()?
+                .profiles
+                .into_iter()
+                .find(|p| p.user_id.as_deref() == Some(user));
+            Ok(found.ok_or_else(|| {
+                let who = username
+                    .map(|u| format!("@{u} (user {user})"))
+                    .unwrap_or_else(|| format!("user {user}"));
+                Diagnosis::new(
+                    ErrorKind::AccountMismatch,
+                    None,
+                    format!(
+                        "this post was scheduled from the command line for {who}, and no account saved in Postbridge signs in as that user; run `postbridge queue run --once` with those credentials, or add the account; nothing was sent"
+                    ),
+                )
+            }))
+        })
+        .await
+        .map_err(diagnosis_of)?
+    }
+}
+
+impl Connector for AppConnector<'_> {
+    async fn connect(&self, item: &Item) -> Result<Connected, Diagnosis> {
+        let mut cache = self.cache.lock().await;
+        if let Some(hit) = cache.get(&item.account) {
+            return hit.clone();
+        }
+        let r = self.resolve(item).await;
+        cache.insert(item.account.clone(), r.clone());
+        r
+    }
+}
+
+/// One run of the due items with the app's accounts.
+pub async fn run_once(state: &AppState) -> Result<RunReport, AppError> {
+    let queue = state.queue.queue(&state.composer)?;
+    let connector = AppConnector::new(state);
+    Ok(queue
+        .run_due(&connector, composer::RunOptions::default())
+        .await?)
+}
+
+/// Tells the page the queue changed.
+pub fn changed(app: &tauri::AppHandle, cause: QueueChangeCause) {
+    use tauri_specta::Event;
+    let _ = QueueChanged { cause }.emit(app);
+}
+
+/// Starts the runner for the app's life (see the module docs).
+pub fn start_runner(app: tauri::AppHandle) {
+    use tauri::Manager;
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let state = app.state::<AppState>();
+            let next = match run_once(&state).await {
+                Ok(report) => {
+                    if report != RunReport::default() {
+                        changed(&app, QueueChangeCause::Ran);
+                    }
+                    state
+                        .queue
+                        .queue(&state.composer)
+                        .and_then(|q| Ok(q.next_due()?))
+                        .ok()
+                        .flatten()
+                }
+                Err(e) => {
+                    eprintln!("postbridge: the queue run failed: {e}");
+                    None
+                }
+            };
+            let wait = sleep_secs(Timestamp::now().as_second(), next);
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_secs(wait)) => {}
+                _ = state.queue.wake.notified() => {}
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use composer::Store;
+
+    fn image(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("postbridge-queue-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, testkit::samples::png(64, 48, 10)).unwrap();
+        path
+    }
+
+    fn profile() -> accounts::Profile {
+        let mut p = accounts::Profile::new("Work");
+        p.username = Some("worker".into());
+        p
+    }
+
+    /// `secs` from now, in whole seconds (the queue stores seconds).
+    fn in_secs(secs: i64) -> Due {
+        let at = Timestamp::from_second(Timestamp::now().as_second() + secs).unwrap();
+        Due::parse(&at.to_string()).unwrap()
+    }
+
+    /// A composer over an in-memory store, and its queue.
+    fn setup() -> (Composer, Queue) {
+        let composer = Composer::default();
+        let store = Store::open_in_memory().unwrap();
+        composer.use_store(store.clone());
+        (composer, Queue::new(store).unwrap())
+    }
+
+    #[test]
+    fn a_local_time_is_read_in_its_zone_and_keeps_the_zone() {
+        let due = due_local("2026-03-29T09:00", "Europe/Berlin").unwrap();
+        assert_eq!(due.zone.as_deref(), Some("Europe/Berlin"));
+        // After the spring-forward change: CEST, +02:00.
+        assert_eq!(due.at.to_string(), "2026-03-29T07:00:00Z");
+        assert_eq!(due.text, "2026-03-29T09:00:00+02:00[Europe/Berlin]");
+        // The day before it is CET, +01:00: the same wall-clock time is 23 hours earlier.
+        let before = due_local("2026-03-28T09:00", "Europe/Berlin").unwrap();
+        assert_eq!(due.at.as_second() - before.at.as_second(), 23 * 3600);
+        // Seconds are accepted; the view shows the time back on the zone's wall clock.
+        let with_secs = due_local("2026-10-25T09:00:30", "America/New_York").unwrap();
+        assert_eq!(with_secs.at.to_string(), "2026-10-25T13:00:30Z");
+        assert_eq!(local_text(due.at, due.zone.as_deref()), "2026-03-29T09:00");
+        for bad in ["", "tomorrow", "2026-02-30T09:00", "2026-03-29 9am"] {
+            assert!(
+                matches!(
+                    due_local(bad, "Europe/Berlin"),
+                    Err(AppError::InvalidInput { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+        assert!(matches!(
+            due_local("2026-03-29T09:00", "Mars/Olympus"),
+            Err(AppError::InvalidInput { .. })
+        ));
+    }
+
+    #[test]
+    fn the_system_zone_wins_and_the_page_zone_is_the_fallback() {
+        assert_eq!(
+            resolve_zone(Some("Europe/Berlin".into()), Some("Asia/Tokyo")).unwrap(),
+            "Europe/Berlin"
+        );
+        assert_eq!(
+            resolve_zone(None, Some(" Asia/Tokyo ")).unwrap(),
+            "Asia/Tokyo"
+        );
+        assert!(resolve_zone(None, Some("Not/AZone")).is_err());
+        assert!(resolve_zone(Some(String::new()), None).is_err());
+    }
+
+    #[test]
+    fn a_thread_with_media_scheduled_from_the_draft_keeps_its_parts_and_a_fresh_draft_starts() {
+        let (composer, queue) = setup();
+        let store = composer.store().unwrap();
+        let cat = image("cat.png");
+        let dog = image("dog.png");
+        composer.attach(0, std::slice::from_ref(&cat)).unwrap();
+        let mut d = store.draft().unwrap();
+        d.parts[0].text = "Part one, see example.com".into();
+        d.parts[0].media[0].alt = Some("A cat".into());
+        d.parts.push(composer::Part {
+            text: "Part two".into(),
+            ..Default::default()
+        });
+        d.reply_to = Some("1234567890".into());
+        store.save_draft(&d).unwrap();
+        composer.attach(1, std::slice::from_ref(&dog)).unwrap();
+
+        let now = Timestamp::now();
+        let due = in_secs(2 * 3600);
+        let (item, fresh) =
+            schedule_current(&composer, &queue, &profile(), &d.id, due.clone(), now).unwrap();
+        assert_eq!(item.state, ItemState::Scheduled);
+        assert_eq!(item.account, "profile:Work");
+        assert_eq!(item.due, due);
+        let parts = &item.content.parts;
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].text, "Part one, see example.com");
+        assert_eq!(parts[1].text, "Part two");
+        assert_eq!(parts[0].media.len(), 1);
+        assert_eq!(parts[0].media[0].path, std::fs::canonicalize(&cat).unwrap());
+        assert_eq!(parts[0].media[0].alt.as_deref(), Some("A cat"));
+        assert_eq!(parts[1].media[0].path, std::fs::canonicalize(&dog).unwrap());
+        assert_eq!(item.content.reply_to.as_deref(), Some("1234567890"));
+        // The item's own draft holds the parts; the composer has a fresh, empty one.
+        let queued = store.draft_by_id(&item.draft_id).unwrap();
+        assert_eq!(queued.parts.len(), 2);
+        assert_eq!(queued.parts[1].media.len(), 1);
+        assert_ne!(fresh.id, d.id);
+        assert_eq!(store.draft().unwrap().id, fresh.id);
+        assert!(fresh
+            .parts
+            .iter()
+            .all(|p| p.text.is_empty() && p.media.is_empty()));
+
+        // The view: both parts, media by name only, the cost on pay-per-use (URL + plain).
+        let view = item_view(&item, Some(composer::Plan::PayPerUse));
+        assert_eq!(view.parts[0].media, ["cat.png"]);
+        assert_eq!(view.account, "Work");
+        let cost = view.cost.unwrap();
+        assert_eq!((cost.micros, cost.posts, cost.with_url), (215_000, 2, 1));
+        assert_eq!(cost.dollars, "$0.215");
+        assert_eq!(item_view(&item, Some(composer::Plan::Legacy)).cost, None);
+        assert_eq!(item_view(&item, None).cost, None);
+    }
+
+    #[test]
+    fn scheduling_refuses_what_it_would_lose_or_send_twice_and_keeps_the_draft() {
+        let (composer, queue) = setup();
+        let store = composer.store().unwrap();
+        let now = Timestamp::now();
+        let later = in_secs(3600);
+        let mut d = store.draft().unwrap();
+        d.parts[0].text = "Keep me".into();
+        d.poll = Some(composer::PollDraft {
+            options: vec!["a".into(), "b".into()],
+            duration_minutes: 60,
+        });
+        store.save_draft(&d).unwrap();
+        let err =
+            schedule_current(&composer, &queue, &profile(), &d.id, later.clone(), now).unwrap_err();
+        assert!(err.to_string().contains("poll"), "{err}");
+        d.poll = None;
+        store.save_draft(&d).unwrap();
+        // Not the current draft any more (the page showed an older one).
+        assert!(
+            schedule_current(&composer, &queue, &profile(), "other", later.clone(), now).is_err()
+        );
+        // Too far in the past: the queue's own refusal, as invalid input.
+        let past = in_secs(-2 * 3600);
+        let err = schedule_current(&composer, &queue, &profile(), &d.id, past, now).unwrap_err();
+        assert!(matches!(err, AppError::InvalidInput { .. }), "{err:?}");
+        // A media file gone since it was attached: the composer's refusal, naming it.
+        let gone = image("gone.png");
+        composer.attach(0, std::slice::from_ref(&gone)).unwrap();
+        std::fs::remove_file(&gone).unwrap();
+        let err = schedule_current(&composer, &queue, &profile(), &d.id, later, now).unwrap_err();
+        assert!(matches!(err, AppError::Composer { .. }), "{err:?}");
+        assert!(err.to_string().contains("gone.png"), "{err}");
+        // Nothing was queued and the draft, with its text, is still the current one.
+        assert!(queue.list().unwrap().is_empty());
+        let still = store.draft().unwrap();
+        assert_eq!(still.id, d.id);
+        assert_eq!(still.parts[0].text, "Keep me");
+    }
+
+    #[test]
+    fn post_now_moves_a_scheduled_item_to_now_and_actions_follow_the_state() {
+        let (composer, queue) = setup();
+        let store = composer.store().unwrap();
+        let now = Timestamp::now();
+        let mut d = store.draft().unwrap();
+        d.parts[0].text = "Soon".into();
+        store.save_draft(&d).unwrap();
+        let due = due_local(
+            &local_text(in_secs(3 * 3600).at, Some("Europe/Berlin")),
+            "Europe/Berlin",
+        )
+        .unwrap();
+        let (item, _) = schedule_current(&composer, &queue, &profile(), &d.id, due, now).unwrap();
+        let moved = post_now(&queue, &item.id, now).unwrap();
+        assert_eq!(moved.state, ItemState::Scheduled);
+        assert_eq!(moved.due.at.as_second(), now.as_second());
+        assert_eq!(queue.next_due().unwrap(), Some(now.as_second()));
+        let cancelled = queue.cancel(&item.id).unwrap();
+        let view = item_view(&cancelled, None);
+        assert_eq!(view.state, crate::views::QueueStateView::Cancelled);
+        assert!(matches!(
+            post_now(&queue, &item.id, now),
+            Err(AppError::InvalidInput { .. })
+        ));
+        assert!(matches!(
+            resolve(&queue, &item.id, PartChoice::OnX, None, now),
+            Err(AppError::InvalidInput { .. })
+        ));
+        assert!(matches!(
+            post_now(&queue, "nope", now),
+            Err(AppError::InvalidInput { .. })
+        ));
+    }
+
+    #[test]
+    fn plans_decide_whether_a_cost_is_shown() {
+        assert_eq!(
+            plan_of(Some(accounts::Plan::PayPerUse)),
+            Some(composer::Plan::PayPerUse)
+        );
+        for legacy in [
+            accounts::Plan::Free,
+            accounts::Plan::Basic,
+            accounts::Plan::Pro,
+        ] {
+            assert_eq!(plan_of(Some(legacy)), Some(composer::Plan::Legacy));
+        }
+        assert_eq!(plan_of(Some(accounts::Plan::Unknown)), None);
+        assert_eq!(plan_of(None), None);
+        assert_eq!(
+            cost_of(["hi"], Some(composer::Plan::PayPerUse))
+                .unwrap()
+                .micros,
+            15_000
+        );
+        assert_eq!(cost_of(["hi"], Some(composer::Plan::Legacy)), None);
+    }
+
+    #[test]
+    fn the_runner_sleeps_until_the_next_due_time_within_bounds() {
+        assert_eq!(sleep_secs(100, None), RUN_INTERVAL);
+        assert_eq!(sleep_secs(100, Some(110)), 10);
+        assert_eq!(sleep_secs(100, Some(100)), 1);
+        assert_eq!(sleep_secs(100, Some(50)), 1);
+        assert_eq!(sleep_secs(100, Some(100_000)), RUN_INTERVAL);
+    }
+}
