@@ -1,7 +1,7 @@
 //! Journeys of issue 5: setting up accounts in the real window, against the simulator, with the
 //! real Secret Service — the sandbox, pasted keys (with the secret-leak check), a read-only token
-//! fixed by regenerating, PIN sign-in, Sign in with X (OAuth 2.0, the journey playing the browser through the
-//! simulator's consent hook and the app's loopback listener), and removing an account.
+//! fixed by regenerating, PIN sign-in, and removing an account. Sign in with X (OAuth 2.0) has
+//! its own journeys in `tests/oauth2.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -130,42 +130,25 @@ async fn pasted_keys_are_verified_saved_and_never_leak() {
         // Secrets never left Rust: not in any IPC response, the DOM, the config files or the log.
         app.click("#wizard-finish").await?;
         app.text("#active-account").await?;
-        let ipc = app
-            .exec("return JSON.stringify(window.__postbridgeIpcLog || [])")
-            .await?;
-        let ipc = ipc.as_str().unwrap_or_default().to_owned();
+        let places = app.everything_it_shows().await?;
+        let ipc = &places[0].1;
         check!(
             ipc.contains("wizardSave") && ipc.contains("wizardVerify"),
             "the IPC log is empty: {ipc}"
         );
-        let dom = app.dom().await?;
-        let mut config = String::new();
-        for entry in walk(&app.home) {
-            config.push_str(&std::fs::read_to_string(entry).unwrap_or_default());
-        }
         check!(
-            config.contains("\"Work\""),
+            places[2].1.contains("\"Work\""),
             "profiles.json was not written under the app's home"
         );
-        let log = std::fs::read_to_string(&app.log_path).unwrap_or_default();
-        for secret in [
-            &demo.consumer_key,
-            &demo.consumer_secret,
-            &demo.access_token,
-            &demo.access_token_secret,
-        ] {
-            for (place, text) in [
-                ("IPC", &ipc),
-                ("DOM", &dom),
-                ("config", &config),
-                ("log", &log),
-            ] {
-                check!(
-                    !text.contains(secret.as_str()),
-                    "a secret appears in the {place}"
-                );
-            }
-        }
+        support::no_secret_in(
+            &places,
+            &[
+                &demo.consumer_key,
+                &demo.consumer_secret,
+                &demo.access_token,
+                &demo.access_token_secret,
+            ],
+        )?;
         Ok(())
     })
     .await;
@@ -276,106 +259,4 @@ async fn pin_sign_in_then_remove_the_account() {
     })
     .await;
     sim.handle.shutdown().await;
-}
-
-/// Every file under `dir`.
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn sign_in_with_x_in_the_browser_saves_an_oauth2_account() {
-    let sim = Sim::start().await;
-    let handle = sim.handle.clone();
-    let service = keychain_service("oauth2");
-    journey("oauth2", sim.app_env("oauth2"), async |app| {
-        app.click("#start-oauth2").await?;
-        app.wait_text("#signin-redirect", |t| {
-            t == "http://127.0.0.1:8745/callback"
-        })
-        .await?;
-        app.type_into("#client-id", x_sim::oauth2::DEMO_CLIENT_ID)
-            .await?;
-        app.click("#oauth2-open").await?;
-        let url = app
-            .wait_text("#signin-url", |t| t.contains("code_challenge"))
-            .await?;
-        check!(url.starts_with(&handle.api_base()), "authorize URL {url:?}");
-        // The browser's part: X's consent page approves, and the browser follows the redirect
-        // to the app's loopback listener.
-        let body = serde_json::json!({ "url": url }).to_string();
-        let answer = http1(
-            &format!("{}/_sim/oauth2/authorize", handle.api_base()),
-            Some(&body),
-        )?;
-        let v: serde_json::Value =
-            serde_json::from_str(&answer).map_err(|e| format!("{e}: {answer}"))?;
-        let location = v["location"].as_str().ok_or("no redirect")?.to_owned();
-        check!(
-            location.starts_with("http://127.0.0.1:8745/callback?"),
-            "{location}"
-        );
-        let page = http1(&location, None)?;
-        check!(page.contains("close this tab"), "{page}");
-        app.wait_text("#verify-result", |t| t.contains("can post"))
-            .await?;
-        app.click("#save").await?;
-        app.wait_text("#wizard-done", |t| t.contains("is ready"))
-            .await?;
-        let key = "profile:@postbridge_demo";
-        let entry = secret_tool_lookup(&service, key).ok_or("no keychain entry")?;
-        check!(
-            entry.contains("refresh_token"),
-            "the keychain holds the token set"
-        );
-        // Nothing secret left the keychain: not in the page, not in the app's files.
-        let dom = app.dom().await?;
-        let tokens: serde_json::Value =
-            serde_json::from_str(entry.trim()).map_err(|e| e.to_string())?;
-        for secret in ["access_token", "refresh_token"] {
-            let s = tokens[secret].as_str().unwrap_or_default();
-            check!(s.len() > 8 && !dom.contains(s), "{secret} in the page");
-        }
-        Ok(())
-    })
-    .await;
-    sim.handle.shutdown().await;
-}
-
-/// One HTTP/1.1 request over a plain socket (the journey plays the browser): a POST of JSON
-/// `body`, or a GET; the answer's body.
-fn http1(url: &str, body: Option<&str>) -> Result<String, String> {
-    use std::io::{Read, Write};
-    let rest = url.strip_prefix("http://").ok_or("not http")?;
-    let (authority, path) = rest
-        .split_once('/')
-        .map(|(a, p)| (a, format!("/{p}")))
-        .unwrap_or((rest, "/".into()));
-    let mut conn =
-        std::net::TcpStream::connect(authority).map_err(|e| format!("{authority}: {e}"))?;
-    conn.set_read_timeout(Some(std::time::Duration::from_secs(20)))
-        .map_err(|e| e.to_string())?;
-    let request = match body {
-        Some(b) => format!("POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{b}", b.len()),
-        None => format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"),
-    };
-    conn.write_all(request.as_bytes())
-        .map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
-    conn.read_to_end(&mut out).map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&out).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").ok_or("no HTTP answer")?;
-    check!(head.starts_with("HTTP/1.1 200"), "{head}");
-    Ok(body.to_owned())
 }

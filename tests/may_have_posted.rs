@@ -18,6 +18,7 @@ mod support;
 
 use std::time::Duration;
 
+use support::compose::saved;
 use support::{journey_prepared, keychain_service, seed_account, App, Look, Outcome, Sim};
 
 /// How long a post may take to get its result.
@@ -40,13 +41,6 @@ async fn post(app: &App) -> Result<(String, Option<String>, String), String> {
         .await?;
     saved(app).await?;
     Ok((outcome, kind, text))
-}
-
-/// Waits until every edit made so far has been saved.
-async fn saved(app: &App) -> Outcome {
-    app.wait_attr("#composer", "data-save", |v| v == Some("saved"))
-        .await
-        .map(|_| ())
 }
 
 /// Waits until part `part` shows status `status`.

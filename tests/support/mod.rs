@@ -51,6 +51,8 @@ macro_rules! check {
     };
 }
 
+pub mod compose;
+
 /// How long a helper waits for its condition unless told otherwise.
 pub const WAIT: Duration = Duration::from_secs(15);
 
@@ -812,4 +814,57 @@ pub fn secret_tool_lookup(service: &str, key: &str) -> Option<String> {
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
         .filter(|s| !s.is_empty())
+}
+
+impl App {
+    /// Every place a secret could leak to, with its text: the page's IPC log (`"IPC"`, what
+    /// every command answered), the page (`"DOM"`), every file under the app's home
+    /// (`"files"`), and everything the app printed (`"log"`).
+    pub async fn everything_it_shows(&self) -> Result<Vec<(&'static str, String)>, String> {
+        let ipc = self
+            .exec("return JSON.stringify(window.__postbridgeIpcLog || [])")
+            .await?;
+        let ipc = ipc.as_str().unwrap_or_default().to_owned();
+        let dom = self.dom().await?;
+        let mut files = String::new();
+        for entry in files_under(&self.home) {
+            files.push_str(&String::from_utf8_lossy(
+                &std::fs::read(entry).unwrap_or_default(),
+            ));
+        }
+        let log = std::fs::read_to_string(&self.log_path).unwrap_or_default();
+        Ok(vec![
+            ("IPC", ipc),
+            ("DOM", dom),
+            ("files", files),
+            ("log", log),
+        ])
+    }
+}
+
+/// Fails naming the place when any of `secrets` appears in any of `places`.
+pub fn no_secret_in(places: &[(&'static str, String)], secrets: &[&str]) -> Outcome {
+    for (i, secret) in secrets.iter().enumerate() {
+        check!(secret.len() >= 8, "secret #{i} is too short to search for");
+        for (place, text) in places {
+            check!(!text.contains(secret), "secret #{i} appears in the {place}");
+        }
+    }
+    Ok(())
+}
+
+/// Every file under `dir`.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
 }
