@@ -1,5 +1,6 @@
 // The window's shell: header and navigation, the sandbox banner, and one screen at a time —
-// first run (with the setup wizard), home, accounts, or the wizard for an existing account.
+// first run (with the setup wizard), home (the account and the composer), the queue of
+// scheduled posts, accounts, or the wizard for an existing account.
 import { commands, okOr, type AccountStatus, type AppInfo, type SandboxView, type WizardStep } from "./ipc";
 import { h } from "./lib/dom";
 import { renderAccounts } from "./screens/accounts";
@@ -7,10 +8,11 @@ import { renderSandboxBanner } from "./screens/banner";
 import { renderFirstRun } from "./screens/first-run";
 import { renderComposer } from "./screens/composer";
 import { renderHome } from "./screens/home";
+import { renderQueue } from "./screens/queue";
 import { renderWizard, type Mode, type Step } from "./screens/wizard";
 import { STEP_OF } from "./screens/wizard-state";
 
-type View = { kind: "home" } | { kind: "accounts" } | { kind: "wizard"; mode: Mode; step: Step };
+type View = { kind: "home" } | { kind: "queue" } | { kind: "accounts" } | { kind: "wizard"; mode: Mode; step: Step };
 
 const state = {
   info: null as AppInfo | null,
@@ -70,6 +72,7 @@ function chrome(): HTMLElement[] {
           "nav",
           { "aria-label": "Main" },
           h("button", { id: "nav-home", "aria-current": state.view.kind === "home" ? "page" : undefined, onclick: () => show({ kind: "home" }) }, "Home"),
+          h("button", { id: "nav-queue", "aria-current": state.view.kind === "queue" ? "page" : undefined, onclick: () => show({ kind: "queue" }) }, "Queue"),
           h("button", { id: "nav-accounts", "aria-current": state.view.kind === "accounts" ? "page" : undefined, onclick: () => show({ kind: "accounts" }) }, "Accounts"),
         )
       : null,
@@ -94,6 +97,8 @@ function render(): void {
       onAdd: () => show({ kind: "wizard", mode: { kind: "new" }, step: "start" }),
       onFix: fixAccount,
     });
+  } else if (v.kind === "queue" && active !== undefined) {
+    screen = renderQueue();
   } else if (active === undefined) {
     const welcome = renderFirstRun({ ok: state.info });
     screen = h("div", {}, welcome, wizard({ kind: "new" }, "start", false, (step) => { welcome.hidden = step !== "start"; }));
@@ -107,6 +112,7 @@ function render(): void {
         account: active,
         accounts: state.accounts,
         onSwitchAccount: (name) => void commands.setDefaultAccount(name).then(refresh).then(render),
+        onOpenQueue: () => show({ kind: "queue" }),
       }),
     );
   }

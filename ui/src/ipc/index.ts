@@ -44,6 +44,13 @@ export type {
   Scenarios,
   SlipView,
   VerifyReport,
+  CostView,
+  PartChoice,
+  QueueChanged,
+  QueueItemView,
+  QueueStateView,
+  QueueView,
+  Scheduled,
 } from "./bindings";
 
 declare global {

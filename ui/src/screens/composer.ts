@@ -11,12 +11,20 @@
 // person: "It's on X" (nothing is sent) or "Post it again" (it becomes a draft part again;
 // the next Post sends it). A thread started on another account says so and offers to switch
 // back or start a new draft.
+//
+// "Schedule…" (#schedule-at, a datetime-local input, and #schedule) hands the draft to the
+// queue at that wall-clock time (Rust reads it in the system's time zone): the queued post
+// owns the text and media from then on, and a fresh draft starts. While it is handed over the
+// parts are read-only, so nothing typed is lost. On a pay-per-use plan the cost of the post
+// or thread is shown (#post-cost, from Rust's price table); on a legacy plan, or when the
+// plan is not known, nothing is.
 import { Channel } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { commands, errorText, events, okOr, type AccountStatus, type Answer, type DraftView, type HistoryView, type PostOutcome, type ProgressView, type ReplySettings, type WizardStep } from "../ipc";
+import { commands, errorText, events, okOr, type AccountStatus, type Answer, type CostView, type DraftView, type HistoryView, type PostOutcome, type ProgressView, type QueueItemView, type ReplySettings, type WizardStep } from "../ipc";
 import { count } from "../lib/counter";
 import { h } from "../lib/dom";
 import { renderDiagnosis } from "./diagnosis";
+import { costText, defaultScheduleValue, dueText, pageZone, scheduleProblem } from "./queue-state";
 import { UnsavedText } from "./save-state";
 
 export interface ComposerOptions {
@@ -28,7 +36,12 @@ export interface ComposerOptions {
   accounts?: AccountStatus[];
   /** Makes `name` the account in use again (the draft was started there). */
   onSwitchAccount?: (name: string) => void;
+  /** Shows the queue (after a draft was scheduled). */
+  onOpenQueue?: () => void;
 }
+
+/** How long typing pauses before the cost is asked again. */
+export const COST_DEBOUNCE_MS = 250;
 
 type PartStatus = DraftView["parts"][number]["status"];
 
@@ -133,6 +146,13 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
   let lastProfileLink: string | null = null;
   /** Whether "Discard draft" is asking for confirmation. */
   let confirmingDiscard = false;
+  /** While the draft is handed to the queue: every part is read-only. */
+  let scheduling = false;
+  /** The post the last "Schedule…" queued. */
+  let scheduled: QueueItemView | null = null;
+  /** The cost of the draft on a pay-per-use plan (`null`: none to show). */
+  let cost: CostView | null = null;
+  let costTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** `data-save` ("saving" / "saved" / "failed") and the persistent "Not saved" line. */
   const showSaveState = (): void => {
@@ -280,14 +300,80 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       show(r);
     });
 
+  /** Asks Rust what the draft costs (only on a pay-per-use plan), after typing pauses. */
+  const updateCost = (): void => {
+    if (costTimer !== null) clearTimeout(costTimer);
+    costTimer = null;
+    if (opts.account?.plan !== "pay-per-use" || draft === null) {
+      cost = null;
+      showCost();
+      return;
+    }
+    const d = draft;
+    costTimer = setTimeout(() => {
+      costTimer = null;
+      const texts = d.parts.map((p, i) => root.querySelector<HTMLTextAreaElement>(`#part-${i}-text`)?.value ?? p.text);
+      void commands.postCost(texts).then((r) => {
+        cost = r.status === "ok" ? r.data : null;
+        showCost();
+      });
+    }, COST_DEBOUNCE_MS);
+  };
+  function showCost(): void {
+    const text = costText(cost);
+    costLine.textContent = text !== null ? `${draft !== null && draft.parts.length > 1 ? "This thread costs" : "This post costs"} ${text}` : "";
+    costLine.hidden = text === null;
+  }
+
+  /** Hands the draft to the queue at the time in #schedule-at; a fresh draft starts. */
+  const schedule = async (): Promise<void> => {
+    if (posting || scheduling || draft === null) return;
+    const problem = scheduleProblem(scheduleAt.value);
+    if (problem !== null) {
+      error = problem;
+      render();
+      return;
+    }
+    if (unsaved.failing) {
+      // Rust would queue the text it has, not the text on screen: save it first.
+      retryUnsaved();
+      return;
+    }
+    scheduling = true;
+    scheduleButton.disabled = true;
+    // Every keystroke's save reaches Rust first (also those typed while waiting) ...
+    let last: Promise<void>;
+    do {
+      last = saves;
+      await last;
+    } while (last !== saves);
+    // ... then the parts are read-only until the queue owns them.
+    error = null;
+    notice = null;
+    outcome = null;
+    scheduled = null;
+    confirmingDiscard = false;
+    render();
+    const r = await commands.queueSchedule(draft.id, scheduleAt.value, pageZone());
+    scheduling = false;
+    const s = okOr(r, (text) => (error = text));
+    if (s !== undefined) {
+      draft = s.draft;
+      scheduled = s.item;
+      scheduleAt.value = defaultScheduleValue(new Date());
+    }
+    render();
+  };
+
   const post = async (): Promise<void> => {
-    if (posting || draft === null) return;
+    if (posting || scheduling || draft === null) return;
     if (unsaved.failing) {
       // Rust would post the text it has, not the text on screen: save it first.
       retryUnsaved();
       return;
     }
     posting = true;
+    scheduled = null;
     attempts += 1;
     const attempt = attempts;
     root.dataset["postAttempt"] = String(attempt);
@@ -355,6 +441,9 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
   const problemsBox = h("ul", { id: "draft-problems", className: "status error", role: "alert" });
   const postButton = h("button", { id: "post", className: "primary", title: "Ctrl+Enter", onclick: () => void post() }, "Post");
   const addPartButton = h("button", { id: "add-part", onclick: () => void apply(() => commands.draftAddPart()) }, "Add to thread");
+  const scheduleAt = h("input", { id: "schedule-at", type: "datetime-local", "aria-label": "Date and time to post it", value: defaultScheduleValue(new Date()) });
+  const scheduleButton = h("button", { id: "schedule", title: "Post it at this date and time", onclick: () => void schedule() }, "Schedule…");
+  const costLine = h("p", { id: "post-cost", className: "muted", hidden: true });
 
   /** Shows the draft's problems and enables Post only when there are none. */
   function updateProblems(): void {
@@ -363,7 +452,9 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     problemsBox.replaceChildren(...d.problems.map((p) => h("li", {}, `Part ${p.part + 1}: ${p.message}`)));
     problemsBox.hidden = d.problems.length === 0;
     const blocked = d.problems.length > 0 || d.parts.some((p) => count(p.text).level === "blocked");
-    postButton.disabled = posting || blocked;
+    postButton.disabled = posting || scheduling || blocked;
+    scheduleButton.disabled = posting || scheduling || blocked || started(d);
+    scheduleAt.disabled = posting || scheduling;
   }
   function renderProgress(): void {
     if (!posting) {
@@ -470,7 +561,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     if (p === undefined) return h("div", {});
     const statuses = statusesOf(d);
     const status = statuses[i] ?? p.status;
-    const readOnly = status !== "draft";
+    const readOnly = status !== "draft" || scheduling;
     const text = h("textarea", { id: `part-${i}-text`, className: "post-text", rows: "5", "aria-describedby": `part-${i}-count`, disabled: readOnly, placeholder: i === 0 ? "What's happening?" : "Add to the thread" });
     // Text Rust has not saved yet stays on screen (it is being retried).
     text.value = unsaved.valueOf(i) ?? p.text;
@@ -484,6 +575,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       // textarea is not re-rendered while typing). The save names its draft: one that
       // arrives after a post moved this part to a new draft is not saved (see `reload`).
       const value = text.value;
+      updateCost();
       void queue(() =>
         commands.draftSetText(d.id, i, value).then((r) => {
           if (r.status === "ok" && draft !== null && draft.id === d.id) {
@@ -597,6 +689,18 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     return details;
   }
 
+  /** What the last "Schedule…" did. */
+  function scheduledBox(): HTMLElement | null {
+    const item = scheduled;
+    if (item === null) return null;
+    return h(
+      "div",
+      { id: "schedule-result", className: "status ok", role: "status", "data-id": item.id, "data-state": item.state },
+      h("p", {}, `Scheduled for ${dueText(item)}${item.parts.length > 1 ? ` (a thread of ${item.parts.length} parts)` : ""}. The queue has it; this is a new draft.`),
+      opts.onOpenQueue ? h("button", { id: "open-queue", onclick: () => opts.onOpenQueue?.() }, "Open the queue") : null,
+    );
+  }
+
   function outcomeBox(): HTMLElement | null {
     const o = outcome;
     if (o === null) return null;
@@ -658,13 +762,16 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       saveBox,
       error ? h("p", { id: "composer-error", className: "status error", role: "alert" }, error) : null,
       notice ? h("p", { id: "composer-notice", className: "status ok", role: "status" }, notice) : null,
-      h("div", { className: "row post-row" }, discardBox(d), postButton),
+      h("div", { className: "row post-row" }, discardBox(d), h("span", { className: "schedule-box" }, scheduleAt, scheduleButton), postButton),
+      costLine,
+      scheduledBox(),
       progressBox,
       outcomeBox(),
       historyBox(),
     ];
     root.replaceChildren(...children.filter((c): c is HTMLElement => c !== null));
     renderProgress();
+    updateCost();
   }
 
   // Files dropped on the window arrive from Rust (it reads the paths); this only shows them.
