@@ -790,6 +790,80 @@ mod tests {
         assert_eq!(cost_of(["hi"], Some(composer::Plan::Legacy)), None);
     }
 
+    /// The runner's path end to end against the sandbox's simulator: a thread with an image
+    /// scheduled from the composer is posted once on its profile (a second run sends nothing),
+    /// and items whose account the app does not have wait, with why.
+    #[tokio::test]
+    async fn the_runner_posts_a_due_thread_once_on_its_profile() {
+        let dir = std::env::temp_dir().join(format!("postbridge-queue-run-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let state = AppState::new(
+            std::sync::Arc::new(keychain::MemoryStore::new()),
+            dir.clone(),
+        );
+        crate::commands::sandbox::start(&state).await.unwrap();
+        let profile = state.accounts.default_profile().unwrap().unwrap();
+        assert!(profile.sandbox);
+        let store = Store::open_in_memory().unwrap();
+        state.composer.use_store(store.clone());
+        let queue = state.queue.queue(&state.composer).unwrap();
+
+        let cat = image("run-cat.png");
+        state
+            .composer
+            .attach(0, std::slice::from_ref(&cat))
+            .unwrap();
+        let mut d = store.draft().unwrap();
+        d.parts[0].text = "Scheduled, part one".into();
+        d.parts.push(composer::Part {
+            text: "Scheduled, part two".into(),
+            ..Default::default()
+        });
+        store.save_draft(&d).unwrap();
+        let now = Timestamp::now();
+        let (item, _) =
+            schedule_current(&state.composer, &queue, &profile, &d.id, in_secs(0), now).unwrap();
+        let mut elsewhere = new_item(&Draft::new(), &profile, in_secs(0)).unwrap();
+        elsewhere.parts[0].text = "For a removed account".into();
+        elsewhere.account = "profile:Gone".into();
+        let gone = queue.schedule(elsewhere.clone(), now).unwrap();
+        elsewhere.account = "user:999".into();
+        let stranger = queue.schedule(elsewhere, now).unwrap();
+
+        let report = run_once(&state).await.unwrap();
+        assert_eq!(report.posted.len(), 1, "{report:?}");
+        assert_eq!(report.posted[0].id, item.id);
+        let failed: Vec<&str> = report.failed.iter().map(|r| r.id.as_str()).collect();
+        assert!(failed.contains(&gone.id.as_str()) && failed.contains(&stranger.id.as_str()));
+        let sim = state.sandbox.ensure().await.unwrap();
+        let posts = sim.posts();
+        assert_eq!(posts.len(), 2, "{posts:?}");
+        assert_eq!(posts[0].text, "Scheduled, part one");
+        assert_eq!(posts[0].media_ids.len(), 1);
+        assert_eq!(
+            posts[1].in_reply_to_tweet_id.as_deref(),
+            Some(posts[0].id.as_str())
+        );
+
+        let again = run_once(&state).await.unwrap();
+        assert!(again.posted.is_empty(), "{again:?}");
+        assert_eq!(sim.posts().len(), 2, "nothing is sent twice");
+        let posted = item_view(&queue.get(&item.id).unwrap(), None);
+        assert_eq!(posted.state, crate::views::QueueStateView::Posted);
+        assert_eq!(posted.post_ids, [posts[0].id.clone(), posts[1].id.clone()]);
+        assert_eq!(posted.links.len(), 2);
+        // The others wait for their account, and say why.
+        for (id, kind) in [
+            (&gone.id, ErrorKind::LocalError),
+            (&stranger.id, ErrorKind::AccountMismatch),
+        ] {
+            let v = item_view(&queue.get(id).unwrap(), None);
+            assert_eq!(v.state, crate::views::QueueStateView::Scheduled);
+            assert_eq!(v.diagnosis.map(|d| d.kind), Some(kind), "{id}");
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     #[test]
     fn the_runner_sleeps_until_the_next_due_time_within_bounds() {
         assert_eq!(sleep_secs(100, None), RUN_INTERVAL);

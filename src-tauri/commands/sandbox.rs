@@ -38,7 +38,7 @@ pub async fn sandbox_start(state: State<'_, AppState>) -> Result<AccountStatus, 
     start(&state).await
 }
 
-async fn start(state: &AppState) -> Result<AccountStatus, AppError> {
+pub(crate) async fn start(state: &AppState) -> Result<AccountStatus, AppError> {
     let sim = state.sandbox.ensure().await.map_err(sandbox_err)?;
     // A regenerated sandbox token from an earlier run is unknown to this simulator: start
     // from its demo keys, with the scenarios as they are now.
