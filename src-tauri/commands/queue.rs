@@ -65,7 +65,16 @@ pub async fn queue_schedule(
     zone: Option<String>,
 ) -> Result<Scheduled, AppError> {
     let due = queue::due_local(&at, &queue::zone_name(zone.as_deref())?)?;
-    let profile = crate::session::active(&state).await?.profile;
+    // The account in use (no sign-in now: the runner signs in when the item is due).
+    let accounts = state.accounts.clone();
+    let profile = blocking(move || {
+        accounts
+            .default_profile()?
+            .ok_or_else(|| AppError::Account {
+                message: "Set up an account first.".into(),
+            })
+    })
+    .await?;
     // Not while this window posts the draft (its parts would be sent twice).
     let _slot = state.composer.begin_publish()?;
     let q = state.queue.queue(&state.composer)?;
