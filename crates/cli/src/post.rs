@@ -270,6 +270,25 @@ pub async fn session(
     Ok(Session { client })
 }
 
+/// The upload route of `--upload-route`, after checking that every `--alt` pairs with a
+/// `--media` by position (shared by `post` and `schedule`); else the usage error's message.
+pub fn media_args(
+    media: &[PathBuf],
+    alt: &[String],
+    upload_route: &str,
+) -> Result<UploadRoute, String> {
+    if alt.len() > media.len() {
+        return Err(format!(
+            "{} --alt given for {} --media; --alt pairs with --media by position",
+            alt.len(),
+            media.len()
+        ));
+    }
+    upload_route
+        .parse()
+        .map_err(|e: x_client::ClientError| e.to_string())
+}
+
 /// An exit-2 outcome (usage or configuration problem).
 pub fn usage_error(json_out: bool, msg: &str) -> Outcome {
     let d = Diagnosis::new(ErrorKind::LocalError, None, msg);
@@ -408,19 +427,9 @@ pub async fn execute_with(
         Ok(c) => c,
         Err(o) => return o,
     };
-    if args.alt.len() > args.media.len() {
-        return usage_error(
-            json_out,
-            &format!(
-                "{} --alt given for {} --media; --alt pairs with --media by position",
-                args.alt.len(),
-                args.media.len()
-            ),
-        );
-    }
-    let route: UploadRoute = match args.upload_route.parse() {
+    let route = match media_args(&args.media, &args.alt, &args.upload_route) {
         Ok(r) => r,
-        Err(e) => return usage_error(json_out, &e.to_string()),
+        Err(msg) => return usage_error(json_out, &msg),
     };
     let mut notes = String::new();
     if args.text.trim().is_empty() && args.media.is_empty() {

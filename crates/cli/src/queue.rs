@@ -36,7 +36,7 @@ use accounts::Accounts;
 use composer::queue::{Connected, Connector, Due, Item, NewItem, NewPart, Queue, RunReport};
 use composer::{ComposerError, Plan, RunOptions};
 use serde_json::{json, Value};
-use x_client::{Diagnosis, ErrorKind, UploadRoute};
+use x_client::{Diagnosis, ErrorKind};
 
 use crate::post::{
     accounts_from_env, diagnosis_failure, failure, process_env, session, usage_error, Outcome,
@@ -202,19 +202,9 @@ pub async fn execute_schedule(
     accounts: &Accounts,
 ) -> Outcome {
     let json_out = args.json;
-    if args.alt.len() > args.media.len() {
-        return usage_error(
-            json_out,
-            &format!(
-                "{} --alt given for {} --media; --alt pairs with --media by position",
-                args.alt.len(),
-                args.media.len()
-            ),
-        );
-    }
-    let route: UploadRoute = match args.upload_route.parse() {
+    let route = match crate::post::media_args(&args.media, &args.alt, &args.upload_route) {
         Ok(r) => r,
-        Err(e) => return usage_error(json_out, &e.to_string()),
+        Err(msg) => return usage_error(json_out, &msg),
     };
     if args.text.trim().is_empty() && args.media.is_empty() {
         return usage_error(
