@@ -52,6 +52,10 @@ const COMMANDS: &[&str] = &[
     "queue_post_now",
     "queue_resolve",
     "post_cost",
+    "settings_get",
+    "settings_set_keep_running",
+    "settings_set_start_at_login",
+    "app_quit",
 ];
 
 #[cfg(feature = "gui")]

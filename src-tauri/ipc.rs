@@ -61,6 +61,10 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::queue::queue_post_now,
             commands::queue::queue_resolve,
             commands::queue::post_cost,
+            commands::settings::settings_get,
+            commands::settings::settings_set_keep_running,
+            commands::settings::settings_set_start_at_login,
+            commands::settings::app_quit,
         ])
         .events(collect_events![
             crate::events::DraftChanged,

@@ -22,6 +22,8 @@ pub mod events;
 #[cfg(feature = "gui")]
 pub mod ipc;
 #[cfg(feature = "gui")]
+pub mod notify;
+#[cfg(feature = "gui")]
 mod picker;
 #[cfg(feature = "gui")]
 pub mod queue;
@@ -29,6 +31,8 @@ pub mod queue;
 pub mod sandbox;
 #[cfg(feature = "gui")]
 pub mod session;
+#[cfg(feature = "gui")]
+pub mod settings;
 #[cfg(feature = "gui")]
 mod shell;
 #[cfg(feature = "gui")]
@@ -45,17 +49,17 @@ pub fn main() -> ExitCode {
     let cli = postbridge_cli::parse();
     match cli.command {
         Some(command) => postbridge_cli::run(command),
-        None => open_window(),
+        None => open_window(cli.background),
     }
 }
 
 #[cfg(feature = "gui")]
-fn open_window() -> ExitCode {
-    shell::run()
+fn open_window(background: bool) -> ExitCode {
+    shell::run(background)
 }
 
 #[cfg(not(feature = "gui"))]
-fn open_window() -> ExitCode {
+fn open_window(_background: bool) -> ExitCode {
     eprintln!(
         "postbridge: this is the headless build (no window). Use `postbridge post`, `postbridge doctor` or `postbridge sim`, or build with the default `gui` feature."
     );

@@ -27,7 +27,8 @@
 //!   scheduled with the CLI's `X_*` variables runs on the saved profile of the same X user,
 //!   else it waits for a CLI runner), then sleeps until the next due time or [`RUN_INTERVAL`]
 //!   seconds, or until woken. After a run that did something, and after every action, it
-//!   emits [`QueueChanged`].
+//!   emits [`QueueChanged`]; what a run posted, failed, held or may have posted is also a
+//!   desktop notification ([`crate::notify`]).
 //! - **Cost** is shown only for an account whose plan is pay-per-use; on a legacy plan and
 //!   when the plan is not known there is none ([`plan_of`]).
 
@@ -536,6 +537,12 @@ pub fn start_runner(app: tauri::AppHandle) {
                 Ok(report) => {
                     if report != RunReport::default() {
                         changed(&app, QueueChangeCause::Ran);
+                        let queue = state.queue.queue(&state.composer).ok();
+                        let text_of = |id: &str| {
+                            let item = queue.as_ref()?.get(id).ok()?;
+                            item.content.parts.first().map(|p| p.text.clone())
+                        };
+                        crate::notify::show(&app, &crate::notify::notices(&report, text_of));
                     }
                     state
                         .queue

@@ -7,6 +7,10 @@
 //! One window per user session: a second launch of the window focuses the running one and
 //! exits 0 (tauri-plugin-single-instance, over D-Bus; without a session bus each launch opens
 //! its own window).
+//! Closing the window quits, unless the person chose to keep Postbridge running
+//! ([`crate::settings`]): then the window is hidden and the queue's runner goes on. Started
+//! with `--background` (what "Start at login" runs), the window stays hidden until Postbridge
+//! is launched again. Notifications (the queue's) and the autostart entry are Tauri plugins.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -18,7 +22,7 @@ use crate::events::{AttachRefused, DraftChanged};
 use crate::{ipc, state::AppState};
 
 /// Opens the main window and runs the event loop until the app exits.
-pub(crate) fn run() -> ExitCode {
+pub(crate) fn run(background: bool) -> ExitCode {
     let builder = ipc::builder();
     let app = tauri::Builder::default()
         // First among the plugins, so a second launch hands over before anything else starts:
@@ -29,17 +33,36 @@ pub(crate) fn run() -> ExitCode {
             show_main_window(app);
         }))
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .arg("--background")
+                .build(),
+        )
         .manage(AppState::from_env())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
             crate::queue::start_runner(app.handle().clone());
+            if background {
+                if let Some(window) = app.get_webview_window("main") {
+                    let _ = window.hide();
+                }
+            }
             Ok(())
         })
-        .on_window_event(|window, event| {
-            if let WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) = event {
+        .on_window_event(|window, event| match event {
+            WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) => {
                 on_drop(window.app_handle().clone(), paths.clone());
             }
+            WindowEvent::CloseRequested { api, .. } => {
+                let state = window.app_handle().state::<AppState>();
+                if state.settings.get().keep_running_when_closed {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+            _ => {}
         })
         .build(tauri::generate_context!());
     match app {

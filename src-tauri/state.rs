@@ -2,7 +2,7 @@
 //!
 //! Contract: holds the accounts (profiles on disk, secrets behind the `keychain::SecretStore`
 //! trait), the setup wizard's session (keys being set up, never sent back to the page), and the
-//! sandbox simulator when it runs, the composer and the schedule queue. Commands reach it
+//! sandbox simulator when it runs, the composer, the schedule queue and the app's settings. Commands reach it
 //! through `State<'_, AppState>`.
 
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use std::sync::Arc;
 use accounts::Accounts;
 use keychain::{OsKeychain, SecretStore};
 
+use crate::settings::Settings;
 use crate::{composer::Composer, queue::QueueService, sandbox::Sandbox, wizard::WizardSession};
 
 /// The app's managed state (`State<'_, AppState>` in commands).
@@ -26,6 +27,8 @@ pub struct AppState {
     pub composer: Arc<Composer>,
     /// The schedule queue (in the composer's database) and its runner's wake-up call.
     pub queue: Arc<QueueService>,
+    /// The app's preferences (what closing the window does).
+    pub settings: Settings,
 }
 
 impl AppState {
@@ -43,6 +46,7 @@ impl AppState {
     /// State over any store and config directory (tests).
     pub fn new(secrets: Arc<dyn SecretStore>, config_dir: std::path::PathBuf) -> Self {
         Self {
+            settings: Settings::open(&config_dir),
             accounts: Accounts::new(config_dir, secrets.clone()),
             secrets,
             wizard: WizardSession::default(),

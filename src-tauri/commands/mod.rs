@@ -7,6 +7,7 @@ pub mod app_info;
 pub mod composer;
 pub mod queue;
 pub mod sandbox;
+pub mod settings;
 pub mod signin;
 pub mod wizard;
 

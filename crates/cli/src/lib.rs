@@ -22,6 +22,10 @@ pub struct Cli {
     /// Without a subcommand the desktop window opens.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Start the app without showing its window: it only sends scheduled posts (what "Start at
+    /// login" runs). Launching Postbridge again shows the window.
+    #[arg(long)]
+    pub background: bool,
 }
 
 /// The headless subcommands.

@@ -138,6 +138,17 @@ export const commands = {
 	 *  plan; nothing on a legacy plan or when the plan is not known.
 	 */
 	postCost: (texts: string[]) => typedError<CostView | null, AppError>(__TAURI_INVOKE("post_cost", { texts })),
+	/**  The settings. */
+	settingsGet: () => typedError<SettingsView, AppError>(__TAURI_INVOKE("settings_get")),
+	/**  Whether closing the window keeps Postbridge running to send scheduled posts. */
+	settingsSetKeepRunning: (on: boolean) => typedError<SettingsView, AppError>(__TAURI_INVOKE("settings_set_keep_running", { on })),
+	/**
+	 *  Adds or removes the OS's autostart entry. Starting at login only makes sense if the app
+	 *  then keeps running, so turning it on also keeps the app running when the window closes.
+	 */
+	settingsSetStartAtLogin: (on: boolean) => typedError<SettingsView, AppError>(__TAURI_INVOKE("settings_set_start_at_login", { on })),
+	/**  Ends the app (the window and the background runner). */
+	appQuit: () => typedError<null, AppError>(__TAURI_INVOKE("app_quit")),
 };
 
 /** Events */
@@ -785,6 +796,16 @@ export type Scheduled = {
 	item: QueueItemView,
 	/**  The new, empty current draft. */
 	draft: DraftView,
+};
+
+/**  The settings as the page shows them. */
+export type SettingsView = {
+	/**  See [`AppSettings::keep_running_when_closed`]. */
+	keepRunningWhenClosed: boolean,
+	/**  Whether the OS starts Postbridge in the background at login. */
+	startAtLogin: boolean,
+	/**  Why "Start at login" cannot be read or changed here, when it cannot. */
+	startAtLoginProblem: string | null,
 };
 
 /**  How an account signs in to X. */

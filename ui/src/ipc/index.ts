@@ -51,6 +51,7 @@ export type {
   QueueStateView,
   QueueView,
   Scheduled,
+  SettingsView,
 } from "./bindings";
 
 declare global {

@@ -43,6 +43,8 @@ beforeEach(() => {
       switch (cmd) {
         case "queue_list":
           return queue;
+        case "settings_get":
+          return { keepRunningWhenClosed: false, startAtLogin: false, startAtLoginProblem: null };
         case "queue_cancel":
           if (found === undefined) throw { kind: "invalid-input", message: "This queued post no longer exists; the queue was read again." };
           found.state = "cancelled";

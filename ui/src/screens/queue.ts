@@ -9,6 +9,7 @@
 // it #queue-item-<id>-{post-now,reschedule-at,reschedule,cancel,on-x,post-again,post-link}.
 import { commands, events, okOr, type Answer, type QueueItemView, type QueueView } from "../ipc";
 import { h } from "../lib/dom";
+import { renderBackgroundSettings } from "./background";
 import { actionsFor, costText, counts, dueText, lateText, pageZone, scheduleProblem, sections, STATE_LABEL } from "./queue-state";
 
 /** The queue view on screen; the event listener is registered once, for the window's life. */
@@ -28,6 +29,8 @@ export function renderQueue(): HTMLElement {
   let notice: string | null = null;
   /** The item whose action is running (its buttons are disabled meanwhile). */
   let busy: string | null = null;
+  /** Made once: it keeps its own state across the list's re-renders. */
+  const background = renderBackgroundSettings();
 
   const load = async (): Promise<void> => {
     const r = await commands.queueList(pageZone());
@@ -144,7 +147,7 @@ export function renderQueue(): HTMLElement {
     const groups = sections(items);
     const children: (HTMLElement | null)[] = [
       h("h2", { id: "queue-title" }, "Queue"),
-      h("p", { className: "muted" }, `Scheduled posts go out while Postbridge runs${view?.zone ? `; times are in ${view.zone}` : ""}. A post more than its late limit past its time is held for you instead.`),
+      h("p", { className: "muted" }, `Scheduled posts go out while Postbridge runs, with its window open or closed (below)${view?.zone ? `; times are in ${view.zone}` : ""}. A post more than its late limit past its time is held for you instead.`),
       error ? h("p", { id: "queue-error", className: "status error", role: "alert" }, error) : null,
       notice ? h("p", { id: "queue-notice", className: "status ok", role: "status" }, notice) : null,
       view === null
@@ -155,6 +158,7 @@ export function renderQueue(): HTMLElement {
               h("section", { className: "queue-section", "data-section": g.state },
                 h("h3", {}, `${g.title} (${g.items.length})`),
                 h("ul", { className: "queue-list" }, ...g.items.map(itemCard))))),
+      background,
     ];
     root.replaceChildren(...children.filter((c): c is HTMLElement => c !== null));
   }
