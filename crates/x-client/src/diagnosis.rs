@@ -195,7 +195,7 @@ pub static TABLE: &[Entry] = &[
         matches: "403 problem unsupported-authentication",
         cause: "X did not accept this kind of authentication for the endpoint (for example an app-only Bearer token); sometimes this is intermittent on X's side.",
         fix: &[
-            "Use the four OAuth 1.0a values: API Key, API Key Secret, Access Token, Access Token Secret.",
+            "Sign in with X (OAuth 2.0) in the setup wizard, or use the four OAuth 1.0a values: API Key, API Key Secret, Access Token, Access Token Secret (an app-only Bearer token cannot post).",
             "If it happens only now and then, try again later.",
         ],
         wizard_step: Some(WizardStep::Paste),
