@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { QueueItemView, QueueStateView } from "../ipc";
-import { actionsFor, costText, counts, defaultScheduleValue, dueText, lateText, localValue, scheduleProblem, sections, SECTIONS } from "./queue-state";
+import { actionsFor, costText, counts, dayCostText, defaultScheduleValue, dueText, lateText, localValue, scheduleProblem, sections, SECTIONS } from "./queue-state";
 
 const item = (id: string, state: QueueStateView, dueAt: number, over: Partial<QueueItemView> = {}): QueueItemView => ({
   id,
@@ -95,5 +95,27 @@ describe("datetime-local values", () => {
     expect(scheduleProblem("2026-03-29 09:00")).not.toBeNull();
     expect(scheduleProblem("2026-03-29T09:00")).toBeNull();
     expect(scheduleProblem("2026-03-29T09:00:30")).toBeNull();
+  });
+});
+
+describe("dayCostText", () => {
+  const now = 1_800_000_000;
+  const cost = (micros: number, posts: number) => ({ micros, dollars: "", posts, withUrl: 0 });
+  it("adds up the scheduled items due in the next 24 hours", () => {
+    const items = [
+      item("a", "scheduled", now + 600, { cost: cost(15_000, 1) }),
+      item("b", "scheduled", now + 3600, { cost: cost(215_000, 2) }),
+      item("c", "scheduled", now + 25 * 3600, { cost: cost(15_000, 1) }), // after tomorrow
+      item("d", "posted", now - 60, { cost: cost(15_000, 1) }), // already billed
+      item("e", "cancelled", now + 60, { cost: cost(15_000, 1) }),
+    ];
+    expect(dayCostText(items, now)).toBe("The next 24 hours of the queue: 3 posts, $0.23 on pay-per-use.");
+  });
+  it("says nothing when no item is billed per post", () => {
+    expect(dayCostText([item("a", "scheduled", now + 60)], now)).toBeNull();
+    expect(dayCostText([], now)).toBeNull();
+  });
+  it("keeps a third decimal when there is one", () => {
+    expect(dayCostText([item("a", "scheduled", now + 60, { cost: cost(15_000, 1) })], now)).toContain("1 post, $0.015");
   });
 });

@@ -81,6 +81,26 @@ export function costText(cost: CostView | null): string | null {
   return `${cost.dollars} on pay-per-use (${posts}${links})`;
 }
 
+/**
+ * What the scheduled items due in the 24 hours after `nowSecs` will cost on pay-per-use, as a
+ * sentence; `null` when none of them is billed per post (legacy plans, unknown plan).
+ */
+export function dayCostText(items: QueueItemView[], nowSecs: number): string | null {
+  let micros = 0;
+  let posts = 0;
+  let billed = false;
+  for (const i of items) {
+    if (i.state !== "scheduled" || i.cost === null) continue;
+    if (i.dueAt < nowSecs - 3600 || i.dueAt > nowSecs + 24 * 3600) continue;
+    billed = true;
+    micros += i.cost.micros;
+    posts += i.cost.posts;
+  }
+  if (!billed) return null;
+  const dollars = `$${(micros / 1_000_000).toFixed(3).replace(/0$/, "")}`;
+  return `The next 24 hours of the queue: ${posts} post${posts === 1 ? "" : "s"}, ${dollars} on pay-per-use.`;
+}
+
 const pad = (n: number): string => String(n).padStart(2, "0");
 
 /** `d` on the local wall clock as a datetime-local value (`2026-03-29T09:00`). */
