@@ -48,6 +48,7 @@ const COMMANDS: &[&str] = &[
     "queue_list",
     "queue_schedule",
     "queue_cancel",
+    "queue_edit",
     "queue_reschedule",
     "queue_post_now",
     "queue_resolve",

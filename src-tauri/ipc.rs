@@ -57,6 +57,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::queue::queue_list,
             commands::queue::queue_schedule,
             commands::queue::queue_cancel,
+            commands::queue::queue_edit,
             commands::queue::queue_reschedule,
             commands::queue::queue_post_now,
             commands::queue::queue_resolve,

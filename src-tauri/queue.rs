@@ -18,7 +18,7 @@
 //!   zone ([`zone_name`]; the page's zone when the system names none) and stored with it, so
 //!   it keeps its wall-clock time across daylight-saving changes ([`composer::Due::local`]: a
 //!   time skipped by spring-forward moves on by the gap, a repeated one is the first).
-//! - **Actions**: cancel, reschedule, post now (a scheduled item is moved to now; a held or
+//! - **Actions**: edit in the composer ([`edit_in_composer`]), cancel, reschedule, post now (a scheduled item is moved to now; a held or
 //!   failed one goes back to the queue, due now) and the person's word on an item that may
 //!   have posted ([`composer::Queue::resolve`]). Each wakes the runner.
 //! - **The runner** ([`start_runner`]): while the app runs it calls
@@ -244,6 +244,74 @@ pub fn schedule_current(
             Err(refusal(e))
         }
     }
+}
+
+/// "Edit": a scheduled, held or failed item goes back into the composer as the current draft
+/// (its parts, media with alt texts, reply target) and leaves the queue, so the person edits
+/// it there and posts or schedules it again (blocking: SQLite and file checks). Refused while
+/// the composer holds anything (nothing typed is overwritten), for an item with parts already
+/// posted (they would be sent again) or one being sent. The draft is written before the item
+/// is cancelled: if the cancel is refused (a runner took the item meanwhile), the empty draft
+/// is put back, so the text is never in neither place. Returns the new current draft.
+pub fn edit_in_composer(composer: &Composer, queue: &Queue, id: &str) -> Result<Draft, AppError> {
+    let store = composer.store()?;
+    let _edit = composer.edit_lock();
+    let current = store.draft()?;
+    let untouched = current.reply_to.is_none()
+        && current.poll.is_none()
+        && current.reply_settings.is_none()
+        && current
+            .parts
+            .iter()
+            .all(|p| p.text.trim().is_empty() && p.media.is_empty());
+    if !untouched {
+        return Err(AppError::invalid(
+            "The composer has a draft in it; post, schedule or discard it first, then edit this one. Nothing was changed.",
+        ));
+    }
+    let item = queue.get(id).map_err(refusal)?;
+    if !matches!(
+        item.state,
+        ItemState::Scheduled | ItemState::Held | ItemState::Failed
+    ) {
+        return Err(AppError::invalid(format!(
+            "A post that is {} cannot be edited.",
+            item.state.as_str()
+        )));
+    }
+    if !item.post_ids.is_empty() {
+        return Err(AppError::invalid(
+            "Part of this thread is already on X; editing it would post those parts again. Cancel it, or use Post now for the rest.",
+        ));
+    }
+    let mut draft = current.clone();
+    draft.parts = Vec::new();
+    for p in &item.content.parts {
+        let mut part = composer::Part {
+            text: p.text.clone(),
+            ..composer::Part::default()
+        };
+        for m in &p.media {
+            let mut a = composer::attach(&m.path, &part).map_err(|e| AppError::Composer {
+                message: format!("It stays in the queue: {e}"),
+            })?;
+            a.alt = m.alt.clone();
+            part.media.push(a);
+        }
+        draft.parts.push(part);
+    }
+    if draft.parts.is_empty() {
+        draft.parts.push(composer::Part::default());
+    }
+    draft.reply_to = item.content.reply_to.clone();
+    store.save_draft(&draft)?;
+    if let Err(e) = queue.cancel(id) {
+        // The item stays in the queue (a runner may be sending it): the composer goes back
+        // to the empty draft it had, so the text is in one place.
+        let _ = store.save_draft(&current);
+        return Err(refusal(e));
+    }
+    Ok(store.draft()?)
 }
 
 /// "Post now": a scheduled item is moved to `now`; a held or failed one goes back to the
@@ -640,6 +708,91 @@ mod tests {
         );
         assert!(resolve_zone(None, Some("Not/AZone")).is_err());
         assert!(resolve_zone(Some(String::new()), None).is_err());
+    }
+
+    #[test]
+    fn edit_brings_a_queued_thread_back_into_an_empty_composer_and_out_of_the_queue() {
+        let (composer, queue) = setup();
+        let store = composer.store().unwrap();
+        let cat = image("edit-cat.png");
+        composer.attach(0, std::slice::from_ref(&cat)).unwrap();
+        let mut d = store.draft().unwrap();
+        d.parts[0].text = "First, with a cat".into();
+        d.parts[0].media[0].alt = Some("A cat".into());
+        d.parts.push(composer::Part {
+            text: "Second".into(),
+            ..Default::default()
+        });
+        d.reply_to = Some("1234567890".into());
+        store.save_draft(&d).unwrap();
+        let (item, _) = schedule_current(
+            &composer,
+            &queue,
+            &profile(),
+            &d.id,
+            in_secs(3600),
+            Timestamp::now(),
+        )
+        .unwrap();
+
+        // Something typed in the composer meanwhile is never overwritten.
+        let mut typed = store.draft().unwrap();
+        typed.parts[0].text = "Half a thought".into();
+        store.save_draft(&typed).unwrap();
+        let refused = edit_in_composer(&composer, &queue, &item.id).unwrap_err();
+        assert!(
+            refused.to_string().contains("has a draft in it"),
+            "{refused}"
+        );
+        assert_eq!(store.draft().unwrap().parts[0].text, "Half a thought");
+        assert_eq!(queue.get(&item.id).unwrap().state, ItemState::Scheduled);
+
+        typed.parts[0].text.clear();
+        store.save_draft(&typed).unwrap();
+        let draft = edit_in_composer(&composer, &queue, &item.id).unwrap();
+        assert_eq!(draft.parts.len(), 2);
+        assert_eq!(draft.parts[0].text, "First, with a cat");
+        assert_eq!(draft.parts[0].media.len(), 1);
+        assert_eq!(draft.parts[0].media[0].alt.as_deref(), Some("A cat"));
+        assert_eq!(draft.parts[1].text, "Second");
+        assert_eq!(draft.reply_to.as_deref(), Some("1234567890"));
+        assert_eq!(
+            store.draft().unwrap().id,
+            draft.id,
+            "it is the current draft"
+        );
+        assert_eq!(queue.get(&item.id).unwrap().state, ItemState::Cancelled);
+        // Only once: the item is no longer in the queue to edit.
+        store.discard_draft(&draft.id).unwrap();
+        assert!(edit_in_composer(&composer, &queue, &item.id).is_err());
+    }
+
+    #[test]
+    fn an_item_whose_file_vanished_stays_in_the_queue_when_edited() {
+        let (composer, queue) = setup();
+        let store = composer.store().unwrap();
+        let gone = image("edit-gone.png");
+        composer.attach(0, std::slice::from_ref(&gone)).unwrap();
+        let mut d = store.draft().unwrap();
+        d.parts[0].text = "Its picture will vanish".into();
+        store.save_draft(&d).unwrap();
+        let (item, fresh) = schedule_current(
+            &composer,
+            &queue,
+            &profile(),
+            &d.id,
+            in_secs(3600),
+            Timestamp::now(),
+        )
+        .unwrap();
+        std::fs::remove_file(&gone).unwrap();
+        let refused = edit_in_composer(&composer, &queue, &item.id).unwrap_err();
+        assert!(
+            refused.to_string().contains("stays in the queue"),
+            "{refused}"
+        );
+        assert_eq!(queue.get(&item.id).unwrap().state, ItemState::Scheduled);
+        assert_eq!(store.draft().unwrap().id, fresh.id);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Queue commands: schedule the current draft at a local date and time, list the queue,
-//! cancel, reschedule, post now, settle an item that may have posted, and the cost of a post.
+//! edit in the composer, cancel, reschedule, post now, settle an item that may have posted, and the cost of a post.
 //!
 //! Contract: thin wrappers over [`crate::queue`] (which states the rules); each change wakes
 //! the app's runner and emits `QueueChanged`. Times arrive as `datetime-local` values read in
@@ -102,6 +102,22 @@ pub async fn queue_cancel(
     let item = blocking(move || q.cancel(&id).map_err(queue::refusal)).await?;
     changed(&app, &state);
     view_of(&state, item).await
+}
+
+/// Takes a scheduled, held or failed item out of the queue and into the composer, whose
+/// draft it becomes (refused while the composer holds anything).
+#[tauri::command]
+#[specta::specta]
+pub async fn queue_edit(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<crate::views::DraftView, AppError> {
+    let q = state.queue.queue(&state.composer)?;
+    let composer = std::sync::Arc::clone(&state.composer);
+    let draft = blocking(move || queue::edit_in_composer(&composer, &q, &id)).await?;
+    changed(&app, &state);
+    Ok(state.composer.view(&draft))
 }
 
 /// Moves a scheduled, held or failed item to `at` (`2026-03-29T09:00`, system time zone).

@@ -98,7 +98,7 @@ function render(): void {
       onFix: fixAccount,
     });
   } else if (v.kind === "queue" && active !== undefined) {
-    screen = renderQueue();
+    screen = renderQueue({ onEdited: () => show({ kind: "home" }) });
   } else if (active === undefined) {
     const welcome = renderFirstRun({ ok: state.info });
     screen = h("div", {}, welcome, wizard({ kind: "new" }, "start", false, (step) => { welcome.hidden = step !== "start"; }));

@@ -121,6 +121,11 @@ export const commands = {
 	queueSchedule: (draft: string, at: string, zone: string | null) => typedError<Scheduled, AppError>(__TAURI_INVOKE("queue_schedule", { draft, at, zone })),
 	/**  Cancels an item that was not sent. */
 	queueCancel: (id: string) => typedError<QueueItemView, AppError>(__TAURI_INVOKE("queue_cancel", { id })),
+	/**
+	 *  Takes a scheduled, held or failed item out of the queue and into the composer, whose
+	 *  draft it becomes (refused while the composer holds anything).
+	 */
+	queueEdit: (id: string) => typedError<DraftView, AppError>(__TAURI_INVOKE("queue_edit", { id })),
 	/**  Moves a scheduled, held or failed item to `at` (`2026-03-29T09:00`, system time zone). */
 	queueReschedule: (id: string, at: string, zone: string | null) => typedError<QueueItemView, AppError>(__TAURI_INVOKE("queue_reschedule", { id, at, zone })),
 	/**

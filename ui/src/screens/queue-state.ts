@@ -27,16 +27,15 @@ export const STATE_LABEL: Record<QueueStateView, string> = {
 };
 
 /** What the person can do with an item. */
-export type Action = "cancel" | "reschedule" | "postNow" | "onX" | "postAgain";
+export type Action = "edit" | "cancel" | "reschedule" | "postNow" | "onX" | "postAgain";
 
 /** The actions an item's state allows (the engine refuses the others). */
 export function actionsFor(state: QueueStateView): Action[] {
   switch (state) {
     case "scheduled":
-      return ["postNow", "reschedule", "cancel"];
     case "held":
     case "failed":
-      return ["postNow", "reschedule", "cancel"];
+      return ["postNow", "reschedule", "edit", "cancel"];
     case "may-have-posted":
       return ["onX", "postAgain", "cancel"];
     case "posting":

@@ -43,6 +43,10 @@ beforeEach(() => {
       switch (cmd) {
         case "queue_list":
           return queue;
+        case "queue_edit":
+          if (found === undefined || found.state !== "scheduled") throw { kind: "invalid-input", message: "The composer has a draft in it; post, schedule or discard it first, then edit this one. Nothing was changed." };
+          found.state = "cancelled";
+          return { id: "draft-2", parts: [] };
         case "settings_get":
           return { keepRunningWhenClosed: false, startAtLogin: false, startAtLoginProblem: null };
         case "queue_cancel":
@@ -166,5 +170,20 @@ describe("the queue view", () => {
     button(el, "queue-item-a-cancel").click();
     await vi.waitFor(() => expect(el.querySelector("#queue-error")?.textContent).toContain("no longer exists"));
     expect(el.querySelector("#queue-empty")).not.toBeNull();
+  });
+
+  it("Edit takes an item into the composer, and a refusal stays in the queue saying why", async () => {
+    queue = { zone: null, items: [item("a", "scheduled"), item("b", "held")] };
+    const onEdited = vi.fn();
+    const el = renderQueue({ onEdited });
+    document.body.replaceChildren(el);
+    await vi.waitFor(() => expect(el.dataset["count"]).toBe("2"));
+    button(el, "queue-item-b-edit").click();
+    await vi.waitFor(() => expect(el.querySelector("#queue-error")?.textContent).toContain("has a draft in it"));
+    expect(onEdited).not.toHaveBeenCalled();
+    expect(el.querySelector("#queue-item-b")?.getAttribute("data-state")).toBe("held");
+    button(el, "queue-item-a-edit").click();
+    await vi.waitFor(() => expect(onEdited).toHaveBeenCalledTimes(1));
+    expect(calls.filter((c) => c.cmd === "queue_edit").map((c) => c.args["id"])).toEqual(["b", "a"]);
   });
 });

@@ -1,12 +1,12 @@
 // The queue: scheduled posts by section (may have posted, held, failed, sending, upcoming,
-// posted, cancelled) with what each state allows — post now, reschedule (a datetime-local
+// posted, cancelled) with what each state allows — post now, edit in the composer, reschedule (a datetime-local
 // input, read by Rust in the system's time zone), cancel, and for a post that may have posted
 // the person's word: "It's on X" or "Post it again". The app's runner sends due posts while
 // the app runs; every change (here, or by the runner) arrives as `queue-changed` and the list
 // is read again. State logic is in `queue-state.ts`.
 //
 // Stable hooks for journeys: #queue (data-count), #queue-item-<id> (data-state), and inside
-// it #queue-item-<id>-{post-now,reschedule-at,reschedule,cancel,on-x,post-again,post-link}.
+// it #queue-item-<id>-{post-now,reschedule-at,reschedule,edit,cancel,on-x,post-again,post-link}.
 import { commands, events, okOr, type Answer, type QueueItemView, type QueueView } from "../ipc";
 import { h } from "../lib/dom";
 import { renderBackgroundSettings } from "./background";
@@ -22,7 +22,12 @@ function listenOnce(): void {
   void events.queueChanged.listen(() => current?.());
 }
 
-export function renderQueue(): HTMLElement {
+export interface QueueOptions {
+  /** An item went back into the composer ("Edit"): show it there. */
+  onEdited?: () => void;
+}
+
+export function renderQueue(opts: QueueOptions = {}): HTMLElement {
   const root = h("section", { id: "queue", "aria-labelledby": "queue-title" });
   let view: QueueView | null = null;
   let error: string | null = null;
@@ -68,6 +73,25 @@ export function renderQueue(): HTMLElement {
         h("button", { id: `${key}-post-again`, disabled, onclick: () => void act(id, () => commands.queueResolve(id, "postAgain", null), () => "It will be posted again now.") }, "Post it again"),
       );
     }
+    const edit = allowed.includes("edit")
+      ? h("button", {
+          id: `${key}-edit`,
+          disabled,
+          onclick: () => {
+            if (busy !== null) return;
+            busy = id;
+            error = null;
+            notice = null;
+            render();
+            void commands.queueEdit(id).then(async (r) => {
+              busy = null;
+              const draft = okOr(r, (text) => (error = text));
+              if (draft !== undefined && opts.onEdited) opts.onEdited();
+              else await load();
+            });
+          },
+        }, "Edit in the composer")
+      : null;
     if (allowed.includes("postNow")) {
       row.append(h("button", { id: `${key}-post-now`, className: "primary", disabled, onclick: () => void act(id, () => commands.queuePostNow(id), () => "It is being posted now.") }, "Post now"));
     }
@@ -90,6 +114,7 @@ export function renderQueue(): HTMLElement {
         }, "Reschedule"),
       );
     }
+    if (edit !== null) row.append(edit);
     if (allowed.includes("cancel")) {
       row.append(h("button", { id: `${key}-cancel`, className: "danger", disabled, onclick: () => void act(id, () => commands.queueCancel(id), () => "Cancelled. It will not be posted.") }, "Cancel"));
     }
