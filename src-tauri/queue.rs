@@ -47,7 +47,10 @@ use crate::composer::Composer;
 use crate::error::AppError;
 use crate::events::{QueueChangeCause, QueueChanged};
 use crate::state::AppState;
-use crate::views::{CostView, DiagnosisView, PartChoice, QueueItemView, QueueView, QueuedPartView};
+use crate::views::{
+    CostView, DiagnosisView, PartChoice, QueueItemView, QueueView, QueuedPartView, SlotLimit,
+    SlotWait,
+};
 
 /// Longest sleep of the runner between runs (seconds).
 pub const RUN_INTERVAL: u64 = 30;
@@ -459,8 +462,31 @@ pub fn queue_view(
     items: &[Item],
     plans: &HashMap<String, Option<accounts::Plan>>,
     zone: Option<String>,
+    slots: &HashMap<String, composer::pacing::Slot>,
 ) -> QueueView {
+    let mut waits: Vec<SlotWait> = slots
+        .iter()
+        .filter_map(|(account, slot)| {
+            let (limit, at) = match *slot {
+                composer::pacing::Slot::Now => return None,
+                composer::pacing::Slot::Window { at } => (SlotLimit::FifteenMinutes, at),
+                composer::pacing::Slot::Daily { at } => (SlotLimit::Daily, at),
+            };
+            let ts = Timestamp::from_second(i64::try_from(at).ok()?).ok()?;
+            Some(SlotWait {
+                account: account
+                    .strip_prefix("profile:")
+                    .unwrap_or(account)
+                    .to_owned(),
+                limit,
+                at: u32::try_from(at).ok()?,
+                at_local: local_text(ts, zone.as_deref()),
+            })
+        })
+        .collect();
+    waits.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.account.cmp(&b.account)));
     QueueView {
+        waits,
         items: items
             .iter()
             .map(|i| {
@@ -473,6 +499,21 @@ pub fn queue_view(
             .collect(),
         zone,
     }
+}
+
+/// The next slot of each account that has an upcoming item ([`Queue::next_slot`]).
+pub fn slots(
+    queue: &Queue,
+    items: &[Item],
+    now: i64,
+) -> Result<HashMap<String, composer::pacing::Slot>, AppError> {
+    let mut out = HashMap::new();
+    for i in items.iter().filter(|i| i.state == ItemState::Scheduled) {
+        if !out.contains_key(&i.account) {
+            out.insert(i.account.clone(), queue.next_slot(&i.account, now)?);
+        }
+    }
+    Ok(out)
 }
 
 /// Each saved profile's plan.
@@ -708,6 +749,28 @@ mod tests {
         );
         assert!(resolve_zone(None, Some("Not/AZone")).is_err());
         assert!(resolve_zone(Some(String::new()), None).is_err());
+    }
+
+    #[test]
+    fn the_view_says_when_an_account_waiting_for_its_limits_can_post_next() {
+        use composer::pacing::Slot;
+        let at = 1_800_000_000_u64; // 2027-01-15T08:00:00Z
+        let slots = HashMap::from([
+            ("profile:Work".to_owned(), Slot::Window { at }),
+            ("profile:Home".to_owned(), Slot::Now),
+            ("profile:Night".to_owned(), Slot::Daily { at: at + 3600 }),
+        ]);
+        let v = queue_view(&[], &HashMap::new(), Some("Europe/Berlin".into()), &slots);
+        assert_eq!(
+            v.waits.len(),
+            2,
+            "an account that may post now waits for nothing"
+        );
+        assert_eq!(v.waits[0].account, "Work");
+        assert_eq!(v.waits[0].limit, SlotLimit::FifteenMinutes);
+        assert_eq!(v.waits[0].at_local, "2027-01-15T09:00");
+        assert_eq!(v.waits[1].account, "Night");
+        assert_eq!(v.waits[1].limit, SlotLimit::Daily);
     }
 
     #[test]

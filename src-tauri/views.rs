@@ -744,6 +744,33 @@ pub struct QueueView {
     pub items: Vec<QueueItemView>,
     /// The system's IANA time zone, in which new times are read (when it is known).
     pub zone: Option<String>,
+    /// Accounts with upcoming posts whose rate-limit window (as X last reported it) is used
+    /// up: when their next post can go.
+    pub waits: Vec<SlotWait>,
+}
+
+/// Which of X's limits an account waits for.
+#[derive(Debug, Clone, Copy, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum SlotLimit {
+    /// The 15-minute window.
+    FifteenMinutes,
+    /// The 24-hour cap.
+    Daily,
+}
+
+/// An account's next slot, when it is not now.
+#[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SlotWait {
+    /// The account as the queue shows it.
+    pub account: String,
+    /// Which limit is used up.
+    pub limit: SlotLimit,
+    /// When the next post can go (Unix seconds).
+    pub at: u32,
+    /// That time on the zone's wall clock (`2026-03-29T09:00`).
+    pub at_local: String,
 }
 
 /// A draft scheduled: the queued post that now owns its content, and the fresh draft.

@@ -44,10 +44,12 @@ pub async fn queue_list(
     blocking(move || {
         let items = q.list()?;
         let plans = queue::plans(&accounts)?;
+        let slots = queue::slots(&q, &items, Timestamp::now().as_second())?;
         Ok(queue::queue_view(
             &items,
             &plans,
             queue::zone_name(zone.as_deref()).ok(),
+            &slots,
         ))
     })
     .await

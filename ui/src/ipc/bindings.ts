@@ -731,6 +731,11 @@ export type QueueView = {
 	items: QueueItemView[],
 	/**  The system's IANA time zone, in which new times are read (when it is known). */
 	zone: string | null,
+	/**
+	 *  Accounts with upcoming posts whose rate-limit window (as X last reported it) is used
+	 *  up: when their next post can go.
+	 */
+	waits: SlotWait[],
 };
 
 /**  One part of a queued post. */
@@ -852,6 +857,25 @@ export type SlipView = {
 	field: Field,
 	/**  What is wrong or what was cleaned, without the value. */
 	message: string,
+};
+
+/**  Which of X's limits an account waits for. */
+export type SlotLimit = 
+/**  The 15-minute window. */
+"fifteenMinutes" | 
+/**  The 24-hour cap. */
+"daily";
+
+/**  An account's next slot, when it is not now. */
+export type SlotWait = {
+	/**  The account as the queue shows it. */
+	account: string,
+	/**  Which limit is used up. */
+	limit: SlotLimit,
+	/**  When the next post can go (Unix seconds). */
+	at: number,
+	/**  That time on the zone's wall clock (`2026-03-29T09:00`). */
+	atLocal: string,
 };
 
 /**  How the one-click upgrade to OAuth 2.0 went. */

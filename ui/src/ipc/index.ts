@@ -52,6 +52,7 @@ export type {
   QueueView,
   Scheduled,
   SettingsView,
+  SlotWait,
 } from "./bindings";
 
 declare global {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { QueueItemView, QueueStateView } from "../ipc";
-import { actionsFor, costText, counts, dayCostText, defaultScheduleValue, dueText, lateText, localValue, scheduleProblem, sections, SECTIONS } from "./queue-state";
+import { actionsFor, costText, counts, dayCostText, waitText, defaultScheduleValue, dueText, lateText, localValue, scheduleProblem, sections, SECTIONS } from "./queue-state";
 
 const item = (id: string, state: QueueStateView, dueAt: number, over: Partial<QueueItemView> = {}): QueueItemView => ({
   id,
@@ -117,5 +117,14 @@ describe("dayCostText", () => {
   });
   it("keeps a third decimal when there is one", () => {
     expect(dayCostText([item("a", "scheduled", now + 60, { cost: cost(15_000, 1) })], now)).toContain("1 post, $0.015");
+  });
+});
+
+describe("waitText", () => {
+  it("names the account, the limit and its local time", () => {
+    expect(waitText({ account: "Work", limit: "fifteenMinutes", at: 1, atLocal: "2027-01-15T09:00" })).toBe(
+      "Work has used up its 15-minute posting window (as X last reported it): its next post can go on 2027-01-15 at 09:00. Posts due before then wait for it.",
+    );
+    expect(waitText({ account: "Night", limit: "daily", at: 1, atLocal: "2027-01-15T09:00" })).toContain("24-hour posting cap");
   });
 });

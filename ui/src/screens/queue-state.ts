@@ -1,7 +1,7 @@
 // The queue view's state logic, kept free of the DOM so it can be tested: which section an
 // item is in, which actions its state allows, how lateness and cost read, and the values of
 // the datetime-local inputs (wall-clock times; Rust reads them in the system's time zone).
-import type { CostView, QueueItemView, QueueStateView } from "../ipc";
+import type { CostView, QueueItemView, QueueStateView, SlotWait } from "../ipc";
 
 /** Every state with its section title, in the order the sections are shown (a `Record`, so
  * `tsc` reports a state added in Rust and missing here). */
@@ -78,6 +78,13 @@ export function costText(cost: CostView | null): string | null {
   const posts = `${cost.posts} post${cost.posts === 1 ? "" : "s"}`;
   const links = cost.withUrl > 0 ? `, ${cost.withUrl} with a link` : "";
   return `${cost.dollars} on pay-per-use (${posts}${links})`;
+}
+
+/** What an account waiting for X's rate limits is told: which limit, and when it can post. */
+export function waitText(w: SlotWait): string {
+  const limit = w.limit === "daily" ? "its 24-hour posting cap" : "its 15-minute posting window";
+  const when = w.atLocal.replace("T", " at ");
+  return `${w.account} has used up ${limit} (as X last reported it): its next post can go on ${when}. Posts due before then wait for it.`;
 }
 
 /**

@@ -92,6 +92,7 @@ describe("the queue view", () => {
   it("lists every item with its state, and reads the queue again when the runner changed it", async () => {
     queue = {
       zone: "Europe/Berlin",
+      waits: [{ account: "Work", limit: "fifteenMinutes", at: 1_800_000_900, atLocal: "2027-01-15T09:15" }],
       items: [
         item("a", "scheduled", { cost: { micros: 15000, dollars: "$0.015", posts: 1, withUrl: 0 } }),
         item("b", "held", { lateSecs: 7200, heldReason: "Held: 7200 s past its time." }),
@@ -104,6 +105,7 @@ describe("the queue view", () => {
     const el = await mount();
     for (const i of queue.items) expect(el.querySelector(`#queue-item-${i.id}`)?.getAttribute("data-state")).toBe(i.state);
     expect(el.dataset["attention"]).toBe("3");
+    expect(el.querySelector(".queue-wait[data-account=Work]")?.textContent).toContain("2027-01-15 at 09:15");
     expect(el.querySelector("#queue-item-a-cost")?.textContent).toContain("$0.015");
     expect(el.querySelector("#queue-item-b-held")?.textContent).toContain("7200 s");
     expect(el.querySelector("#queue-item-c-late")?.textContent).toBe("30 s late");
@@ -130,7 +132,7 @@ describe("the queue view", () => {
   });
 
   it("cancels, posts now, reschedules and settles an item that may have posted through their commands", async () => {
-    queue = { zone: null, items: [item("a", "scheduled"), item("b", "held"), item("d", "may-have-posted")] };
+    queue = { zone: null, waits: [], items: [item("a", "scheduled"), item("b", "held"), item("d", "may-have-posted")] };
     const el = await mount();
     button(el, "queue-item-b-post-now").click();
     await vi.waitFor(() => expect(el.querySelector("#queue-item-b")?.getAttribute("data-state")).toBe("scheduled"));
@@ -158,7 +160,7 @@ describe("the queue view", () => {
   });
 
   it("refuses an empty time without asking Rust, and shows Rust's refusal", async () => {
-    queue = { zone: null, items: [item("a", "scheduled")] };
+    queue = { zone: null, waits: [], items: [item("a", "scheduled")] };
     const el = await mount();
     const at = el.querySelector<HTMLInputElement>("#queue-item-a-reschedule-at");
     if (at === null) throw new Error("no input");
@@ -173,7 +175,7 @@ describe("the queue view", () => {
   });
 
   it("Edit takes an item into the composer, and a refusal stays in the queue saying why", async () => {
-    queue = { zone: null, items: [item("a", "scheduled"), item("b", "held")] };
+    queue = { zone: null, waits: [], items: [item("a", "scheduled"), item("b", "held")] };
     const onEdited = vi.fn();
     const el = renderQueue({ onEdited });
     document.body.replaceChildren(el);

@@ -10,7 +10,7 @@
 import { commands, events, okOr, type Answer, type QueueItemView, type QueueView } from "../ipc";
 import { h } from "../lib/dom";
 import { renderBackgroundSettings } from "./background";
-import { actionsFor, costText, counts, dayCostText, dueText, lateText, pageZone, scheduleProblem, sections, STATE_LABEL } from "./queue-state";
+import { actionsFor, costText, counts, dayCostText, waitText, dueText, lateText, pageZone, scheduleProblem, sections, STATE_LABEL } from "./queue-state";
 
 /** The queue view on screen; the event listener is registered once, for the window's life. */
 let current: (() => void) | null = null;
@@ -173,6 +173,7 @@ export function renderQueue(opts: QueueOptions = {}): HTMLElement {
     const children: (HTMLElement | null)[] = [
       h("h2", { id: "queue-title" }, "Queue"),
       h("p", { className: "muted" }, `Scheduled posts go out while Postbridge runs, with its window open or closed (below)${view?.zone ? `; times are in ${view.zone}` : ""}. A post more than its late limit past its time is held for you instead.`),
+      ...(view?.waits ?? []).map((w) => h("p", { className: "status warning queue-wait", role: "status", "data-account": w.account }, waitText(w))),
       ((text) => (text ? h("p", { id: "queue-day-cost", className: "muted" }, text) : null))(dayCostText(items, Date.now() / 1000)),
       error ? h("p", { id: "queue-error", className: "status error", role: "alert" }, error) : null,
       notice ? h("p", { id: "queue-notice", className: "status ok", role: "status" }, notice) : null,
