@@ -120,3 +120,18 @@ describe("the draft's account", () => {
     expect(el.querySelector("#account-mismatch")).toBeNull();
   });
 });
+
+describe("problems", () => {
+  const problem = { part: 0, message: "This part is empty: write something or attach media." };
+  it("a new, untouched draft is not greeted with an error, and cannot be posted", async () => {
+    const el = await mount({ ...draftOf([part("draft", "")]), problems: [problem] });
+    expect(el.querySelector<HTMLElement>("#draft-problems")?.hidden).toBe(true);
+    expect(el.querySelector<HTMLButtonElement>("#post")?.disabled).toBe(true);
+  });
+  it("an empty part added to a thread is shown as the problem it is", async () => {
+    const el = await mount({ ...draftOf([part("draft", "First"), part("draft", "")]), problems: [{ part: 1, message: "This part is empty." }] });
+    const box = el.querySelector<HTMLElement>("#draft-problems");
+    expect(box?.hidden).toBe(false);
+    expect(box?.textContent).toContain("Part 2: This part is empty.");
+  });
+});

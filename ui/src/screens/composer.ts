@@ -61,6 +61,11 @@ export function started(d: DraftView): boolean {
   return d.parts.some((p) => p.status !== "draft");
 }
 
+/** A draft nobody has written in yet: one part, no text, no media, nothing sent. */
+export function pristine(d: DraftView): boolean {
+  return d.parts.length === 1 && !started(d) && d.parts.every((p) => p.text.trim() === "" && p.media.length === 0);
+}
+
 /** The profile page to check for a part that may have posted. */
 export function profileLinkOf(username: string | null | undefined): string | null {
   return username ? `https://x.com/${username}` : null;
@@ -445,12 +450,15 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
   const scheduleButton = h("button", { id: "schedule", title: "Post it at this date and time", onclick: () => void schedule() }, "Schedule…");
   const costLine = h("p", { id: "post-cost", className: "muted", hidden: true });
 
-  /** Shows the draft's problems and enables Post only when there are none. */
+  /** Shows the draft's problems (none on an untouched draft) and enables Post only when there are none. */
   function updateProblems(): void {
     const d = draft;
     if (d === null) return;
-    problemsBox.replaceChildren(...d.problems.map((p) => h("li", {}, `Part ${p.part + 1}: ${p.message}`)));
-    problemsBox.hidden = d.problems.length === 0;
+    // A new, untouched draft is not a mistake: Post stays disabled, but no error greets the
+    // person. Problems show once there is something to post (an empty part added to a thread).
+    const shown = pristine(d) ? [] : d.problems;
+    problemsBox.replaceChildren(...shown.map((p) => h("li", {}, `Part ${p.part + 1}: ${p.message}`)));
+    problemsBox.hidden = shown.length === 0;
     const blocked = d.problems.length > 0 || d.parts.some((p) => count(p.text).level === "blocked");
     postButton.disabled = posting || scheduling || blocked;
     scheduleButton.disabled = posting || scheduling || blocked || started(d);
