@@ -698,6 +698,19 @@ mod tests {
                 r#"{"detail":"You can only reply to or quote posts where you are mentioned or are the author.","title":"Authorization Error"}"#,
                 ReplyNotAllowed,
             ),
+            // v1.1 code 433 (the old table's wording), and the quote variant of B14.
+            (
+                403,
+                "/1.1/statuses/update.json",
+                r#"{"errors":[{"code":433,"message":"The original Tweet author restricted who can reply to this Tweet."}]}"#,
+                ReplyNotAllowed,
+            ),
+            (
+                403,
+                "/2/tweets",
+                r#"{"title":"Forbidden","type":"about:blank","status":403,"detail":"Quoting this post is not allowed"}"#,
+                ReplyNotAllowed,
+            ),
             (403, "/2/media/upload", B15, Forbidden),
             (403, "/2/media/upload", B15_SPEND, CreditsDepleted),
             (400, "/1.1/media/upload.json", B16, MediaInvalid),

@@ -235,3 +235,51 @@ async fn answers_to_foreign_requests_map_to_their_kinds() {
     assert_eq!(e.kind(), ErrorKind::UnsupportedAuthentication, "{e:?}");
     s.shutdown().await;
 }
+
+/// Issue 14 item 6: both of X's wordings for a refused reply (docs/protocol.md §5.2 B14, §15),
+/// as the simulator sends them, are `reply-not-allowed` with the table's explanation and fix —
+/// never a credentials problem — and the next part of one's own thread still posts.
+#[tokio::test]
+async fn both_reply_refusal_wordings_are_reply_not_allowed() {
+    let s = sim().await;
+    let c = client(&s);
+    let other = s
+        .issue_token("other_person", x_sim::AccessLevel::ReadWrite)
+        .unwrap();
+    let c_other = client_with(&s, credentials(&other), fast_config());
+    let theirs = c_other.post(&PostRequest::text("theirs")).await.unwrap();
+    let mut last = c.post(&PostRequest::text("thread 1")).await.unwrap();
+    s.update_modes(|m| m.summoned_only_replies = true);
+    for (n, refusal) in [
+        x_sim::ReplyRefusal::B14,
+        x_sim::ReplyRefusal::MentionedOrAuthor,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        s.update_modes(|m| m.reply_refusal = refusal);
+        let mut reply = PostRequest::text(&format!("a reply {n}"));
+        reply.reply_to = Some(theirs.id.clone());
+        let e = c.post(&reply).await.unwrap_err();
+        let d = e.diagnosis();
+        assert_eq!(d.kind, ErrorKind::ReplyNotAllowed, "{refusal:?}: {e}");
+        assert_eq!(d.status, Some(403));
+        assert!(
+            d.detail.contains("mentioned"),
+            "X's own words are kept: {}",
+            d.detail
+        );
+        assert!(d.cause.contains("mentioned"), "{}", d.cause);
+        assert!(
+            d.fix.iter().any(|f| f.contains("standalone")),
+            "{:?}",
+            d.fix
+        );
+        assert_eq!(d.wizard_step, None, "nothing to change in the keys");
+
+        let mut next = PostRequest::text(&format!("thread {}", n + 2));
+        next.reply_to = Some(last.id.clone());
+        last = c.post(&next).await.unwrap();
+    }
+    s.shutdown().await;
+}

@@ -172,6 +172,22 @@ pub enum V1Retired {
     RefuseAfterInit,
 }
 
+/// Which of X's wordings refuses a reply (or a quote) under the 2026 rule
+/// (`Modes::reply_refusal`; docs/protocol.md §5.2 B14 and §15).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum ReplyRefusal {
+    /// B14: a 403 problem, `"detail":"Reply to this conversation is not allowed because you
+    /// have not been mentioned or otherwise engaged by the author of the post you are replying
+    /// to."` (quotes: `"Quoting this post is not allowed"`).
+    #[default]
+    #[serde(rename = "b14")]
+    B14,
+    /// The 2026-08 wording, for replies and quotes alike: `403 {"detail":"You can only reply to
+    /// or quote posts where you are mentioned or are the author.","title":"Authorization Error"}`.
+    #[serde(rename = "mentioned-or-author")]
+    MentionedOrAuthor,
+}
+
 /// The developer account's plan (docs/protocol.md §6.2/§6.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
@@ -209,8 +225,10 @@ pub struct Modes {
     pub summoned_only_replies: bool,
     /// Under `summoned_only_replies`, replying to one's own post is allowed.
     pub self_reply_exempt: bool,
-    /// Quote posts allowed (`false` → B14 quote variant).
+    /// Quote posts allowed (`false` → B14 quote variant, or the `reply_refusal` wording).
     pub quotes_allowed: bool,
+    /// The wording of a refused reply or quote: `"b14"` (default) or `"mentioned-or-author"`.
+    pub reply_refusal: ReplyRefusal,
     /// The app is enrolled in a project/product (`false` → 403 client-not-enrolled).
     pub client_enrolled: bool,
     /// Body used for client-not-enrolled: `"b2"` (2025) or `"b3"` (2021–2024).
@@ -289,6 +307,7 @@ impl Default for Modes {
             summoned_only_replies: false,
             self_reply_exempt: true,
             quotes_allowed: true,
+            reply_refusal: ReplyRefusal::B14,
             client_enrolled: true,
             not_enrolled_body: "b2".into(),
             spending_limit_reached: false,

@@ -62,7 +62,7 @@
 //! | `GET /_sim/credits` | `{"plan","balance_usd","ledger":[…],"month_posts"}` |
 //! | `GET /_sim/mode`, `GET /_sim/faults` | current [`Modes`] / faults by endpoint |
 //! | `POST /_sim/reset` | back to the start-up state |
-//! | `POST /_sim/mode` | partial [`Modes`], e.g. `{"v1_retired":"403-453"}`, `{"plan":"free"}`, `{"credits_usd":0}`, `{"premium":true}`, `{"summoned_only_replies":true}`, `{"rate_limit_24h_headers":true}`, `{"client_enrolled":false}`, `{"processing_ms":50}`, `{"duplicate_window_secs":0}`, `{"reads_refused":403}` (`null` clears it); unknown keys or bad types → 400 |
+//! | `POST /_sim/mode` | partial [`Modes`], e.g. `{"v1_retired":"403-453"}`, `{"plan":"free"}`, `{"credits_usd":0}`, `{"premium":true}`, `{"summoned_only_replies":true}`, `{"reply_refusal":"mentioned-or-author"}`, `{"rate_limit_24h_headers":true}`, `{"client_enrolled":false}`, `{"processing_ms":50}`, `{"duplicate_window_secs":0}`, `{"reads_refused":403}` (`null` clears it); unknown keys or bad types → 400 |
 //! | `POST /_sim/faults` | `{"endpoint":"POST /2/tweets","faults":{"error_rate":1,"error_status":503,"error_after_commit":true}}`, `{"endpoint":"POST /2/tweets","faults":{"ok_without_id_rate":1}}`; `{"clear":true}` (optionally with `endpoint`) |
 //! | `POST /_sim/oauth2/authorize` | `{"url": AUTHORIZE_URL}` → `{"location": REDIRECT}`: plays the browser on the consent page (400 with the page's error) |
 //! | `POST /_sim/oauth2/clients` | `{"client_id","redirect_uris":[…]}` registers an OAuth 2.0 app (the demo app is [`oauth2::DEMO_CLIENT_ID`] with Postbridge's loopback callbacks on port 8745) |
@@ -174,7 +174,9 @@ pub mod timeline;
 mod upload;
 pub mod world;
 
-pub use config::{AccessLevel, Faults, Modes, Plan, SimConfig, TlsPem, V1Retired, X_HOSTS};
+pub use config::{
+    AccessLevel, Faults, Modes, Plan, ReplyRefusal, SimConfig, TlsPem, V1Retired, X_HOSTS,
+};
 pub use limits::Limits;
 pub use media::MediaInfo;
 pub use world::{Account, DemoCredentials, LedgerEntry, Post, RequestLogEntry};

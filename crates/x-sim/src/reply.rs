@@ -11,7 +11,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use crate::config::Modes;
+use crate::config::{Modes, ReplyRefusal};
 
 /// Builds a response with a status, content type and body.
 pub fn raw(status: u16, content_type: &'static str, body: impl Into<Body>) -> Response {
@@ -178,8 +178,16 @@ pub fn invalid_request(m: &Modes, message: &str) -> Response {
 }
 
 /// B14 (docs/protocol.md §5.2): 403, replying to this conversation (or, with `quote`,
-/// quoting this post) is not allowed.
+/// quoting this post) is not allowed; with `Modes::reply_refusal` = `mentioned-or-author`, the
+/// 2026-08 body of §15 instead (`"title":"Authorization Error"`, no `type`), for both.
 pub fn reply_not_allowed(m: &Modes, quote: bool) -> Response {
+    if m.reply_refusal == ReplyRefusal::MentionedOrAuthor {
+        return problem(
+            m,
+            403,
+            &json!({"detail":"You can only reply to or quote posts where you are mentioned or are the author.","title":"Authorization Error"}),
+        );
+    }
     let detail = if quote {
         "Quoting this post is not allowed"
     } else {

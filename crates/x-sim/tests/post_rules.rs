@@ -109,6 +109,92 @@ async fn reply_and_quote_rules() {
     sim.shutdown().await;
 }
 
+/// Both of X's wordings for a refused reply (docs/protocol.md §5.2 B14, §15), chosen by
+/// `reply_refusal`; replies in one's own thread stay exempt under either.
+#[tokio::test]
+async fn reply_refusal_wordings_and_self_replies() {
+    let sim = sim().await;
+    let s = Signer::new(&sim.demo());
+    let other = Signer::new(
+        &sim.issue_token("other_person", x_sim::AccessLevel::ReadWrite)
+            .unwrap(),
+    );
+    let url = format!("{}/2/tweets", sim.api_base());
+    let id = |v: &serde_json::Value| v["data"]["id"].as_str().unwrap().to_string();
+    let (_, v) = json(other.post_json(&url, &json!({"text":"theirs"})).await).await;
+    let theirs = id(&v);
+    let (_, v) = json(s.post_json(&url, &json!({"text":"thread 1/3"})).await).await;
+    let mut last = id(&v);
+    sim.update_modes(|m| m.summoned_only_replies = true);
+    for (n, refusal) in [
+        x_sim::ReplyRefusal::B14,
+        x_sim::ReplyRefusal::MentionedOrAuthor,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        sim.update_modes(|m| m.reply_refusal = refusal);
+        let (st, v) = json(
+            s.post_json(
+                &url,
+                &json!({"text":format!("reply {n}"),"reply":{"in_reply_to_tweet_id":theirs}}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(st, 403);
+        let detail = v["detail"].as_str().unwrap();
+        match refusal {
+            x_sim::ReplyRefusal::B14 => {
+                assert!(detail.starts_with("Reply to this conversation is not allowed because you have not been mentioned"), "{v}");
+                assert_eq!(v["title"], "Forbidden");
+            }
+            x_sim::ReplyRefusal::MentionedOrAuthor => {
+                assert_eq!(
+                    v,
+                    json!({"detail":"You can only reply to or quote posts where you are mentioned or are the author.","title":"Authorization Error"})
+                );
+            }
+        }
+        // The next part of one's own thread is a self-reply: allowed.
+        let (st, v) = json(
+            s.post_json(
+                &url,
+                &json!({"text":format!("thread {}/3", n + 2),"reply":{"in_reply_to_tweet_id":last}}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(st, 201, "{v}");
+        last = id(&v);
+    }
+    // The switch travels over the control API with its wire name; quotes use it too.
+    let r = reqwest::Client::new()
+        .post(format!("{}/_sim/mode", sim.api_base()))
+        .json(&json!({"reply_refusal":"mentioned-or-author","quotes_allowed":false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (st, v) = json(
+        s.post_json(&url, &json!({"text":"q","quote_tweet_id":theirs}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (st, v["title"].as_str()),
+        (403, Some("Authorization Error"))
+    );
+    let r = reqwest::Client::new()
+        .post(format!("{}/_sim/mode", sim.api_base()))
+        .json(&json!({"reply_refusal":"sometimes"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "an unknown wording is refused");
+    sim.shutdown().await;
+}
+
 #[tokio::test]
 async fn reply_format_switches() {
     let sim = sim().await;
