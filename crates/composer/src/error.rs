@@ -64,6 +64,62 @@ pub enum ComposerError {
     /// No queued item with this id is stored.
     #[error("no queued item with id {0}")]
     NoQueueItem(String),
+    /// Fitting ([`crate::fit`]): the file is in a format X does not take (HEIC, AVIF, TIFF,
+    /// BMP …); `format` names it and `fix` says how to get a JPEG or PNG.
+    #[error(
+        "{} is a {format} file, which X does not take; {fix}",
+        x_client::media::shown_name(path)
+    )]
+    UnsupportedFormat {
+        /// The file.
+        path: PathBuf,
+        /// The format as a person knows it ("HEIC", "TIFF" …).
+        format: String,
+        /// What to do instead.
+        fix: String,
+    },
+    /// Fitting: an animated GIF or a video, which Postbridge does not re-encode (`why` says
+    /// why and what to do).
+    #[error(
+        "{} is {what}, which Postbridge does not re-encode to fit: {why}",
+        x_client::media::shown_name(path)
+    )]
+    NotReencoded {
+        /// The file.
+        path: PathBuf,
+        /// "an animated GIF" or "a video".
+        what: String,
+        /// Why not, and the fix.
+        why: String,
+    },
+    /// Fitting: the image is already within X's limits; attach it as it is.
+    #[error(
+        "{} already fits X's limits; attach it as it is",
+        x_client::media::shown_name(path)
+    )]
+    AlreadyFits {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Fitting: no size and quality make this image fit (a side under X's minimum …).
+    #[error(
+        "{} cannot be made to fit X's limits: {reason}",
+        x_client::media::shown_name(path)
+    )]
+    CannotFit {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// Fitting: the image could not be decoded or re-encoded.
+    #[error("cannot re-encode {}: {message}", x_client::media::shown_name(path))]
+    Fit {
+        /// The file.
+        path: PathBuf,
+        /// The decoder's or encoder's message.
+        message: String,
+    },
 }
 
 impl ComposerError {

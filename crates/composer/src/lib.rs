@@ -7,6 +7,9 @@
 //!   survives restarts and crashes, publish state cannot be overwritten by the UI.
 //! - [`media`]: [`attach`] (docs/protocol.md §9 checks, message names the limit) and [`thumbnail`]
 //!   (fast previews as data URLs).
+//! - [`fit`]: [`fit_image`] — a re-encoded copy of an image over X's limits at the best
+//!   quality that fits (EXIF orientation applied, downscaled only as needed, JPEG quality
+//!   bisected); the original is never changed. Blocking: call it off the UI thread.
 //! - [`validate`](mod@validate): [`validate`](fn@validate) before posting (blocking problems
 //!   and warnings).
 //! - [`journal`]: the command line's durable send journal in the same database, so an
@@ -26,6 +29,7 @@
 pub mod cost;
 pub mod draft;
 pub mod error;
+pub mod fit;
 pub mod journal;
 mod jpeg_dc;
 pub mod media;
@@ -38,6 +42,7 @@ pub mod validate;
 pub use cost::{post_cost, thread_cost, Cost, Plan};
 pub use draft::{new_id, parse_post_ref, Attachment, Draft, Part, PartStatus, PollDraft};
 pub use error::ComposerError;
+pub use fit::{fit_image, FitFormat, FitLimits, FitSize, Fitted};
 pub use journal::{Claim, SendEntry, SendState};
 pub use media::{attach, thumbnail, Thumbnail};
 pub use publish::{
