@@ -23,7 +23,9 @@ use composer::{Draft, Store};
 use x_client::CancellationToken;
 
 use crate::error::AppError;
-use crate::views::{AttachmentView, DraftView, PartStatusView, PartView, PollView, ProblemView};
+use crate::views::{
+    AttachmentView, DraftView, PartStatusView, PartView, PollView, ProblemView, ReplyTargetView,
+};
 
 /// Largest thumbnail side, in pixels.
 const THUMB_SIDE: u32 = 320;
@@ -225,6 +227,19 @@ impl Composer {
             .collect()
     }
 
+    /// Whose post the draft replies to: [`ReplyTargetView::Own`] when the store recorded it as
+    /// posted; when the store cannot be read, [`ReplyTargetView::NotKnownOwn`] (a warning too
+    /// many rather than one too few).
+    fn reply_target(&self, draft: &Draft) -> ReplyTargetView {
+        let Some(id) = draft.reply_to.as_deref().and_then(composer::parse_post_ref) else {
+            return ReplyTargetView::None;
+        };
+        match self.store().map(|s| s.posted_here(&id)) {
+            Ok(Ok(true)) => ReplyTargetView::Own,
+            _ => ReplyTargetView::NotKnownOwn,
+        }
+    }
+
     /// The page's view of a draft, with problems and thumbnails.
     pub fn view(&self, draft: &Draft) -> DraftView {
         let problems = Self::problems(draft);
@@ -234,6 +249,7 @@ impl Composer {
             account: draft.account.clone(),
             reply_to: draft.reply_to.clone(),
             reply_settings: draft.reply_settings,
+            reply_target: self.reply_target(draft),
             poll: draft.poll.as_ref().map(|p| PollView {
                 options: p.options.clone(),
                 duration_minutes: p.duration_minutes,

@@ -322,10 +322,27 @@ pub struct DraftView {
     pub reply_to: Option<String>,
     /// Who may reply (everyone when absent).
     pub reply_settings: Option<ReplySettings>,
+    /// Whose post `reply_to` is, as far as Postbridge knows (the page warns about X's 2026
+    /// reply rule for [`ReplyTargetView::NotKnownOwn`]).
+    pub reply_target: ReplyTargetView,
     /// A poll (not with media).
     pub poll: Option<PollView>,
     /// What must change before posting.
     pub problems: Vec<ProblemView>,
+}
+
+/// Whose post a draft replies to (issue 14 item 6; docs/protocol.md §15: since 2026 X accepts
+/// a reply to someone else's post only when its author mentioned or engaged you).
+#[derive(Debug, Clone, Copy, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum ReplyTargetView {
+    /// Not a reply (or the reply target is not a post id or link yet).
+    None,
+    /// A post Postbridge posted (a thread, or a reply to oneself): the rule does not apply.
+    Own,
+    /// Not a post Postbridge knows as this person's: someone else's, unless they posted it
+    /// elsewhere. X accepts it only if its author mentioned them.
+    NotKnownOwn,
 }
 
 /// Where a part stands. Only `draft` parts can be edited or removed.

@@ -451,6 +451,18 @@ impl Store {
         Ok(())
     }
 
+    /// Whether `post_id` is a post this store recorded as posted (from any of its accounts): a
+    /// reply to it is a thread or a reply to oneself, which X's 2026 reply rule leaves alone.
+    pub fn posted_here(&self, post_id: &str) -> Result<bool, ComposerError> {
+        let conn = self.conn();
+        let found: bool = conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM history WHERE kind = 'posted' AND post_id = ?1)",
+            [post_id],
+            |r| r.get(0),
+        )?;
+        Ok(found)
+    }
+
     /// History, newest first.
     pub fn history(&self, limit: usize) -> Result<Vec<HistoryEntry>, ComposerError> {
         let conn = self.conn();

@@ -120,6 +120,11 @@ async fn thread_with_image_posts_a_reply_chain() {
     assert!(h
         .iter()
         .all(|e| e.kind == HistoryKind::Posted && e.account == "demo"));
+    // Each posted id is known as one of ours (a reply to it is a thread); others are not.
+    for id in &p.ids {
+        assert!(store.posted_here(id).unwrap(), "{id}");
+    }
+    assert!(!store.posted_here("1234567890123").unwrap());
 
     // The draft is cleared; a late save of the old one from the UI is ignored.
     let fresh = store.draft().unwrap();

@@ -330,6 +330,11 @@ export type DraftView = {
 	replyTo: string | null,
 	/**  Who may reply (everyone when absent). */
 	replySettings: ReplySettings | null,
+	/**
+	 *  Whose post `reply_to` is, as far as Postbridge knows (the page warns about X's 2026
+	 *  reply rule for [`ReplyTargetView::NotKnownOwn`]).
+	 */
+	replyTarget: ReplyTargetView,
 	/**  A poll (not with media). */
 	poll: PollView | null,
 	/**  What must change before posting. */
@@ -766,6 +771,21 @@ export type ReplySettings =
 "subscribers" | 
 /**  `verified` */
 "verified";
+
+/**
+ *  Whose post a draft replies to (issue 14 item 6; docs/protocol.md §15: since 2026 X accepts
+ *  a reply to someone else's post only when its author mentioned or engaged you).
+ */
+export type ReplyTargetView = 
+/**  Not a reply (or the reply target is not a post id or link yet). */
+"none" | 
+/**  A post Postbridge posted (a thread, or a reply to oneself): the rule does not apply. */
+"own" | 
+/**
+ *  Not a post Postbridge knows as this person's: someone else's, unless they posted it
+ *  elsewhere. X accepts it only if its author mentioned them.
+ */
+"notKnownOwn";
 
 /**  The sandbox's state. */
 export type SandboxView = {

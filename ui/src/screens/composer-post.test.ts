@@ -13,7 +13,7 @@ import { renderComposer } from "./composer";
 type Part = DraftView["parts"][number];
 const image = { name: "cat.png", kind: "image" as const, mime: "image/png", size: 100, width: 8, height: 8, alt: null, thumb: null, uploaded: false };
 const part = (status: Part["status"], text: string, postedId: string | null = null, media: Part["media"] = []): Part => ({ text, status, postedId, media });
-const draftOf = (parts: Part[], id = "d1"): DraftView => ({ id, account: "Work", parts, replyTo: null, replySettings: null, poll: null, problems: [] });
+const draftOf = (parts: Part[], id = "d1"): DraftView => ({ id, account: "Work", parts, replyTo: null, replySettings: null, replyTarget: "none", poll: null, problems: [] });
 
 /** What the mocked Rust side holds and saw. */
 let draft: DraftView;

@@ -21,6 +21,7 @@ vi.mock("../ipc", async (importOriginal) => {
     account: null,
     replyTo: null,
     replySettings: null,
+    replyTarget: "none",
     poll: null,
     problems: [],
     parts: [{ text: "", status: "draft", postedId: null, media: [] }],

@@ -9,7 +9,7 @@ import { renderComposer } from "./composer";
 
 type Part = DraftView["parts"][number];
 const part = (text: string): Part => ({ text, status: "draft", postedId: null, media: [] });
-const draftOf = (parts: Part[], id = "d1"): DraftView => ({ id, account: null, parts, replyTo: null, replySettings: null, poll: null, problems: [] });
+const draftOf = (parts: Part[], id = "d1"): DraftView => ({ id, account: null, parts, replyTo: null, replySettings: null, replyTarget: "none", poll: null, problems: [] });
 const account = (plan: AccountStatus["plan"]): AccountStatus => ({ name: "Work", configured: true, username: "worker", accessLevel: "read-write", plan, sandbox: false, isDefault: true, uploadRoute: null, signIn: "oauth1" });
 const queued = (texts: string[]): QueueItemView => ({
   id: "q1", state: "scheduled", account: "Work", dueAt: 1_800_000_000, dueLocal: "2027-01-15T09:00", zone: "Europe/Berlin",

@@ -30,11 +30,11 @@ vi.mock("../ipc", async (importOriginal) => {
   };
 });
 
-const { renderComposer, removable, shownStatus } = await import("./composer");
+const { renderComposer, removable, shownStatus, REPLY_RULE } = await import("./composer");
 
 type Part = DraftView["parts"][number];
 const part = (status: Part["status"], text: string, postedId: string | null = null): Part => ({ text, status, postedId, media: [] });
-const draftOf = (parts: Part[], account: string | null = "Work"): DraftView => ({ id: "d1", account, parts, replyTo: null, replySettings: null, poll: null, problems: [] });
+const draftOf = (parts: Part[], account: string | null = "Work"): DraftView => ({ id: "d1", account, parts, replyTo: null, replySettings: null, replyTarget: "none", poll: null, problems: [] });
 const account = (name: string, username: string): AccountStatus => ({ name, configured: true, username, accessLevel: "read-write", plan: null, sandbox: false, isDefault: name === "Work", uploadRoute: null, signIn: "oauth1" });
 
 async function mount(d: DraftView, current = account("Work", "worker")): Promise<HTMLElement> {
@@ -133,5 +133,23 @@ describe("problems", () => {
     const box = el.querySelector<HTMLElement>("#draft-problems");
     expect(box?.hidden).toBe(false);
     expect(box?.textContent).toContain("Part 2: This part is empty.");
+  });
+});
+
+describe("a reply under X's 2026 rule", () => {
+  it("warns before sending when the post is not known to be the person's own", async () => {
+    const el = await mount({ ...draftOf([part("draft", "Nice post")]), replyTo: "1234567890", replyTarget: "notKnownOwn" });
+    const note = el.querySelector("#reply-warning");
+    expect(note?.textContent).toBe(REPLY_RULE);
+    expect(note?.getAttribute("role")).toBe("note");
+    expect(el.querySelector("#reply-to")?.getAttribute("aria-describedby")).toBe("reply-warning");
+    expect((el.querySelector("#post-options") as HTMLDetailsElement).open).toBe(true);
+  });
+
+  it("says nothing for a reply to one's own post, or no reply", async () => {
+    const own = await mount({ ...draftOf([part("draft", "Part two")]), replyTo: "1234567890", replyTarget: "own" });
+    expect(own.querySelector("#reply-warning")).toBeNull();
+    const none = await mount(draftOf([part("draft", "Hello")]));
+    expect(none.querySelector("#reply-warning")).toBeNull();
   });
 });

@@ -71,6 +71,10 @@ export function profileLinkOf(username: string | null | undefined): string | nul
   return username ? `https://x.com/${username}` : null;
 }
 
+/** Said before a reply to a post that is not known to be the person's own (docs/protocol.md §15). */
+export const REPLY_RULE =
+  "If this post is someone else's: since 2026, X accepts a reply only when its author mentioned you. If they did not, X refuses it, and your draft stays here to post on its own. Replies in your own threads are not affected.";
+
 /** Who may reply, as the menu offers it: everyone (no setting), then every `ReplySettings`
  * (`tsc` reports one added in Rust and missing here). */
 export const REPLY_SETTINGS: Record<ReplySettings, string> = {
@@ -663,6 +667,14 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     return h("button", { id: "discard-draft", className: "danger", disabled: posting, onclick: () => { confirmingDiscard = true; render(); } }, "Discard draft");
   }
 
+  /** X's 2026 reply rule, said before sending when the reply is not to one of the person's own
+   * posts (Rust decides which: `replyTarget`). A note, not an error: it may well be allowed. */
+  function replyWarning(d: DraftView, reply: HTMLInputElement): HTMLElement[] {
+    if (d.replyTarget !== "notKnownOwn") return [];
+    reply.setAttribute("aria-describedby", "reply-warning");
+    return [h("p", { id: "reply-warning", className: "note", role: "note" }, REPLY_RULE)];
+  }
+
   function optionsBox(d: DraftView): HTMLElement {
     const reply = h("input", { id: "reply-to", type: "text", placeholder: "A post's link or id", value: d.replyTo ?? "" });
     const settings = h("select", { id: "reply-settings" },
@@ -690,6 +702,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       { id: "post-options" },
       h("summary", {}, "Reply, who can reply, poll"),
       h("div", { className: "field" }, h("label", { for: "reply-to" }, "Reply to"), reply),
+      ...replyWarning(d, reply),
       h("div", { className: "field" }, h("label", { for: "reply-settings" }, "Who can reply"), settings),
       h("div", { className: "field" }, h("label", { for: "poll-on" }, pollOn, " Add a poll (not with media)"), h("div", { className: "poll-options" }, ...pollOptions), h("label", { for: "poll-minutes" }, "Duration (minutes)"), duration),
     );
