@@ -36,4 +36,7 @@ pub enum QueueChangeCause {
     Edited,
     /// The app's runner sent, held or failed items.
     Ran,
+    /// Another process (a CLI runner, `postbridge schedule` or `queue cancel`) changed the
+    /// store; seen by the runner within [`crate::queue::WATCH_INTERVAL`].
+    Elsewhere,
 }

@@ -27,7 +27,9 @@
 //!   scheduled with the CLI's `X_*` variables runs on the saved profile of the same X user,
 //!   else it waits for a CLI runner), then sleeps until the next due time or [`RUN_INTERVAL`]
 //!   seconds, or until woken. After a run that did something, and after every action, it
-//!   emits [`QueueChanged`]; what a run posted, failed, held or may have posted is also a
+//!   emits [`QueueChanged`], and also when another process (a CLI runner, `postbridge
+//!   schedule`) changed the store, which it looks for every [`WATCH_INTERVAL`] while it sleeps
+//!   (SQLite's `data_version`), then runs again; what a run posted, failed, held or may have posted is also a
 //!   desktop notification ([`crate::notify`]).
 //! - **Cost** is shown only for an account whose plan is pay-per-use; on a legacy plan and
 //!   when the plan is not known there is none ([`plan_of`]).
@@ -54,6 +56,9 @@ use crate::views::{
 
 /// Longest sleep of the runner between runs (seconds).
 pub const RUN_INTERVAL: u64 = 30;
+
+/// How often the sleeping runner looks whether another process changed the store.
+pub const WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How many characters of the first part the queue view's preview shows.
 const PREVIEW_CHARS: usize = 80;
@@ -642,6 +647,8 @@ pub fn start_runner(app: tauri::AppHandle) {
     tauri::async_runtime::spawn(async move {
         loop {
             let state = app.state::<AppState>();
+            // Read before the run: what another process commits from here on is seen below.
+            let seen = data_version(&state);
             let next = match run_once(&state).await {
                 Ok(report) => {
                     if report != RunReport::default() {
@@ -665,13 +672,32 @@ pub fn start_runner(app: tauri::AppHandle) {
                     None
                 }
             };
-            let wait = sleep_secs(Timestamp::now().as_second(), next);
-            tokio::select! {
-                _ = tokio::time::sleep(std::time::Duration::from_secs(wait)) => {}
-                _ = state.queue.wake.notified() => {}
+            let until = tokio::time::Instant::now()
+                + std::time::Duration::from_secs(sleep_secs(Timestamp::now().as_second(), next));
+            // Sleep until then, or until woken; every WATCH_INTERVAL, look whether another
+            // process changed the store: then the page reads the queue again, and the runner
+            // runs again (that process may have scheduled an earlier item, or sent one).
+            loop {
+                let left = until.saturating_duration_since(tokio::time::Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(left.min(WATCH_INTERVAL)) => {}
+                    _ = state.queue.wake.notified() => break,
+                }
+                if data_version(&state) != seen {
+                    changed(&app, QueueChangeCause::Elsewhere);
+                    break;
+                }
             }
         }
     });
+}
+
+/// The store's [`composer::Store::data_version`] (`None` when the store cannot be read).
+fn data_version(state: &AppState) -> Option<i64> {
+    state.composer.store().ok()?.data_version().ok()
 }
 
 #[cfg(test)]

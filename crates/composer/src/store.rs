@@ -451,6 +451,16 @@ impl Store {
         Ok(())
     }
 
+    /// SQLite's `PRAGMA data_version` on this store's connection: it changes when another
+    /// connection (another process: a CLI runner, `postbridge schedule`) commits to the
+    /// database, and never for this store's own writes. The app polls it to notice the queue
+    /// changing under it.
+    pub fn data_version(&self) -> Result<i64, ComposerError> {
+        let conn = self.conn();
+        let v: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        Ok(v)
+    }
+
     /// Whether `post_id` is a post this store recorded as posted (from any of its accounts): a
     /// reply to it is a thread or a reply to oneself, which X's 2026 reply rule leaves alone.
     pub fn posted_here(&self, post_id: &str) -> Result<bool, ComposerError> {

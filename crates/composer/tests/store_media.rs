@@ -175,3 +175,24 @@ fn a_file_name_that_is_not_utf8_is_refused_alone_with_its_reason() {
     let ok = common::write(&dir, "ok.png", &samples::png(8, 8, 0));
     assert!(composer::attach(&ok, &composer::Part::default()).is_ok());
 }
+
+/// `data_version` tells a process that another one wrote (what the app's queue runner watches):
+/// it changes after another connection's commit, never after this store's own writes.
+#[test]
+fn data_version_changes_only_for_another_connections_commits() {
+    let dir = common::tmp_dir("data-version");
+    let db = dir.join("composer.sqlite3");
+    let app = Store::open(&db).unwrap();
+    let cli = Store::open(&db).unwrap();
+    let v0 = app.data_version().unwrap();
+    let mut d = app.draft().unwrap();
+    d.parts[0].text = "typed in the app".into();
+    app.save_draft(&d).unwrap();
+    assert_eq!(app.data_version().unwrap(), v0, "its own write");
+    let mut d = cli.draft().unwrap();
+    d.parts[0].text = "changed by another process".into();
+    cli.save_draft(&d).unwrap();
+    let v1 = app.data_version().unwrap();
+    assert_ne!(v1, v0, "another connection's commit");
+    assert_eq!(app.data_version().unwrap(), v1, "nothing new since");
+}

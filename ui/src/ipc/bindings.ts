@@ -649,7 +649,12 @@ export type QueueChangeCause =
 /**  The person scheduled, rescheduled, cancelled, posted now or settled an item. */
 "edited" | 
 /**  The app's runner sent, held or failed items. */
-"ran";
+"ran" | 
+/**
+ *  Another process (a CLI runner, `postbridge schedule` or `queue cancel`) changed the
+ *  store; seen by the runner within [`crate::queue::WATCH_INTERVAL`].
+ */
+"elsewhere";
 
 /**
  *  The queue changed: an item was scheduled, changed, or sent by the app's runner. The page
