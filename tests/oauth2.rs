@@ -14,24 +14,13 @@ use std::path::Path;
 
 use support::compose::{drop_files, post_and_wait, saved, type_text};
 use support::{
-    journey, journey_prepared, keychain_service, no_secret_in, secret_tool_lookup, seed_account,
-    App, Outcome, Sim,
+    journey, journey_prepared, keychain_service, no_secret_in, picture, secret_tool_lookup,
+    seed_account, App, Outcome, Sim,
 };
 use x_sim::SimHandle;
 
 /// The Callback URI the wizard shows and the simulator's demo app has registered.
 const CALLBACK: &str = "http://127.0.0.1:8745/callback";
-
-/// A real picture: the app's own icon, written where the journey can drop it.
-fn picture(journey: &str) -> std::path::PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("e2e-files")
-        .join(journey);
-    let icon =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/icons/icon.png"))
-            .unwrap();
-    testkit::write(&dir, "bridge.png", &icon)
-}
 
 /// The browser's part of a sign-in: X's consent page (the simulator's hook) approves the
 /// address the wizard shows, and the browser follows the redirect to the app's listener.

@@ -94,6 +94,11 @@ const INSTANCE_NAME: &str = "app.postbridge.desktop.SingleInstance";
 
 /// Whether some process of this D-Bus session holds [`INSTANCE_NAME`].
 fn instance_running() -> bool {
+    bus_name_has_owner(INSTANCE_NAME)
+}
+
+/// Whether some process on this session bus owns the well-known name `name`.
+pub fn bus_name_has_owner(name: &str) -> bool {
     Command::new("dbus-send")
         .args([
             "--session",
@@ -101,11 +106,23 @@ fn instance_running() -> bool {
             "--dest=org.freedesktop.DBus",
             "/org/freedesktop/DBus",
             "org.freedesktop.DBus.NameHasOwner",
-            &format!("string:{INSTANCE_NAME}"),
+            &format!("string:{name}"),
         ])
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
         .unwrap_or(false)
+}
+
+/// A real picture to drop or pick: the app's own icon, written as `bridge.png` in a folder of
+/// the journey's own.
+pub fn picture(journey: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("e2e-files")
+        .join(journey);
+    let icon =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/icons/icon.png"))
+            .unwrap();
+    testkit::write(&dir, "bridge.png", &icon)
 }
 
 /// Waits (up to 15 s) until no app instance holds the single-instance name. A previous
