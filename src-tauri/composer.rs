@@ -6,7 +6,9 @@
 //! part, a thumbnail cache (made off the UI thread), and the one publish that may run: its slot
 //! is a [`PublishSlot`] guard that frees it when dropped, so even a panicking post frees it.
 //! The page never sends a file path: files arrive by the native drop event or the native picker,
-//! both handled in Rust.
+//! both handled in Rust. An image over X's limits is attached as a copy fitted to them
+//! ([`composer::attach_fitting`], in the data directory's [`FIT_DIR`]); the view says before and
+//! after ([`FitView`]) under the original's name, and the original file is never changed.
 //!
 //! Edits are read-modify-write of the stored draft; [`Composer::edit_lock`] serialises them in
 //! this window, and [`Composer::attach`] inspects files and makes thumbnails *before* it reads
@@ -24,11 +26,15 @@ use x_client::CancellationToken;
 
 use crate::error::AppError;
 use crate::views::{
-    AttachmentView, DraftView, PartStatusView, PartView, PollView, ProblemView, ReplyTargetView,
+    AttachmentView, DraftView, FitView, PartStatusView, PartView, PollView, ProblemView,
+    ReplyTargetView,
 };
 
 /// Largest thumbnail side, in pixels.
 const THUMB_SIDE: u32 = 320;
+
+/// The folder of the data directory that holds copies of images fitted to X's limits.
+pub const FIT_DIR: &str = "fitted";
 
 /// Where Postbridge keeps its data: `POSTBRIDGE_DATA_DIR`, else the platform's data directory
 /// + `postbridge` (`~/.local/share/postbridge` on Linux).
@@ -109,7 +115,8 @@ impl Composer {
         SendingMark { composer: self }
     }
 
-    /// Attaches files to a part (blocking: reads file headers, makes thumbnails). Each file is
+    /// Attaches files to a part (blocking: reads file headers, fits images over X's limits,
+    /// makes thumbnails). Each file is
     /// checked on its own; the first refusal is returned after the others were attached.
     ///
     /// The slow part (inspecting, thumbnails) runs before the draft is read for the write, so
@@ -170,7 +177,8 @@ impl Composer {
     }
 
     /// Checks `paths` one by one for attaching to `part` (each accepted file counts for the
-    /// next) and makes their thumbnails: the accepted attachments and the first refusal.
+    /// next; an image over X's limits is replaced by a copy fitted to them, in [`FIT_DIR`]) and
+    /// makes their thumbnails: the accepted attachments and the first refusal.
     fn check_files(
         &self,
         part: &composer::Part,
@@ -179,8 +187,9 @@ impl Composer {
         let mut scratch = part.clone();
         let mut accepted = Vec::new();
         let mut refusal = None;
+        let fit_dir = data_dir().join(FIT_DIR);
         for path in paths {
-            match composer::attach(path, &scratch) {
+            match composer::attach_fitting(path, &scratch, &fit_dir) {
                 Ok(att) => {
                     self.thumbnail(&att.path);
                     scratch.media.push(att.clone());
@@ -272,8 +281,11 @@ impl Composer {
                         .media
                         .iter()
                         .map(|a| AttachmentView {
+                            // A fitted copy is shown by its original's name.
                             name: a
-                                .path
+                                .fitted
+                                .as_ref()
+                                .map_or(&a.path, |f| &f.original)
                                 .file_name()
                                 .map(|n| n.to_string_lossy().into_owned())
                                 .unwrap_or_default(),
@@ -285,6 +297,14 @@ impl Composer {
                             alt: a.alt.clone(),
                             thumb: self.thumbnail(&a.path),
                             uploaded: a.media_id.is_some(),
+                            fitted: a.fitted.as_ref().map(|f| FitView {
+                                before_bytes: u32::try_from(f.before.bytes).unwrap_or(u32::MAX),
+                                before_width: f.before.width,
+                                before_height: f.before.height,
+                                after_width: f.after.width,
+                                after_height: f.after.height,
+                                quality: f.quality,
+                            }),
                         })
                         .collect(),
                 })

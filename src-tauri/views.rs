@@ -410,6 +410,26 @@ pub struct AttachmentView {
     pub thumb: Option<String>,
     /// Already uploaded (will not be sent again).
     pub uploaded: bool,
+    /// Set when this is a copy fitted to X's limits (the original file is unchanged).
+    pub fitted: Option<FitView>,
+}
+
+/// How an attachment was fitted to X's limits: before and after (issue 14 item 3).
+#[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct FitView {
+    /// The original's bytes (the copy's are [`AttachmentView::size`]).
+    pub before_bytes: u32,
+    /// The original's pixels, EXIF orientation applied.
+    pub before_width: u32,
+    /// The original's pixels.
+    pub before_height: u32,
+    /// The copy's pixels (smaller only when a side was over X's limit or the bytes needed it).
+    pub after_width: u32,
+    /// The copy's pixels.
+    pub after_height: u32,
+    /// The copy's JPEG quality (`None`: PNG, lossless).
+    pub quality: Option<u8>,
 }
 
 /// A poll.

@@ -103,6 +103,68 @@ async fn drop_an_image_add_alt_text_and_post() {
     sim.handle.shutdown().await;
 }
 
+/// Issue 14 item 3: an image over X's limits (a 9000-pixel-wide panorama; X takes 8192) is not
+/// refused but fitted in Rust: the attachment shows before → after under the original's name,
+/// the post carries the copy (8192 pixels wide), and the original file is unchanged.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_image_over_x_limits_is_fitted_then_posted() {
+    let sim = Sim::start().await;
+    let demo = sim.handle.demo();
+    let handle = sim.handle.clone();
+    let name = "fit";
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("e2e-files")
+        .join(name);
+    let original = samples::png(9000, 300, 0);
+    let image = write(&dir, "panorama.png", &original);
+    let service = keychain_service(name);
+    journey_prepared(
+        name,
+        sim.app_env(name),
+        |home| seed_account(home, &service, "Work", &demo, &sim.handle),
+        async |app| {
+            type_text(app, 0, "A very wide view").await?;
+            drop_files(app, std::slice::from_ref(&image)).await?;
+            let note = app.text(".media .fit-note").await?;
+            check!(
+                note.contains("9000×300 → ")
+                    && note.contains("8192×273")
+                    && note.contains("original file is unchanged"),
+                "the fit note: {note:?}"
+            );
+            let name_line = app.text(".media .media-name").await?;
+            check!(
+                name_line.contains("panorama.png") && name_line.contains("8192×273"),
+                "attachment: {name_line:?}"
+            );
+            app.find(".media img.thumb").await?;
+            saved(app).await?;
+            app.screenshot("fitted").await?;
+            let result = post_and_wait(app, "posted").await?;
+            check!(result.contains("Posted"), "result: {result:?}");
+            let media = handle.media();
+            let m =
+                serde_json::to_value(media.last().ok_or("the simulator got no media")?).unwrap();
+            let got = m["received_bytes"].as_u64().unwrap_or(0);
+            check!(
+                got > 0 && got != original.len() as u64,
+                "the simulator got {got} bytes, the original has {}: {m}",
+                original.len()
+            );
+            let posts = handle.posts();
+            let p = serde_json::to_value(posts.last().ok_or("no post")?).unwrap();
+            check!(p["media_ids"][0] == m["id"], "post {p} / media {m}");
+            check!(
+                std::fs::read(&image).map_err(|e| e.to_string())? == original,
+                "the original file changed"
+            );
+            Ok(())
+        },
+    )
+    .await;
+    sim.handle.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn pick_a_file_with_the_native_picker_and_post() {
     let sim = Sim::start().await;

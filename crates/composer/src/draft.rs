@@ -140,6 +140,24 @@ pub struct Attachment {
     pub uploaded_at: Option<u64>,
     /// Route that carried it, `v1` or `v2` (written by the publisher).
     pub route: Option<String>,
+    /// Set when `path` is a copy fitted to X's limits ([`crate::attach_fitting`]): the original
+    /// and both sizes. Absent in drafts stored before fitting existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fitted: Option<FitNote>,
+}
+
+/// How an attachment was fitted to X's limits: the original file (never changed) it was made
+/// from, its size and the copy's, and the JPEG quality chosen (`None` for PNG).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct FitNote {
+    /// The person's file.
+    pub original: PathBuf,
+    /// The original's bytes and dimensions.
+    pub before: crate::fit::FitSize,
+    /// The copy's.
+    pub after: crate::fit::FitSize,
+    /// JPEG quality of the copy.
+    pub quality: Option<u8>,
 }
 
 impl Attachment {

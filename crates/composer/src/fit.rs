@@ -104,7 +104,7 @@ impl FitFormat {
 }
 
 /// Bytes and pixel dimensions of one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct FitSize {
     /// File size in bytes.

@@ -5,7 +5,8 @@
 //!   [`parse_post_ref`].
 //! - [`store`]: drafts, publish state and history in one SQLite file ([`Store`]); the draft
 //!   survives restarts and crashes, publish state cannot be overwritten by the UI.
-//! - [`media`]: [`attach`] (docs/protocol.md §9 checks, message names the limit) and [`thumbnail`]
+//! - [`media`]: [`attach`] (docs/protocol.md §9 checks, message names the limit),
+//!   [`attach_fitting`] (an image over X's limits is attached as a fitted copy) and [`thumbnail`]
 //!   (fast previews as data URLs).
 //! - [`fit`]: [`fit_image`] — a re-encoded copy of an image over X's limits at the best
 //!   quality that fits (EXIF orientation applied, downscaled only as needed, JPEG quality
@@ -40,11 +41,11 @@ pub mod store;
 pub mod validate;
 
 pub use cost::{post_cost, thread_cost, Cost, Plan};
-pub use draft::{new_id, parse_post_ref, Attachment, Draft, Part, PartStatus, PollDraft};
+pub use draft::{new_id, parse_post_ref, Attachment, Draft, FitNote, Part, PartStatus, PollDraft};
 pub use error::ComposerError;
 pub use fit::{fit_image, FitFormat, FitLimits, FitSize, Fitted};
 pub use journal::{Claim, SendEntry, SendState};
-pub use media::{attach, thumbnail, Thumbnail};
+pub use media::{attach, attach_fitting, thumbnail, Thumbnail};
 pub use publish::{
     EventFn, PublishError, PublishEvent, PublishOptions, Published, Publisher, MEDIA_REUSE,
 };

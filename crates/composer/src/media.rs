@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use x_client::media::MAX_IMAGES;
 use x_client::MediaKind;
 
-use crate::draft::{Attachment, Part};
+use crate::draft::{Attachment, FitNote, Part};
 use crate::error::ComposerError;
 
 /// A preview image.
@@ -94,7 +94,62 @@ pub fn attach(path: &Path, existing: &Part) -> Result<Attachment, ComposerError>
         media_id: None,
         uploaded_at: None,
         route: None,
+        fitted: None,
     })
+}
+
+/// [`attach`], and when the file is an image over X's size or dimension limits, a copy fitted
+/// to them ([`crate::fit_image`], written into `fit_dir`) attached in its place, with a
+/// [`FitNote`] naming the original (which is never changed). Blocking and CPU-heavy for a
+/// fitted file (about a second for 24 MP): call it off the UI thread.
+///
+/// Which refusal a file that cannot be attached gets: a format X does not take but a person
+/// knows by name (HEIC, AVIF, TIFF …) or an image no fitting can save gets fitting's specific
+/// error with its fix; anything else (not an image, an animated GIF or video over its limits)
+/// keeps [`attach`]'s, which names the limit.
+pub fn attach_fitting(
+    path: &Path,
+    existing: &Part,
+    fit_dir: &Path,
+) -> Result<Attachment, ComposerError> {
+    let refused = match attach(path, existing) {
+        Ok(a) => return Ok(a),
+        Err(e) => e,
+    };
+    // Only a refusal of an image file itself (not of the post's mix of media, nor of a video
+    // or a document) can be fitted away.
+    if path.to_str().is_none() || x_client::inspect(path).is_ok() || !sniffs_as_image(path) {
+        return Err(refused);
+    }
+    if let Err(e) = std::fs::create_dir_all(fit_dir) {
+        return Err(ComposerError::io(fit_dir, e));
+    }
+    match crate::fit::fit_image(path, fit_dir) {
+        Ok(f) => {
+            let mut a = attach(&f.path, existing)?;
+            a.fitted = Some(FitNote {
+                original: path.to_path_buf(),
+                before: f.before,
+                after: f.after,
+                quality: f.quality,
+            });
+            Ok(a)
+        }
+        Err(ComposerError::UnsupportedFormat { path, format, fix })
+            if !format.contains('/') && format != "unrecognised" =>
+        {
+            Err(ComposerError::UnsupportedFormat { path, format, fix })
+        }
+        Err(e @ (ComposerError::CannotFit { .. } | ComposerError::Fit { .. })) => Err(e),
+        Err(_) => Err(refused),
+    }
+}
+
+/// Whether the file's first bytes are an image format (any, X's or not).
+fn sniffs_as_image(path: &Path) -> bool {
+    let mut head = Vec::with_capacity(8192);
+    let read = File::open(path).and_then(|f| f.take(8192).read_to_end(&mut head));
+    read.is_ok() && infer::get(&head).is_some_and(|t| t.mime_type().starts_with("image/"))
 }
 
 fn thumb_err(path: &Path, e: impl std::fmt::Display) -> ComposerError {

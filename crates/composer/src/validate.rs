@@ -179,6 +179,7 @@ mod tests {
             media_id: None,
             uploaded_at: None,
             route: None,
+            fitted: None,
         }
     }
 

@@ -382,3 +382,90 @@ fn an_image_that_would_shrink_under_four_pixels_cannot_fit() {
     assert!(matches!(e, ComposerError::CannotFit { .. }), "{msg}");
     assert!(msg.contains("8192×2") && msg.contains("4 pixels"), "{msg}");
 }
+
+/// What the app attaches (`attach_fitting`): an image over X's limits is replaced by a fitted
+/// copy that names its original; a file X takes is attached as it is; a HEIC gets fitting's
+/// named refusal; what no fitting concerns (a document, a fifth image) keeps attach's refusal.
+#[test]
+fn attach_fitting_attaches_a_fitted_copy_and_keeps_the_right_refusals() {
+    let d = dir("attach-fitting");
+    let fit_dir = d.join("fitted");
+    // 9000×300: only the long side is over X's 8192 pixels.
+    let wide = d.join("panorama.png");
+    DynamicImage::ImageRgb8(photo(9000, 300, 4))
+        .save(&wide)
+        .unwrap();
+    let before = std::fs::read(&wide).unwrap();
+    let empty = composer::Part::default();
+    let a = composer::attach_fitting(&wide, &empty, &fit_dir).unwrap();
+    assert_eq!(a.path.parent().unwrap(), fit_dir);
+    let note = a.fitted.clone().expect("a fit note");
+    assert_eq!(note.original, wide);
+    assert_eq!((note.before.width, note.before.height), (9000, 300));
+    assert_eq!(note.before.bytes, before.len() as u64);
+    assert_eq!(
+        (a.width, a.height),
+        (Some(note.after.width), Some(note.after.height))
+    );
+    assert_eq!(note.after.width, MAX_IMAGE_SIDE as u32);
+    assert_eq!(a.size, std::fs::metadata(&a.path).unwrap().len());
+    assert_eq!(
+        std::fs::read(&wide).unwrap(),
+        before,
+        "the original changed"
+    );
+    // A draft keeps the note across a save and load (JSON), and an old draft without it loads.
+    let json = serde_json::to_string(&a).unwrap();
+    let back: composer::Attachment = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, a);
+    let old = json.split(",\"fitted\"").next().unwrap().to_owned() + "}";
+    let old: composer::Attachment = serde_json::from_str(&old).unwrap();
+    assert_eq!(old.fitted, None);
+
+    // A file X takes is attached as it is.
+    let small = d.join("small.png");
+    DynamicImage::ImageRgb8(photo(64, 48, 4))
+        .save(&small)
+        .unwrap();
+    let a = composer::attach_fitting(&small, &empty, &fit_dir).unwrap();
+    assert_eq!((a.path.as_path(), a.fitted), (small.as_path(), None));
+
+    // A HEIC: fitting's named refusal. A text file: attach's.
+    let heic = d.join("IMG_1234.HEIC");
+    std::fs::write(
+        &heic,
+        [
+            &[0, 0, 0, 0x18][..],
+            b"ftypheic",
+            &[0, 0, 0, 0],
+            b"mif1heic",
+            &[0u8; 64][..],
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let msg = composer::attach_fitting(&heic, &empty, &fit_dir)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("HEIC file, which X does not take"), "{msg}");
+    let text = d.join("notes.txt");
+    std::fs::write(&text, "not a picture").unwrap();
+    let e = composer::attach_fitting(&text, &empty, &fit_dir).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        composer::attach(&text, &empty).unwrap_err().to_string()
+    );
+
+    // A fifth image is refused for the count, never fitted.
+    let mut four = composer::Part::default();
+    for _ in 0..4 {
+        four.media.push(composer::attach(&small, &four).unwrap());
+    }
+    let copies = std::fs::read_dir(&fit_dir).unwrap().count();
+    let msg = composer::attach_fitting(&wide, &four, &fit_dir)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("limit is 4 images"), "{msg}");
+    assert_eq!(std::fs::read_dir(&fit_dir).unwrap().count(), copies);
+    let _ = std::fs::remove_dir_all(&d);
+}

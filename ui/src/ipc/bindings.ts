@@ -285,6 +285,8 @@ export type AttachmentView = {
 	thumb: string | null,
 	/**  Already uploaded (will not be sent again). */
 	uploaded: boolean,
+	/**  Set when this is a copy fitted to X's limits (the original file is unchanged). */
+	fitted: FitView | null,
 };
 
 /**  What a post or thread costs on a pay-per-use plan (docs/protocol.md §15). */
@@ -433,6 +435,22 @@ export type Field =
 "accessToken" | 
 /**  "Access Token Secret". */
 "accessSecret";
+
+/**  How an attachment was fitted to X's limits: before and after (issue 14 item 3). */
+export type FitView = {
+	/**  The original's bytes (the copy's are [`AttachmentView::size`]). */
+	beforeBytes: number,
+	/**  The original's pixels, EXIF orientation applied. */
+	beforeWidth: number,
+	/**  The original's pixels. */
+	beforeHeight: number,
+	/**  The copy's pixels (smaller only when a side was over X's limit or the bytes needed it). */
+	afterWidth: number,
+	/**  The copy's pixels. */
+	afterHeight: number,
+	/**  The copy's JPEG quality (`None`: PNG, lossless). */
+	quality: number | null,
+};
 
 /**  One line of history. */
 export type HistoryView = {

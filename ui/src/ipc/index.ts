@@ -25,6 +25,8 @@ export type {
   AccountStatus,
   AccountsView,
   DraftView,
+  FitView,
+  ReplyTargetView,
   HistoryView,
   PostOutcome,
   ProgressView,

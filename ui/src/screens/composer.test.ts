@@ -30,7 +30,7 @@ vi.mock("../ipc", async (importOriginal) => {
   };
 });
 
-const { renderComposer, removable, shownStatus, REPLY_RULE } = await import("./composer");
+const { renderComposer, removable, shownStatus, REPLY_RULE, fitNote } = await import("./composer");
 
 type Part = DraftView["parts"][number];
 const part = (status: Part["status"], text: string, postedId: string | null = null): Part => ({ text, status, postedId, media: [] });
@@ -151,5 +151,21 @@ describe("a reply under X's 2026 rule", () => {
     expect(own.querySelector("#reply-warning")).toBeNull();
     const none = await mount(draftOf([part("draft", "Hello")]));
     expect(none.querySelector("#reply-warning")).toBeNull();
+  });
+});
+
+describe("an image fitted to X's limits", () => {
+  const fit = { beforeBytes: 12_582_912, beforeWidth: 6000, beforeHeight: 4000, afterWidth: 6000, afterHeight: 4000, quality: 87 };
+
+  it("says before and after, how, and that the original is unchanged", () => {
+    expect(fitNote(5_138_022, fit)).toBe("Fitted to X's limits: 12.0 MB, 6000×4000 → 4.9 MB, 6000×4000 (JPEG quality 87). Your original file is unchanged.");
+    expect(fitNote(4_000_000, { ...fit, afterWidth: 1024, afterHeight: 683, quality: null })).toContain("→ 3.8 MB, 1024×683 (PNG)");
+  });
+
+  it("shows the note on the attachment, by the original's name", async () => {
+    const media = { name: "IMG_0001.jpg", kind: "image" as const, mime: "image/jpeg", size: 5_138_022, width: 6000, height: 4000, alt: null, thumb: null, uploaded: false, fitted: fit };
+    const el = await mount(draftOf([{ text: "A big photo", status: "draft", postedId: null, media: [media] }]));
+    expect(el.querySelector(".media .fit-note")?.textContent).toContain("12.0 MB, 6000×4000 → 4.9 MB");
+    expect(el.querySelector(".media .media-name")?.textContent).toContain("IMG_0001.jpg");
   });
 });

@@ -20,7 +20,7 @@
 // plan is not known, nothing is.
 import { Channel } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { commands, errorText, events, okOr, type AccountStatus, type Answer, type CostView, type DraftView, type HistoryView, type PostOutcome, type ProgressView, type QueueItemView, type ReplySettings, type WizardStep } from "../ipc";
+import { commands, errorText, events, okOr, type AccountStatus, type Answer, type CostView, type DraftView, type FitView, type HistoryView, type PostOutcome, type ProgressView, type QueueItemView, type ReplySettings, type WizardStep } from "../ipc";
 import { count } from "../lib/counter";
 import { h } from "../lib/dom";
 import { renderDiagnosis } from "./diagnosis";
@@ -69,6 +69,15 @@ export function pristine(d: DraftView): boolean {
 /** The profile page to check for a part that may have posted. */
 export function profileLinkOf(username: string | null | undefined): string | null {
   return username ? `https://x.com/${username}` : null;
+}
+
+/** Megabytes as X counts its limits (MiB), one decimal. */
+const mb = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+
+/** What fitting an image to X's limits did: before → after, and that the original is unchanged. */
+export function fitNote(afterBytes: number, f: FitView): string {
+  const how = f.quality === null ? "PNG" : `JPEG quality ${f.quality}`;
+  return `Fitted to X's limits: ${mb(f.beforeBytes)}, ${f.beforeWidth}×${f.beforeHeight} → ${mb(afterBytes)}, ${f.afterWidth}×${f.afterHeight} (${how}). Your original file is unchanged.`;
 }
 
 /** Said before a reply to a post that is not known to be the person's own (docs/protocol.md §15). */
@@ -489,6 +498,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
   }
 
   function mediaItem(part: number, index: number, count_: number, m: DraftView["parts"][number]["media"][number], readOnly: boolean): HTMLElement {
+    const fitted = m.fitted ? h("span", { className: "fit-note muted" }, fitNote(m.size, m.fitted)) : null;
     const preview = m.thumb ? h("img", { src: m.thumb, alt: m.alt ?? `Preview of ${m.name}`, className: "thumb" }) : h("div", { className: "thumb video-tile", role: "img", "aria-label": `Video ${m.name}` }, m.kind === "video" ? "▶ video" : m.kind);
     const alt = h("textarea", { className: "alt", rows: "2", maxlength: String(ALT_LIMIT), "aria-label": `Alt text for ${m.name}`, placeholder: "Describe the image for people who cannot see it" });
     alt.value = m.alt ?? "";
@@ -503,6 +513,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
         { className: "media", "data-index": String(index) },
         preview,
         h("span", { className: "media-name" }, `${m.name} · ${m.kind}${m.width ? ` · ${m.width}×${m.height}` : ""}${m.uploaded ? " · uploaded" : ""}`),
+        fitted,
         m.alt ? h("span", { className: "alt-text muted" }, `Alt text: ${m.alt}`) : null,
       );
     }
@@ -511,6 +522,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       { className: "media", "data-index": String(index) },
       preview,
       h("span", { className: "media-name" }, `${m.name} · ${m.kind}${m.width ? ` · ${m.width}×${m.height}` : ""}${m.uploaded ? " · uploaded" : ""}`),
+      fitted,
       m.kind !== "video" ? h("label", { className: "alt-label" }, "Alt text", alt, altCount) : null,
       h(
         "div",
