@@ -354,7 +354,7 @@ async fn a_thread_with_an_image_scheduled_a_minute_ahead_posts_on_time_with_the_
                 .cloned()
                 .ok_or("the simulator got no media")?;
             check!(
-                p1.media_ids.len() == 1 && Value::from(p1.media_ids[0].clone()) == m["id"],
+                p1.media_ids.len() == 1 && m["id"] == p1.media_ids[0].as_str(),
                 "part one does not carry the uploaded image: {p1:?} / {m}"
             );
             check!(m["alt_text"] == alt, "the image's alt text: {m}");

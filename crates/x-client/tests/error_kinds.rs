@@ -258,7 +258,7 @@ async fn both_reply_refusal_wordings_are_reply_not_allowed() {
     .enumerate()
     {
         s.update_modes(|m| m.reply_refusal = refusal);
-        let mut reply = PostRequest::text(&format!("a reply {n}"));
+        let mut reply = PostRequest::text(format!("a reply {n}"));
         reply.reply_to = Some(theirs.id.clone());
         let e = c.post(&reply).await.unwrap_err();
         let d = e.diagnosis();
@@ -277,7 +277,7 @@ async fn both_reply_refusal_wordings_are_reply_not_allowed() {
         );
         assert_eq!(d.wizard_step, None, "nothing to change in the keys");
 
-        let mut next = PostRequest::text(&format!("thread {}", n + 2));
+        let mut next = PostRequest::text(format!("thread {}", n + 2));
         next.reply_to = Some(last.id.clone());
         last = c.post(&next).await.unwrap();
     }
