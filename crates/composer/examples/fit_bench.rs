@@ -3,33 +3,38 @@
 //!
 //! `cargo run --release -p composer --example fit_bench [-- path/to/photo.jpg]`
 //!
-//! Without a path it generates a photo-like 6000×4000 JPEG (gradients, edges and grain, quality
-//! 95, about 12 MB). It prints, as medians of a few runs:
+//! Without a path it generates two photo-like 6000×4000 JPEGs (gradients, edges and grain,
+//! quality 95): one 4:2:0 as phones write them, one 4:4:4. For each it prints, as medians of a
+//! few runs:
 //! - `fit_image`: wall time, CPU time of the thread, the copy's bytes, dimensions and JPEG
 //!   quality, and its PSNR (dB, RGB) against the original decoded;
 //! - the plain approach many tools take: `image`'s own JPEG encoder at quality 85 on the
 //!   full-size picture, halving the dimensions until it fits — the same metrics;
-//! - `image`'s encoder at fit_image's chosen quality, to show what `jpeg-encoder` (4:2:0) buys.
+//! - `image`'s encoder (always 4:4:4) at fit_image's chosen quality and size.
 //!
-//! PSNR is measured at the copy's own size, against the original resized to that size with the
-//! same Lanczos3 resize (so it measures the encoding, not the downscaling).
+//! PSNR (RGB) is given twice: at the copy's own size against the original resized to it (the
+//! encoding's loss), and at the original's size with the copy resized back up (what a viewer
+//! at full size loses, downscaling included), both with the same Lanczos3 resize.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use composer::fit::{encode_jpeg, source_chroma, Chroma};
 use image::{DynamicImage, RgbImage};
 
 const LIMIT: u64 = x_client::media::MAX_IMAGE_BYTES;
 
-fn generate(path: &Path) {
+/// A photo-like 6000×4000 picture (gradients, edges, grain of ±`grain` levels) saved as a
+/// quality-95 JPEG with `chroma` subsampling (a phone writes 4:2:0).
+fn generate(path: &Path, grain: u64, chroma: Chroma) {
     let (w, h) = (6000u32, 4000u32);
     let mut seed = 0x2545_F491_4F6C_DD1Du64;
     let img = RgbImage::from_fn(w, h, |x, y| {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let noise = (seed % 13) as i32 - 6;
+        let noise = (seed % (2 * grain + 1)) as i32 - grain as i32;
         let r = (x * 255 / w) as i32 + noise;
         let g = (y * 255 / h) as i32 + noise;
         let b = if ((x / 150) + (y / 97)) % 2 == 0 {
@@ -39,10 +44,8 @@ fn generate(path: &Path) {
         } + noise;
         image::Rgb([r, g, b].map(|v| v.clamp(0, 255) as u8))
     });
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 95)
-        .encode_image(&img)
-        .unwrap();
+    let bytes = encode_jpeg(&DynamicImage::ImageRgb8(img), 95, chroma, None).unwrap();
+    std::fs::write(path, bytes).unwrap();
 }
 
 /// CPU time of this thread in ms (Linux `/proc/thread-self/schedstat`).
@@ -71,13 +74,20 @@ fn psnr(a: &RgbImage, b: &RgbImage) -> f64 {
     10.0 * (255.0f64 * 255.0 / mse).log10()
 }
 
-/// PSNR of the encoded `bytes` against `original` resized to the same size.
-fn quality_of(original: &DynamicImage, bytes: &[u8]) -> f64 {
-    let copy = image::load_from_memory(bytes).unwrap().to_rgb8();
+/// PSNR of the encoded `bytes`: at the copy's size (against `original` resized to it: the
+/// encoding's loss), and at the original's size (the copy resized back up: what a viewer at
+/// full size loses, downscaling included), as "a / b dB".
+fn quality_of(original: &DynamicImage, bytes: &[u8]) -> String {
+    let copy = image::load_from_memory(bytes).unwrap();
     let reference = composer::fit::resize_to(original, copy.width(), copy.height())
         .unwrap()
         .to_rgb8();
-    psnr(&reference, &copy)
+    let own = psnr(&reference, &copy.to_rgb8());
+    let back = composer::fit::resize_to(&copy, original.width(), original.height())
+        .unwrap()
+        .to_rgb8();
+    let full = psnr(&original.to_rgb8(), &back);
+    format!("{own:.2} / {full:.2} dB")
 }
 
 fn image_crate_jpeg(img: &DynamicImage, quality: u8) -> Vec<u8> {
@@ -89,26 +99,40 @@ fn image_crate_jpeg(img: &DynamicImage, quality: u8) -> Vec<u8> {
 }
 
 fn main() {
-    let path = match std::env::args().nth(1) {
-        Some(p) => PathBuf::from(p),
-        None => {
-            let p = std::env::temp_dir().join("composer-fit-bench-6000x4000-q95.jpg");
+    let paths = match std::env::args().nth(1) {
+        Some(p) => vec![PathBuf::from(p)],
+        None => [
+            ("phone-420", 14, Chroma::Quarter),
+            ("full-444", 6, Chroma::Full),
+        ]
+        .into_iter()
+        .map(|(name, grain, chroma)| {
+            let p = std::env::temp_dir().join(format!("composer-fit-bench-6000x4000-{name}.jpg"));
             if !p.exists() {
-                generate(&p);
+                generate(&p, grain, chroma);
             }
             p
-        }
+        })
+        .collect(),
     };
+    for path in paths {
+        bench(&path);
+    }
+}
+
+fn bench(path: &Path) {
+    let path = path.to_path_buf();
     let out = std::env::temp_dir().join(format!("composer-fit-bench-out-{}", std::process::id()));
     std::fs::create_dir_all(&out).unwrap();
     let size = std::fs::metadata(&path).unwrap().len();
     let original = image::open(&path).unwrap();
     println!(
-        "{} ({:.2} MB, {}×{}) → under {:.2} MB",
+        "{} ({:.2} MB, {}×{}, chroma {:?}) → under {:.2} MB",
         path.display(),
         size as f64 / 1e6,
         original.width(),
         original.height(),
+        source_chroma(&std::fs::read(&path).unwrap()),
         LIMIT as f64 / 1e6
     );
 
@@ -127,7 +151,7 @@ fn main() {
     let bytes = std::fs::read(&f.path).unwrap();
     let q = f.quality.unwrap_or(0);
     println!(
-        "fit_image:     {:7.0} ms wall, {:7.0} ms CPU; {:.2} MB, {}×{}, JPEG q{q} ({} encodes); PSNR {:.2} dB",
+        "fit_image:     {:7.0} ms wall, {:7.0} ms CPU; {:.2} MB, {}×{}, JPEG q{q} ({} encodes); PSNR {}",
         median(wall),
         median(cpu),
         f.after.bytes as f64 / 1e6,
@@ -157,7 +181,7 @@ fn main() {
         plain = (enc, w, h);
     }
     println!(
-        "plain (q85, halve until it fits): {:5.0} ms wall, {:5.0} ms CPU; {:.2} MB, {}×{}; PSNR {:.2} dB",
+        "plain (q85, halve until it fits): {:5.0} ms wall, {:5.0} ms CPU; {:.2} MB, {}×{}; PSNR {}",
         median(wall),
         median(cpu),
         plain.0.len() as f64 / 1e6,
@@ -171,7 +195,7 @@ fn main() {
     let t = Instant::now();
     let enc = image_crate_jpeg(&same, q);
     println!(
-        "image's encoder at q{q}, same size: {:5.0} ms; {:.2} MB ({}); PSNR {:.2} dB",
+        "image's encoder at q{q}, same size: {:5.0} ms; {:.2} MB ({}); PSNR {}",
         t.elapsed().as_secs_f64() * 1000.0,
         enc.len() as f64 / 1e6,
         if enc.len() as u64 <= LIMIT {

@@ -18,8 +18,9 @@
 //!   factor (bytes grow with the pixel count), with `fast_image_resize` (Lanczos3, alpha
 //!   premultiplied). At the chosen dimensions the JPEG quality is bisected between
 //!   [`MIN_QUALITY`] and [`MAX_QUALITY`] to the highest that fits. JPEG is written by
-//!   `jpeg-encoder` (4:2:0, chroma averaged, AVX2 — more quality per byte than `image`'s
-//!   4:4:4 encoder, and faster; `examples/fit_bench.rs` measures both).
+//!   `jpeg-encoder` (AVX2, several times faster than `image`'s encoder; `examples/fit_bench.rs`
+//!   measures both) with the source's own chroma subsampling ([`source_chroma`]: a phone's
+//!   4:2:0 photo stays 4:2:0, a PNG or a 4:4:4 JPEG keeps full colour).
 //! - **Formats**: an image whose transparency is used stays PNG — at the largest size whose PNG
 //!   fits (a 1024-pixel RGBA PNG always fits 5 MB, so this always ends), never flattened. An
 //!   opaque PNG (or still GIF) is kept lossless as PNG when its re-encoding fits at the allowed
@@ -201,6 +202,11 @@ pub fn fit_image_within(
         path,
         limits,
         icc: icc.as_deref(),
+        chroma: if format == ImageFormat::Jpeg {
+            source_chroma(&data)
+        } else {
+            Chroma::Full
+        },
         encodes: 0,
     };
     let max_scale = f64::from(limits.max_side) / f64::from(before.width.max(before.height));
@@ -380,6 +386,7 @@ struct Search<'a> {
     path: &'a Path,
     limits: &'a FitLimits,
     icc: Option<&'a [u8]>,
+    chroma: Chroma,
     encodes: u32,
 }
 
@@ -422,7 +429,7 @@ impl Search<'_> {
 
     fn jpeg(&mut self, img: &DynamicImage, quality: u8) -> Result<Vec<u8>, ComposerError> {
         self.encodes += 1;
-        encode_jpeg(img, quality, self.icc).map_err(|e| fit_err(self.path, e))
+        encode_jpeg(img, quality, self.chroma, self.icc).map_err(|e| fit_err(self.path, e))
     }
 
     /// The highest quality in `MIN_QUALITY..=MAX_QUALITY` that fits at `img`'s size, or the
@@ -578,10 +585,70 @@ fn encode_png(img: &DynamicImage, icc: Option<&[u8]>) -> image::ImageResult<Vec<
     Ok(buf)
 }
 
-/// A JPEG of `img` (8-bit gray or RGB) at `quality` with `jpeg-encoder`. Public for the
-/// benchmark.
+/// How much a JPEG's colour (chroma) is subsampled against its brightness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chroma {
+    /// 4:4:4, none: PNG and other lossless sources, and JPEGs saved that way.
+    Full,
+    /// 4:2:2, half horizontally.
+    Half,
+    /// 4:2:0, half both ways: what cameras and phones write.
+    Quarter,
+}
+
+/// The chroma subsampling of a JPEG's frame (its SOF segment: the first component's sampling
+/// factors against the others' 1×1). Grayscale, anything unreadable and anything not a JPEG
+/// read as [`Chroma::Full`].
+pub fn source_chroma(data: &[u8]) -> Chroma {
+    if !data.starts_with(&[0xFF, 0xD8]) {
+        return Chroma::Full;
+    }
+    let mut i = 2;
+    while let (Some(&0xFF), Some(&marker)) = (data.get(i), data.get(i + 1)) {
+        match marker {
+            // A fill byte, or a marker without a length.
+            0xFF => i += 1,
+            0x01 | 0xD0..=0xD9 => i += 2,
+            // The start of the scan: no frame header was found before it.
+            0xDA => return Chroma::Full,
+            _ => {
+                let Some(len) = data
+                    .get(i + 2..i + 4)
+                    .map(|b| u16::from_be_bytes([b[0], b[1]]))
+                else {
+                    return Chroma::Full;
+                };
+                let frame = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
+                if frame {
+                    // Length, precision, height, width, component count, then per component:
+                    // id, H<<4|V, table.
+                    return match (data.get(i + 9), data.get(i + 11)) {
+                        (Some(&n), Some(&hv)) if n >= 3 => match (hv >> 4, hv & 0x0F) {
+                            (2, 2) => Chroma::Quarter,
+                            (2, 1) => Chroma::Half,
+                            _ => Chroma::Full,
+                        },
+                        _ => Chroma::Full,
+                    };
+                }
+                i += 2 + usize::from(len);
+            }
+        }
+    }
+    Chroma::Full
+}
+
+/// A JPEG of `img` (8-bit gray or RGB) at `quality` with `jpeg-encoder`, its colour subsampled
+/// as `chroma` says (fitting passes the source's own: a copy never loses more colour detail than
+/// the original had — a phone's 4:2:0 photo stays 4:2:0, a PNG or 4:4:4 JPEG keeps full colour).
+/// Public for the benchmark.
 #[doc(hidden)]
-pub fn encode_jpeg(img: &DynamicImage, quality: u8, icc: Option<&[u8]>) -> Result<Vec<u8>, String> {
+pub fn encode_jpeg(
+    img: &DynamicImage,
+    quality: u8,
+    chroma: Chroma,
+    icc: Option<&[u8]>,
+) -> Result<Vec<u8>, String> {
     let (Ok(w), Ok(h)) = (u16::try_from(img.width()), u16::try_from(img.height())) else {
         return Err(format!(
             "{}×{} is too large for JPEG",
@@ -591,9 +658,13 @@ pub fn encode_jpeg(img: &DynamicImage, quality: u8, icc: Option<&[u8]>) -> Resul
     };
     let mut buf = Vec::new();
     let mut enc = jpeg_encoder::Encoder::new(&mut buf, quality);
-    // 4:2:0 at every quality (the encoder switches to 4:4:4 at 90, which makes the size jump
-    // and breaks the bisection's monotony; camera JPEGs are 4:2:0 anyway).
-    enc.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
+    // The same sampling at every quality (left to itself the encoder switches 4:2:0 to 4:4:4
+    // at 90, which makes the size jump and breaks the bisection's monotony).
+    enc.set_sampling_factor(match chroma {
+        Chroma::Full => jpeg_encoder::SamplingFactor::R_4_4_4,
+        Chroma::Half => jpeg_encoder::SamplingFactor::R_4_2_2,
+        Chroma::Quarter => jpeg_encoder::SamplingFactor::R_4_2_0,
+    });
     enc.set_chroma_subsampling_method(jpeg_encoder::ChromaSubsamplingMethod::Average);
     // No optimised Huffman tables: `image`'s decoder (zune-jpeg 0.5, the one our previews
     // use) misdecodes jpeg-encoder 0.7's optimised tables (red came back green; jpeg-decoder
@@ -658,7 +729,10 @@ mod tests {
 
     #[test]
     fn jpeg_keeps_colours() {
-        for (w, h) in [(64, 64), (200, 120), (37, 19)] {
+        for ((w, h), chroma) in [(64, 64), (200, 120), (37, 19)]
+            .into_iter()
+            .flat_map(|d| [Chroma::Full, Chroma::Half, Chroma::Quarter].map(|c| (d, c)))
+        {
             let img = DynamicImage::ImageRgb8(image::RgbImage::from_fn(w, h, |x, _| {
                 if x < w / 2 {
                     image::Rgb([220, 20, 20])
@@ -666,12 +740,20 @@ mod tests {
                     image::Rgb([20, 20, 220])
                 }
             }));
-            let bytes = encode_jpeg(&img, 90, None).unwrap();
+            let bytes = encode_jpeg(&img, 90, chroma, None).unwrap();
             let back = image::load_from_memory(&bytes).unwrap().to_rgb8();
             let p = back.get_pixel(2, 2).0;
-            assert!(p[0] > 180 && p[1] < 60 && p[2] < 60, "{w}x{h}: {p:?}");
+            assert!(
+                p[0] > 180 && p[1] < 60 && p[2] < 60,
+                "{w}x{h} {chroma:?}: {p:?}"
+            );
             let p = back.get_pixel(w - 3, h - 3).0;
-            assert!(p[2] > 180 && p[0] < 60 && p[1] < 60, "{w}x{h}: {p:?}");
+            assert!(
+                p[2] > 180 && p[0] < 60 && p[1] < 60,
+                "{w}x{h} {chroma:?}: {p:?}"
+            );
+            // The sampling written is the one asked for, as the parser reads it back.
+            assert_eq!(source_chroma(&bytes), chroma);
         }
     }
 

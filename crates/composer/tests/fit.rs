@@ -38,14 +38,6 @@ fn photo(w: u32, h: u32, amp: i32) -> RgbImage {
     })
 }
 
-fn write_jpeg(path: &Path, img: &RgbImage, quality: u8) {
-    let mut buf = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, quality)
-        .encode_image(img)
-        .unwrap();
-    std::fs::write(path, buf).unwrap();
-}
-
 /// Fits `path` and checks what every fit must: the copy is elsewhere, passes x-client's
 /// checks (the ones `attach` runs), reports its true size, and the original is untouched.
 fn fit_checked(path: &Path, out: &Path) -> composer::Fitted {
@@ -89,7 +81,15 @@ fn a_24_megapixel_jpeg_over_5_mb_keeps_its_size_at_the_best_quality_that_fits() 
     let d = dir("24mp");
     let src = d.join("IMG_0001.jpg");
     let img = photo(6000, 4000, 24);
-    write_jpeg(&src, &img, 92);
+    // As a phone writes it: 4:2:0 (the copy keeps the source's subsampling).
+    let phone = composer::fit::encode_jpeg(
+        &DynamicImage::ImageRgb8(img.clone()),
+        92,
+        composer::fit::Chroma::Quarter,
+        None,
+    )
+    .unwrap();
+    std::fs::write(&src, phone).unwrap();
     let size = std::fs::metadata(&src).unwrap().len();
     assert!(
         size > MAX_IMAGE_BYTES,
@@ -107,7 +107,14 @@ fn a_24_megapixel_jpeg_over_5_mb_keeps_its_size_at_the_best_quality_that_fits() 
     assert!((composer::fit::MIN_QUALITY..composer::fit::MAX_QUALITY).contains(&q));
     // The best that fits: one step of quality more, from the same decoded pixels, does not.
     let source = image::open(&src).unwrap();
-    let one_up = composer::fit::encode_jpeg(&source, q + 1, None).unwrap();
+    let chroma = composer::fit::source_chroma(&std::fs::read(&src).unwrap());
+    assert_eq!(chroma, composer::fit::Chroma::Quarter);
+    let copy_chroma = composer::fit::source_chroma(&std::fs::read(&f.path).unwrap());
+    assert_eq!(
+        copy_chroma, chroma,
+        "the copy keeps the source's subsampling"
+    );
+    let one_up = composer::fit::encode_jpeg(&source, q + 1, chroma, None).unwrap();
     assert!(
         one_up.len() as u64 > MAX_IMAGE_BYTES,
         "q{} would also fit",
@@ -119,7 +126,8 @@ fn a_24_megapixel_jpeg_over_5_mb_keeps_its_size_at_the_best_quality_that_fits() 
     // no 5 MB JPEG of 24 MP keeps, so the absolute figure is modest.)
     let source_rgb = source.to_rgb8();
     let p = psnr(&source_rgb, &decoded);
-    let floor = composer::fit::encode_jpeg(&source, composer::fit::MIN_QUALITY, None).unwrap();
+    let floor =
+        composer::fit::encode_jpeg(&source, composer::fit::MIN_QUALITY, chroma, None).unwrap();
     let p_floor = psnr(
         &source_rgb,
         &image::load_from_memory(&floor).unwrap().to_rgb8(),
