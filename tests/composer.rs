@@ -139,7 +139,19 @@ async fn an_image_over_x_limits_is_fitted_then_posted() {
             );
             app.find(".media img.thumb").await?;
             saved(app).await?;
+            app.exec("document.querySelector('.media .fit-note').scrollIntoView({block: 'center'}); return null;")
+                .await?;
             app.screenshot("fitted").await?;
+            // The live preview (issue 14 item 2) shows the text as typed and the fitted image.
+            app.find("#preview .preview-media[data-count=\"1\"] img").await?;
+            type_text(app, 0, "A very wide view from docs.rs").await?;
+            app.wait_text("#preview .preview-text", |t| t == "A very wide view from docs.rs")
+                .await?;
+            let link = app.text("#preview .preview-link").await?;
+            check!(link == "docs.rs", "the preview's link: {link:?}");
+            app.exec("document.querySelector('#preview').scrollIntoView({block: 'center'}); return null;")
+                .await?;
+            app.screenshot("preview").await?;
             let result = post_and_wait(app, "posted").await?;
             check!(result.contains("Posted"), "result: {result:?}");
             let media = handle.media();

@@ -1,5 +1,5 @@
 // The window's shell: header and navigation, the sandbox banner, and one screen at a time —
-// first run (with the setup wizard), home (the account and the composer), the queue of
+// first run (with the setup wizard), home (the composer, under a one-line account bar), the queue of
 // scheduled posts, accounts, or the wizard for an existing account.
 import { commands, okOr, type AccountStatus, type AppInfo, type SandboxView, type WizardStep } from "./ipc";
 import { h } from "./lib/dom";
@@ -103,10 +103,18 @@ function render(): void {
     const welcome = renderFirstRun({ ok: state.info });
     screen = h("div", {}, welcome, wizard({ kind: "new" }, "start", false, (step) => { welcome.hidden = step !== "start"; }));
   } else {
+    // Composer first: the account is a one-line bar with its switcher, the queue and the
+    // accounts one click away in the header.
     screen = h(
       "div",
       {},
-      renderHome(active, (step) => fixAccount(active, step), () => void refresh().then(renderChrome)),
+      renderHome({
+        account: active,
+        accounts: state.accounts,
+        onSwitch: (name) => void commands.setDefaultAccount(name).then(refresh).then(render),
+        onFix: (step) => fixAccount(active, step),
+        onChanged: () => void refresh().then(renderChrome),
+      }),
       renderComposer({
         onFix: (step) => fixAccount(active, step),
         account: active,

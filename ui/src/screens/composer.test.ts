@@ -133,6 +133,9 @@ describe("problems", () => {
     const box = el.querySelector<HTMLElement>("#draft-problems");
     expect(box?.hidden).toBe(false);
     expect(box?.textContent).toContain("Part 2: This part is empty.");
+    // An alert holding a list: the items stay a list for screen readers (axe's listitem rule).
+    expect(box?.getAttribute("role")).toBe("alert");
+    expect(box?.querySelector(":scope > ul > li")?.textContent).toBe("Part 2: This part is empty.");
   });
 });
 
@@ -160,6 +163,7 @@ describe("an image fitted to X's limits", () => {
   it("says before and after, how, and that the original is unchanged", () => {
     expect(fitNote(5_138_022, fit)).toBe("Fitted to X's limits: 12.0 MB, 6000×4000 → 4.9 MB, 6000×4000 (JPEG quality 87). Your original file is unchanged.");
     expect(fitNote(4_000_000, { ...fit, afterWidth: 1024, afterHeight: 683, quality: null })).toContain("→ 3.8 MB, 1024×683 (PNG)");
+    expect(fitNote(20_000, { ...fit, beforeBytes: 300_000 })).toContain("293 KB, 6000×4000 → 20 KB");
   });
 
   it("shows the note on the attachment, by the original's name", async () => {

@@ -23,6 +23,7 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { commands, errorText, events, okOr, type AccountStatus, type Answer, type CostView, type DraftView, type FitView, type HistoryView, type PostOutcome, type ProgressView, type QueueItemView, type ReplySettings, type WizardStep } from "../ipc";
 import { count } from "../lib/counter";
 import { h } from "../lib/dom";
+import { renderPreview, type Preview } from "./preview";
 import { renderDiagnosis } from "./diagnosis";
 import { costText, defaultScheduleValue, dueText, pageZone, scheduleProblem } from "./queue-state";
 import { UnsavedText } from "./save-state";
@@ -71,8 +72,8 @@ export function profileLinkOf(username: string | null | undefined): string | nul
   return username ? `https://x.com/${username}` : null;
 }
 
-/** Megabytes as X counts its limits (MiB), one decimal. */
-const mb = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+/** Sizes as X counts its limits (MiB): one decimal in MB, or whole KB under 1 MB. */
+const mb = (bytes: number): string => (bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / (1024 * 1024)).toFixed(1)} MB`);
 
 /** What fitting an image to X's limits did: before → after, and that the original is unchanged. */
 export function fitNote(afterBytes: number, f: FitView): string {
@@ -456,7 +457,9 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
   };
 
   const progressBox = h("div", { id: "progress", "aria-live": "polite" });
-  const problemsBox = h("ul", { id: "draft-problems", className: "status error", role: "alert" });
+  // An alert holding a list (a list with role=alert would no longer be a list to screen readers).
+  const problemsList = h("ul", {});
+  const problemsBox = h("div", { id: "draft-problems", className: "status error", role: "alert" }, problemsList);
   const postButton = h("button", { id: "post", className: "primary", title: "Ctrl+Enter", onclick: () => void post() }, "Post");
   const addPartButton = h("button", { id: "add-part", onclick: () => void apply(() => commands.draftAddPart()) }, "Add to thread");
   const scheduleAt = h("input", { id: "schedule-at", type: "datetime-local", "aria-label": "Date and time to post it", value: defaultScheduleValue(new Date()) });
@@ -470,7 +473,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     // A new, untouched draft is not a mistake: Post stays disabled, but no error greets the
     // person. Problems show once there is something to post (an empty part added to a thread).
     const shown = pristine(d) ? [] : d.problems;
-    problemsBox.replaceChildren(...shown.map((p) => h("li", {}, `Part ${p.part + 1}: ${p.message}`)));
+    problemsList.replaceChildren(...shown.map((p) => h("li", {}, `Part ${p.part + 1}: ${p.message}`)));
     problemsBox.hidden = shown.length === 0;
     const blocked = d.problems.length > 0 || d.parts.some((p) => count(p.text).level === "blocked");
     postButton.disabled = posting || scheduling || blocked;
@@ -600,6 +603,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       // arrives after a post moved this part to a new draft is not saved (see `reload`).
       const value = text.value;
       updateCost();
+      previewTyped(i, value);
       void queue(() =>
         commands.draftSetText(d.id, i, value).then((r) => {
           if (r.status === "ok" && draft !== null && draft.id === d.id) {
@@ -774,6 +778,20 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     );
   }
 
+  /** The live preview of the draft on screen (rebuilt with the draft; typing updates it). */
+  let preview: Preview | null = null;
+  /** Parts typed into since the last frame: their preview text is updated once per frame. */
+  const typed = new Map<number, string>();
+  function previewTyped(i: number, value: string): void {
+    if (typed.size === 0) {
+      requestAnimationFrame(() => {
+        for (const [k, v] of typed) preview?.setText(k, v);
+        typed.clear();
+      });
+    }
+    typed.set(i, value);
+  }
+
   function render(): void {
     if (draft === null) {
       root.replaceChildren(h("p", { className: "muted" }, "Loading your draft…"));
@@ -791,6 +809,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       ...d.parts.map((_, i) => partCard(d, i)),
       h("div", { className: "row" }, addPartButton),
       optionsBox(d),
+      (preview = renderPreview(d, opts.accounts?.find((a) => a.name === (d.account ?? opts.account?.name)) ?? opts.account)).el,
       problemsBox,
       saveBox,
       error ? h("p", { id: "composer-error", className: "status error", role: "alert" }, error) : null,
@@ -803,6 +822,11 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       historyBox(),
     ];
     root.replaceChildren(...children.filter((c): c is HTMLElement => c !== null));
+    // Text not saved yet is what the textareas show: the preview shows it too.
+    d.parts.forEach((_, i) => {
+      const u = unsaved.valueOf(i);
+      if (u !== undefined) preview?.setText(i, u);
+    });
     renderProgress();
     updateCost();
   }
