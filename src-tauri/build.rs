@@ -37,6 +37,7 @@ const COMMANDS: &[&str] = &[
     "draft_pick_files",
     "draft_remove_media",
     "draft_move_media",
+    "draft_keep_original",
     "draft_set_alt",
     "draft_set_options",
     "draft_resolve_part",

@@ -305,6 +305,10 @@ impl Composer {
                                 after_height: f.after.height,
                                 quality: f.quality,
                             }),
+                            refusal: a
+                                .kept_original
+                                .then(|| x_client::inspect(&a.path).err().map(|e| e.to_string()))
+                                .flatten(),
                         })
                         .collect(),
                 })

@@ -46,6 +46,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::composer::draft_pick_files,
             commands::composer::draft_remove_media,
             commands::composer::draft_move_media,
+            commands::composer::draft_keep_original,
             commands::composer::draft_set_alt,
             commands::composer::draft_set_options,
             commands::composer::draft_resolve_part,

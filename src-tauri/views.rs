@@ -412,6 +412,9 @@ pub struct AttachmentView {
     pub uploaded: bool,
     /// Set when this is a copy fitted to X's limits (the original file is unchanged).
     pub fitted: Option<FitView>,
+    /// For an original the person kept instead of its fitted copy: why X refuses it (it is
+    /// refused at Post, before anything is uploaded).
+    pub refusal: Option<String>,
 }
 
 /// How an attachment was fitted to X's limits: before and after (issue 14 item 3).

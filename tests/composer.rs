@@ -152,6 +152,39 @@ async fn an_image_over_x_limits_is_fitted_then_posted() {
             app.exec("document.querySelector('#preview').scrollIntoView({block: 'center'}); return null;")
                 .await?;
             app.screenshot("preview").await?;
+            // Keep the original instead: it is attached as it is, and X's limit refuses it at
+            // Post before anything is uploaded; the draft stays.
+            app.click(".media .keep-original").await?;
+            let kept = app.text(".media .kept-note").await?;
+            check!(
+                kept.contains("X refuses it") && kept.contains("8192"),
+                "the kept original's note: {kept:?}"
+            );
+            let name_line = app.text(".media .media-name").await?;
+            check!(
+                name_line.contains("panorama.png") && name_line.contains("9000×300"),
+                "attachment: {name_line:?}"
+            );
+            saved(app).await?;
+            let refused = post_and_wait(app, "failed").await?;
+            check!(refused.contains("8192"), "the refusal: {refused:?}");
+            check!(
+                handle.media().is_empty() && handle.posts().is_empty(),
+                "something was sent: {:?} {:?}",
+                handle.media(),
+                handle.posts()
+            );
+            // Remove it and drop it again: fitted again.
+            app.click(".media .remove-media").await?;
+            app.wait_js(
+                "the attachment removed",
+                support::WAIT,
+                "return document.querySelector('.media') === null;",
+            )
+            .await?;
+            drop_files(app, std::slice::from_ref(&image)).await?;
+            app.find(".media .fit-note").await?;
+            saved(app).await?;
             let result = post_and_wait(app, "posted").await?;
             check!(result.contains("Posted"), "result: {result:?}");
             let media = handle.media();

@@ -253,6 +253,28 @@ pub async fn draft_remove_media(
     .await
 }
 
+/// Puts the person's original back in place of a fitted copy (they keep it, and X's limit
+/// refuses it at Post).
+#[tauri::command]
+#[specta::specta]
+pub async fn draft_keep_original(
+    state: State<'_, AppState>,
+    part: u32,
+    index: u32,
+) -> Result<DraftView, AppError> {
+    edit(&state, move |d| {
+        let p = part_mut(d, part)?;
+        let slot = p
+            .media
+            .get_mut(index as usize)
+            .ok_or_else(|| AppError::invalid("No such attachment."))?;
+        *slot = composer::keep_original(slot)
+            .ok_or_else(|| AppError::invalid("This attachment is not a fitted copy."))?;
+        Ok(())
+    })
+    .await
+}
+
 /// Moves an attachment within its part.
 #[tauri::command]
 #[specta::specta]

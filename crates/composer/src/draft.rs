@@ -144,6 +144,10 @@ pub struct Attachment {
     /// and both sizes. Absent in drafts stored before fitting existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fitted: Option<FitNote>,
+    /// The person chose their original over a fitted copy ([`crate::keep_original`]): it is
+    /// attached unchecked, and X's limit refuses it when it is posted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kept_original: bool,
 }
 
 /// How an attachment was fitted to X's limits: the original file (never changed) it was made

@@ -6,7 +6,8 @@
 //! - [`store`]: drafts, publish state and history in one SQLite file ([`Store`]); the draft
 //!   survives restarts and crashes, publish state cannot be overwritten by the UI.
 //! - [`media`]: [`attach`] (docs/protocol.md §9 checks, message names the limit),
-//!   [`attach_fitting`] (an image over X's limits is attached as a fitted copy) and [`thumbnail`]
+//!   [`attach_fitting`] (an image over X's limits is attached as a fitted copy; [`keep_original`]
+//!   puts the person's original back, unchecked) and [`thumbnail`]
 //!   (fast previews as data URLs).
 //! - [`fit`]: [`fit_image`] — a re-encoded copy of an image over X's limits at the best
 //!   quality that fits (EXIF orientation applied, downscaled only as needed, JPEG quality
@@ -45,7 +46,7 @@ pub use draft::{new_id, parse_post_ref, Attachment, Draft, FitNote, Part, PartSt
 pub use error::ComposerError;
 pub use fit::{fit_image, FitFormat, FitLimits, FitSize, Fitted};
 pub use journal::{Claim, SendEntry, SendState};
-pub use media::{attach, attach_fitting, thumbnail, Thumbnail};
+pub use media::{attach, attach_fitting, keep_original, thumbnail, Thumbnail};
 pub use publish::{
     EventFn, PublishError, PublishEvent, PublishOptions, Published, Publisher, MEDIA_REUSE,
 };

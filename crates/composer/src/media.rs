@@ -95,6 +95,35 @@ pub fn attach(path: &Path, existing: &Part) -> Result<Attachment, ComposerError>
         uploaded_at: None,
         route: None,
         fitted: None,
+        kept_original: false,
+    })
+}
+
+/// The person's original in place of the fitted copy `fitted` (issue 14 item 3: they may keep
+/// it, and get X's refusal): attached as it is, without the checks it fails, marked
+/// [`Attachment::kept_original`]; its alt text stays. `None` when `fitted` is not a fitted copy.
+/// Posting it fails before anything is uploaded, with X's limit named.
+pub fn keep_original(fitted: &Attachment) -> Option<Attachment> {
+    let note = fitted.fitted.as_ref()?;
+    let mut head = Vec::with_capacity(64);
+    let mime = File::open(&note.original)
+        .and_then(|f| f.take(64).read_to_end(&mut head))
+        .ok()
+        .and_then(|_| infer::get(&head))
+        .map_or_else(|| fitted.mime.clone(), |t| t.mime_type().to_owned());
+    Some(Attachment {
+        path: note.original.clone(),
+        kind: kind_str(MediaKind::Image).to_owned(),
+        mime,
+        size: std::fs::metadata(&note.original).map_or(note.before.bytes, |m| m.len()),
+        width: Some(note.before.width),
+        height: Some(note.before.height),
+        alt: fitted.alt.clone(),
+        media_id: None,
+        uploaded_at: None,
+        route: None,
+        fitted: None,
+        kept_original: true,
     })
 }
 

@@ -180,6 +180,7 @@ mod tests {
             uploaded_at: None,
             route: None,
             fitted: None,
+            kept_original: false,
         }
     }
 

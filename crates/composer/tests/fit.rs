@@ -430,12 +430,36 @@ fn attach_fitting_attaches_a_fitted_copy_and_keeps_the_right_refusals() {
     let old: composer::Attachment = serde_json::from_str(&old).unwrap();
     assert_eq!(old.fitted, None);
 
+    // The person may keep the original instead: attached as it is, alt text kept, and X's
+    // limit refuses it (what the upload's own check will say at Post).
+    let mut with_alt = a.clone();
+    with_alt.alt = Some("A wide view".into());
+    let kept = composer::keep_original(&with_alt).expect("a fitted copy has an original");
+    assert_eq!(kept.path, wide);
+    assert!(kept.kept_original && kept.fitted.is_none());
+    assert_eq!((kept.width, kept.height), (Some(9000), Some(300)));
+    assert_eq!(kept.size, before.len() as u64);
+    assert_eq!(
+        (kept.kind.as_str(), kept.mime.as_str()),
+        ("image", "image/png")
+    );
+    assert_eq!(kept.alt.as_deref(), Some("A wide view"));
+    let refused = x_client::inspect(&kept.path).unwrap_err().to_string();
+    assert!(refused.contains("8192"), "{refused}");
+    let json = serde_json::to_string(&kept).unwrap();
+    assert_eq!(
+        serde_json::from_str::<composer::Attachment>(&json).unwrap(),
+        kept
+    );
+    assert!(!serde_json::to_string(&a).unwrap().contains("kept_original"));
+
     // A file X takes is attached as it is.
     let small = d.join("small.png");
     DynamicImage::ImageRgb8(photo(64, 48, 4))
         .save(&small)
         .unwrap();
     let a = composer::attach_fitting(&small, &empty, &fit_dir).unwrap();
+    assert_eq!(composer::keep_original(&a), None, "not a fitted copy");
     assert_eq!((a.path.as_path(), a.fitted), (small.as_path(), None));
 
     // A HEIC: fitting's named refusal. A text file: attach's.

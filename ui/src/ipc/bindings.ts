@@ -87,6 +87,11 @@ export const commands = {
 	draftRemoveMedia: (part: number, index: number) => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_remove_media", { part, index })),
 	/**  Moves an attachment within its part. */
 	draftMoveMedia: (part: number, from: number, to: number) => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_move_media", { part, from, to })),
+	/**
+	 *  Puts the person's original back in place of a fitted copy (they keep it, and X's limit
+	 *  refuses it at Post).
+	 */
+	draftKeepOriginal: (part: number, index: number) => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_keep_original", { part, index })),
 	/**  Sets (or clears, with an empty text) the alt text of an image or GIF. */
 	draftSetAlt: (part: number, index: number, alt: string) => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_set_alt", { part, index, alt })),
 	/**  Sets the post to reply to (an id or a post URL; empty clears), who may reply, and the poll. */
@@ -287,6 +292,11 @@ export type AttachmentView = {
 	uploaded: boolean,
 	/**  Set when this is a copy fitted to X's limits (the original file is unchanged). */
 	fitted: FitView | null,
+	/**
+	 *  For an original the person kept instead of its fitted copy: why X refuses it (it is
+	 *  refused at Post, before anything is uploaded).
+	 */
+	refusal: string | null,
 };
 
 /**  What a post or thread costs on a pay-per-use plan (docs/protocol.md §15). */

@@ -26,6 +26,7 @@ vi.mock("../ipc", async (importOriginal) => {
       draftDiscard: record("draftDiscard", () => ok(mocks.draft)),
       openLink: record("openLink", () => ok(null)),
       draftFocusPart: record("draftFocusPart", () => ok(null)),
+      draftKeepOriginal: record("draftKeepOriginal", () => ok(mocks.draft)),
     },
   };
 });
@@ -167,9 +168,21 @@ describe("an image fitted to X's limits", () => {
   });
 
   it("shows the note on the attachment, by the original's name", async () => {
-    const media = { name: "IMG_0001.jpg", kind: "image" as const, mime: "image/jpeg", size: 5_138_022, width: 6000, height: 4000, alt: null, thumb: null, uploaded: false, fitted: fit };
+    const media = { name: "IMG_0001.jpg", kind: "image" as const, mime: "image/jpeg", size: 5_138_022, width: 6000, height: 4000, alt: null, thumb: null, uploaded: false, fitted: fit, refusal: null };
     const el = await mount(draftOf([{ text: "A big photo", status: "draft", postedId: null, media: [media] }]));
     expect(el.querySelector(".media .fit-note")?.textContent).toContain("12.0 MB, 6000×4000 → 4.9 MB");
     expect(el.querySelector(".media .media-name")?.textContent).toContain("IMG_0001.jpg");
+    // The person may keep their original instead (and get X's refusal).
+    const keep = el.querySelector<HTMLButtonElement>(".media .keep-original");
+    expect(keep?.getAttribute("aria-label")).toBe("Keep the original IMG_0001.jpg instead");
+    keep?.click();
+    await vi.waitFor(() => expect(mocks.calls).toContainEqual(["draftKeepOriginal", 0, 0]));
+  });
+
+  it("says why X refuses an original the person kept", async () => {
+    const media = { name: "IMG_0001.jpg", kind: "image" as const, mime: "image/jpeg", size: 12_582_912, width: 6000, height: 4000, alt: null, thumb: null, uploaded: false, fitted: null, refusal: "IMG_0001.jpg: image is 12.0 MB; the limit is 5 MB" };
+    const el = await mount(draftOf([{ text: "A big photo", status: "draft", postedId: null, media: [media] }]));
+    expect(el.querySelector(".media .kept-note")?.textContent).toBe("Your original, as it is: X refuses it (IMG_0001.jpg: image is 12.0 MB; the limit is 5 MB). Remove it and add it again to have it fitted.");
+    expect(el.querySelector(".media .keep-original")).toBeNull();
   });
 });

@@ -501,7 +501,12 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
   }
 
   function mediaItem(part: number, index: number, count_: number, m: DraftView["parts"][number]["media"][number], readOnly: boolean): HTMLElement {
-    const fitted = m.fitted ? h("span", { className: "fit-note muted" }, fitNote(m.size, m.fitted)) : null;
+    const fitted = m.fitted
+      ? h("span", { className: "fit-note muted" }, fitNote(m.size, m.fitted), " ",
+          readOnly ? null : h("button", { className: "keep-original small", "aria-label": `Keep the original ${m.name} instead`, onclick: () => void apply(() => commands.draftKeepOriginal(part, index)) }, "Keep the original instead"))
+      : m.refusal
+        ? h("span", { className: "kept-note" }, `Your original, as it is: X refuses it (${m.refusal}). Remove it and add it again to have it fitted.`)
+        : null;
     const preview = m.thumb ? h("img", { src: m.thumb, alt: m.alt ?? `Preview of ${m.name}`, className: "thumb" }) : h("div", { className: "thumb video-tile", role: "img", "aria-label": `Video ${m.name}` }, m.kind === "video" ? "▶ video" : m.kind);
     const alt = h("textarea", { className: "alt", rows: "2", maxlength: String(ALT_LIMIT), "aria-label": `Alt text for ${m.name}`, placeholder: "Describe the image for people who cannot see it" });
     alt.value = m.alt ?? "";
