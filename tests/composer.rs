@@ -210,6 +210,153 @@ async fn an_image_over_x_limits_is_fitted_then_posted() {
     sim.handle.shutdown().await;
 }
 
+/// The id of the element that has the keyboard focus in the page, and whether it shows a visible
+/// focus ring (its computed outline is not `none`).
+async fn focused(app: &support::App) -> Result<(String, bool), String> {
+    let v = app
+        .exec(
+            "const el = document.activeElement;
+             if (el === null) return ['', false];
+             const cls = el.className ? '.' + String(el.className).trim().split(/\\s+/).join('.') : '';
+             return [el.id ? '#' + el.id : el.tagName.toLowerCase() + cls,
+                     getComputedStyle(el).outlineStyle !== 'none'];",
+        )
+        .await?;
+    Ok((
+        v[0].as_str().unwrap_or_default().to_owned(),
+        v[1].as_bool().unwrap_or(false),
+    ))
+}
+
+/// Presses `key` (xdotool's name: "Tab", "shift+Tab") until the focused element matches `want`
+/// (a `#id` or `tag.class` as [`focused`] names it), at most `max` times; every stop on the way
+/// must show a visible focus ring. Returns the stops, in order.
+async fn key_to(
+    app: &support::App,
+    key: &str,
+    want: &str,
+    max: usize,
+) -> Result<Vec<String>, String> {
+    let mut stops = Vec::new();
+    for _ in 0..max {
+        let (was, _) = focused(app).await?;
+        xdo(&["key", key])?;
+        // The key reaches the page a moment after xdotool returns: wait for the focus to move.
+        let started = std::time::Instant::now();
+        let (mut now, mut ring) = focused(app).await?;
+        while now == was && started.elapsed() < Duration::from_secs(3) {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            (now, ring) = focused(app).await?;
+        }
+        check!(
+            ring,
+            "{now} has the focus but no visible focus ring (after {stops:?})"
+        );
+        stops.push(now.clone());
+        if now == want || now.starts_with(&format!("{want}.")) {
+            return Ok(stops);
+        }
+    }
+    Err(format!(
+        "{want} never got the focus; {key} went through {stops:?}"
+    ))
+}
+
+/// Issue 14 item 7: a thread with an image and alt text, written and posted with the keyboard
+/// only — real key presses (xdotool) into the window, no click and no drag: Tab to the text,
+/// type, Tab to "Add images or video…" and Enter (the native picker, also by keyboard), Tab to
+/// the alt text, back to the text with Shift+Tab, Ctrl+Shift+Enter adds a part (the caret moves
+/// into it), Ctrl+Enter posts. Every focus stop shows a visible focus ring.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_thread_with_an_image_and_alt_text_by_keyboard_only() {
+    let sim = Sim::start().await;
+    let demo = sim.handle.demo();
+    let handle = sim.handle.clone();
+    let name = "keyboard-only";
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("e2e-files")
+        .join(name);
+    let image = write(&dir, "chart.png", &samples::png(800, 600, 1000));
+    let service = keychain_service(name);
+    let (one, two, alt) = (
+        "Written without a mouse",
+        "And a second part",
+        "A blank chart",
+    );
+    journey_prepared(
+        name,
+        sim.app_env(name),
+        |home| seed_account(home, &service, "Work", &demo, &sim.handle),
+        async |app| {
+            app.find("#part-0-text").await?;
+            let window = app.window_id().ok_or("no app window")?;
+            xdo(&["windowfocus", "--sync", &window])?;
+            key_to(app, "Tab", "#part-0-text", 20).await?;
+            xdo(&["type", "--delay", "15", one])?;
+            saved(app).await?;
+            key_to(app, "Tab", "#part-0-pick", 10).await?;
+            xdo(&["key", "Return"])?;
+            pick_in_file_chooser(&image).await?;
+            xdo(&["windowfocus", "--sync", &window])?;
+            app.find(".media img.thumb").await?;
+            // The picker gives the focus back to the page; from the text, Tab reaches the alt text.
+            let (now, _) = focused(app).await?;
+            if now != "#part-0-text" {
+                key_to(app, "shift+Tab", "#part-0-text", 20).await?;
+            }
+            key_to(app, "Tab", "#part-0-media-0-alt", 10).await?;
+            xdo(&["type", "--delay", "15", alt])?;
+            key_to(app, "shift+Tab", "#part-0-text", 10).await?; // leaving the alt text saves it
+            saved(app).await?;
+            xdo(&["key", "ctrl+shift+Return"])?;
+            app.find("#part-1-text").await?;
+            let mut now = String::new();
+            for _ in 0..50 {
+                now = focused(app).await?.0;
+                if now == "#part-1-text" {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            check!(
+                now == "#part-1-text",
+                "after Ctrl+Shift+Enter the focus is on {now}"
+            );
+            xdo(&["type", "--delay", "15", two])?;
+            saved(app).await?;
+            let before = app.post_attempts().await?;
+            xdo(&["key", "ctrl+Return"])?;
+            let result = wait_outcome(app, before + 1, "posted").await?;
+            check!(
+                result.contains("Thread posted (2 parts)"),
+                "result: {result:?}"
+            );
+            app.screenshot("posted-by-keyboard").await?;
+
+            let posts = handle.posts();
+            check!(posts.len() == 2, "posts: {posts:?}");
+            check!(
+                posts[0].text == one && posts[1].text == two,
+                "posts: {posts:?}"
+            );
+            check!(
+                posts[1].in_reply_to_tweet_id.as_deref() == Some(posts[0].id.as_str()),
+                "not a thread: {posts:?}"
+            );
+            let media = serde_json::to_value(handle.media()).unwrap();
+            let m = media.as_array().and_then(|a| a.last()).ok_or("no media")?;
+            check!(m["alt_text"] == alt, "media: {m}");
+            check!(
+                posts[0].media_ids.len() == 1 && m["id"] == posts[0].media_ids[0].as_str(),
+                "part one does not carry the image: {posts:?}"
+            );
+            Ok(())
+        },
+    )
+    .await;
+    sim.handle.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn pick_a_file_with_the_native_picker_and_post() {
     let sim = Sim::start().await;

@@ -27,6 +27,12 @@ vi.mock("../ipc", async (importOriginal) => {
       openLink: record("openLink", () => ok(null)),
       draftFocusPart: record("draftFocusPart", () => ok(null)),
       draftKeepOriginal: record("draftKeepOriginal", () => ok(mocks.draft)),
+      draftAddPart: record("draftAddPart", () => {
+        const d = mocks.draft as DraftView;
+        return ok({ ...d, parts: [...d.parts, { text: "", status: "draft", postedId: null, media: [] }] });
+      }),
+      draftSetText: record("draftSetText", () => ok([])),
+      draftSetAlt: record("draftSetAlt", () => ok(mocks.draft)),
     },
   };
 });
@@ -184,5 +190,34 @@ describe("an image fitted to X's limits", () => {
     const el = await mount(draftOf([{ text: "A big photo", status: "draft", postedId: null, media: [media] }]));
     expect(el.querySelector(".media .kept-note")?.textContent).toBe("Your original, as it is: X refuses it (IMG_0001.jpg: image is 12.0 MB; the limit is 5 MB). Remove it and add it again to have it fitted.");
     expect(el.querySelector(".media .keep-original")).toBeNull();
+  });
+});
+
+describe("keyboard shortcuts", () => {
+  it("Ctrl+Shift+Enter in a part adds a part and puts the caret in it", async () => {
+    const el = await mount(draftOf([part("draft", "First")]));
+    const text = el.querySelector<HTMLTextAreaElement>("#part-0-text")!;
+    text.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", ctrlKey: true, shiftKey: true, bubbles: true }));
+    await vi.waitFor(() => expect(el.querySelector("#part-1-text")).not.toBeNull());
+    expect(mocks.calls.filter((c) => c[0] === "draftAddPart").length).toBe(1);
+    await vi.waitFor(() => expect(document.activeElement?.id).toBe("part-1-text"));
+  });
+
+  it("a re-render gives the focus back to the element that had it", async () => {
+    const media = { name: "cat.png", kind: "image" as const, mime: "image/png", size: 100, width: 8, height: 8, alt: null, thumb: null, uploaded: false, fitted: null, refusal: null };
+    const el = await mount(draftOf([{ text: "A cat", status: "draft", postedId: null, media: [media] }]));
+    const alt = el.querySelector<HTMLTextAreaElement>("#part-0-media-0-alt")!;
+    alt.focus();
+    alt.value = "A cat asleep";
+    alt.dispatchEvent(new Event("change"));
+    await vi.waitFor(() => expect(mocks.calls.some((c) => c[0] === "draftSetAlt")).toBe(true));
+    await vi.waitFor(() => expect(el.querySelector("#part-0-media-0-alt")).not.toBe(alt));
+    expect(document.activeElement?.id).toBe("part-0-media-0-alt");
+  });
+
+  it("the buttons name their shortcuts for assistive technology", async () => {
+    const el = await mount(draftOf([part("draft", "First")]));
+    expect(el.querySelector("#post")?.getAttribute("aria-keyshortcuts")).toBe("Control+Enter Meta+Enter");
+    expect(el.querySelector("#add-part")?.getAttribute("aria-keyshortcuts")).toBe("Control+Shift+Enter Meta+Shift+Enter");
   });
 });

@@ -460,8 +460,14 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
   // An alert holding a list (a list with role=alert would no longer be a list to screen readers).
   const problemsList = h("ul", {});
   const problemsBox = h("div", { id: "draft-problems", className: "status error", role: "alert" }, problemsList);
-  const postButton = h("button", { id: "post", className: "primary", title: "Ctrl+Enter", onclick: () => void post() }, "Post");
-  const addPartButton = h("button", { id: "add-part", onclick: () => void apply(() => commands.draftAddPart()) }, "Add to thread");
+  const postButton = h("button", { id: "post", className: "primary", title: "Ctrl+Enter", "aria-keyshortcuts": "Control+Enter Meta+Enter", onclick: () => void post() }, "Post");
+  /** Adds a part and puts the caret in it (the button, or Ctrl/Cmd+Shift+Enter in a part). */
+  const addPart = (): Promise<void> =>
+    apply(() => commands.draftAddPart()).then(() => {
+      const n = draft?.parts.length ?? 0;
+      root.querySelector<HTMLTextAreaElement>(`#part-${n - 1}-text`)?.focus();
+    });
+  const addPartButton = h("button", { id: "add-part", title: "Ctrl+Shift+Enter", "aria-keyshortcuts": "Control+Shift+Enter Meta+Shift+Enter", onclick: () => void addPart() }, "Add to thread");
   const scheduleAt = h("input", { id: "schedule-at", type: "datetime-local", "aria-label": "Date and time to post it", value: defaultScheduleValue(new Date()) });
   const scheduleButton = h("button", { id: "schedule", title: "Post it at this date and time", onclick: () => void schedule() }, "Schedule…");
   const costLine = h("p", { id: "post-cost", className: "muted", hidden: true });
@@ -496,7 +502,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       h("p", { id: "progress-stage" }, stage),
       ...rows,
       ...overallRow,
-      h("button", { id: "cancel-post", onclick: () => void commands.draftCancel() }, "Cancel"),
+      h("button", { id: "cancel-post", title: "Esc", "aria-keyshortcuts": "Escape", onclick: () => void commands.draftCancel() }, "Cancel"),
     );
   }
 
@@ -508,7 +514,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
         ? h("span", { className: "kept-note" }, `Your original, as it is: X refuses it (${m.refusal}). Remove it and add it again to have it fitted.`)
         : null;
     const preview = m.thumb ? h("img", { src: m.thumb, alt: m.alt ?? `Preview of ${m.name}`, className: "thumb" }) : h("div", { className: "thumb video-tile", role: "img", "aria-label": `Video ${m.name}` }, m.kind === "video" ? "▶ video" : m.kind);
-    const alt = h("textarea", { className: "alt", rows: "2", maxlength: String(ALT_LIMIT), "aria-label": `Alt text for ${m.name}`, placeholder: "Describe the image for people who cannot see it" });
+    const alt = h("textarea", { id: `part-${part}-media-${index}-alt`, className: "alt", rows: "2", maxlength: String(ALT_LIMIT), "aria-label": `Alt text for ${m.name}`, placeholder: "Describe the image for people who cannot see it" });
     alt.value = m.alt ?? "";
     const altCount = h("small", { className: "alt-count" }, `${alt.value.length} / ${ALT_LIMIT}`);
     alt.addEventListener("input", () => {
@@ -535,9 +541,9 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       h(
         "div",
         { className: "row media-actions" },
-        h("button", { className: "move-earlier", disabled: index === 0, "aria-label": `Move ${m.name} earlier`, onclick: () => void apply(() => commands.draftMoveMedia(part, index, index - 1)) }, "◀"),
-        h("button", { className: "move-later", disabled: index === count_ - 1, "aria-label": `Move ${m.name} later`, onclick: () => void apply(() => commands.draftMoveMedia(part, index, index + 1)) }, "▶"),
-        h("button", { className: "remove-media danger", "aria-label": `Remove ${m.name}`, onclick: () => void apply(() => commands.draftRemoveMedia(part, index)) }, "Remove"),
+        h("button", { id: `part-${part}-media-${index}-earlier`, className: "move-earlier", disabled: index === 0, "aria-label": `Move ${m.name} earlier`, onclick: () => void apply(() => commands.draftMoveMedia(part, index, index - 1)) }, "◀"),
+        h("button", { id: `part-${part}-media-${index}-later`, className: "move-later", disabled: index === count_ - 1, "aria-label": `Move ${m.name} later`, onclick: () => void apply(() => commands.draftMoveMedia(part, index, index + 1)) }, "▶"),
+        h("button", { id: `part-${part}-media-${index}-remove`, className: "remove-media danger", "aria-label": `Remove ${m.name}`, onclick: () => void apply(() => commands.draftRemoveMedia(part, index)) }, "Remove"),
       ),
     );
   }
@@ -624,7 +630,10 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     });
     text.addEventListener("focus", () => void commands.draftFocusPart(i));
     text.addEventListener("keydown", (ev) => {
-      if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+      if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && ev.shiftKey) {
+        ev.preventDefault();
+        if (!addPartButton.disabled) void addPart();
+      } else if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
         ev.preventDefault();
         void post();
       }
@@ -809,7 +818,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     root.setAttribute("aria-busy", posting ? "true" : "false");
     const children: (HTMLElement | null)[] = [
       h("h2", { id: "composer-title" }, "Compose"),
-      h("p", { className: "muted drop-hint" }, "Drop images, a GIF or a video anywhere on the window."),
+      h("p", { className: "muted drop-hint" }, "Drop images, a GIF or a video anywhere on the window. Ctrl+Enter posts, Ctrl+Shift+Enter adds a part, Esc cancels a post."),
       accountBox(d),
       ...d.parts.map((_, i) => partCard(d, i)),
       h("div", { className: "row" }, addPartButton),
@@ -826,7 +835,17 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       outcomeBox(),
       historyBox(),
     ];
+    // A re-render replaces the elements: the one with the keyboard focus gets it back (and its
+    // caret), so a save on blur or a change from Rust never drops a keyboard user to the page.
+    const active = document.activeElement;
+    const focusId = active instanceof HTMLElement && root.contains(active) && active.id !== "" ? active.id : null;
+    const caret = active instanceof HTMLTextAreaElement ? [active.selectionStart, active.selectionEnd] as const : null;
     root.replaceChildren(...children.filter((c): c is HTMLElement => c !== null));
+    if (focusId !== null && !root.contains(document.activeElement)) {
+      const again = root.querySelector<HTMLElement>(`[id="${focusId}"]`);
+      again?.focus();
+      if (again instanceof HTMLTextAreaElement && caret !== null) again.setSelectionRange(caret[0], caret[1]);
+    }
     // Text not saved yet is what the textareas show: the preview shows it too.
     d.parts.forEach((_, i) => {
       const u = unsaved.valueOf(i);
@@ -849,6 +868,13 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     },
     dragging: (on) => root.classList.toggle("dragging", on),
   };
+  // Esc while a post runs cancels it (what the Cancel button does).
+  root.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && posting) {
+      ev.preventDefault();
+      void commands.draftCancel();
+    }
+  });
   root.dataset["postAttempt"] = "0";
   showSaveState();
   render();
