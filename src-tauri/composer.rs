@@ -237,13 +237,17 @@ impl Composer {
     }
 
     /// Whose post the draft replies to: [`ReplyTargetView::Own`] when the store recorded it as
-    /// posted; when the store cannot be read, [`ReplyTargetView::NotKnownOwn`] (a warning too
+    /// posted by the draft's account (any of this computer's, before the draft is bound); when the store cannot be read, [`ReplyTargetView::NotKnownOwn`] (a warning too
     /// many rather than one too few).
     fn reply_target(&self, draft: &Draft) -> ReplyTargetView {
         let Some(id) = draft.reply_to.as_deref().and_then(composer::parse_post_ref) else {
             return ReplyTargetView::None;
         };
-        match self.store().map(|s| s.posted_here(&id)) {
+        // The draft's account once it is bound (its first part was sent), else any account here.
+        match self
+            .store()
+            .map(|s| s.posted_here(&id, draft.account.as_deref()))
+        {
             Ok(Ok(true)) => ReplyTargetView::Own,
             _ => ReplyTargetView::NotKnownOwn,
         }

@@ -682,12 +682,15 @@ pub fn start_runner(app: tauri::AppHandle) {
                 if left.is_zero() {
                     break;
                 }
-                tokio::select! {
-                    _ = tokio::time::sleep(left.min(WATCH_INTERVAL)) => {}
-                    _ = state.queue.wake.notified() => break,
-                }
+                let woken = tokio::select! {
+                    _ = tokio::time::sleep(left.min(WATCH_INTERVAL)) => false,
+                    _ = state.queue.wake.notified() => true,
+                };
                 if data_version(&state) != seen {
                     changed(&app, QueueChangeCause::Elsewhere);
+                    break;
+                }
+                if woken {
                     break;
                 }
             }

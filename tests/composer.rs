@@ -152,8 +152,8 @@ async fn an_image_over_x_limits_is_fitted_then_posted() {
             app.exec("document.querySelector('#preview').scrollIntoView({block: 'center'}); return null;")
                 .await?;
             app.screenshot("preview").await?;
-            // Keep the original instead: it is attached as it is, and X's limit refuses it at
-            // Post before anything is uploaded; the draft stays.
+            // Keep the original instead: it is attached as it is, with X's refusal shown, and
+            // the draft cannot be posted until it is removed.
             app.click(".media .keep-original").await?;
             let kept = app.text(".media .kept-note").await?;
             check!(
@@ -166,8 +166,11 @@ async fn an_image_over_x_limits_is_fitted_then_posted() {
                 "attachment: {name_line:?}"
             );
             saved(app).await?;
-            let refused = post_and_wait(app, "failed").await?;
-            check!(refused.contains("8192"), "the refusal: {refused:?}");
+            // Nothing of the draft can be sent while it holds it: Post is disabled, and why.
+            app.wait_text("#draft-problems", |t| t.contains("over X's limits as it is"))
+                .await?;
+            let disabled = app.attr("#post", "disabled").await?;
+            check!(disabled.is_some(), "Post is enabled with the original kept");
             check!(
                 handle.media().is_empty() && handle.posts().is_empty(),
                 "something was sent: {:?} {:?}",

@@ -202,10 +202,12 @@ pub fn fit_image_within(
         path,
         limits,
         icc: icc.as_deref(),
-        chroma: if format == ImageFormat::Jpeg {
-            source_chroma(&data)
-        } else {
-            Chroma::Full
+        // A copy never has more colour detail than its source could hold: a JPEG's own
+        // subsampling, 4:2:0 for lossy WebP (VP8 is 4:2:0), full colour for lossless sources.
+        chroma: match format {
+            ImageFormat::Jpeg => source_chroma(&data),
+            ImageFormat::WebP if !webp_is_lossless(&data) => Chroma::Quarter,
+            _ => Chroma::Full,
         },
         encodes: 0,
     };
@@ -329,6 +331,11 @@ fn sniff(path: &Path, data: &[u8]) -> Result<ImageFormat, ComposerError> {
             fix: "X takes JPEG, PNG, WEBP and GIF images; export it as one of those".into(),
         }),
     }
+}
+
+/// Whether a WebP file is lossless (`VP8L`) rather than lossy (`VP8 `, 4:2:0).
+fn webp_is_lossless(data: &[u8]) -> bool {
+    data.windows(4).take(64).any(|w| w == b"VP8L")
 }
 
 fn gif_is_animated(data: &[u8]) -> bool {
@@ -713,7 +720,17 @@ fn write_copy(
         encoded.format.ext()
     );
     let out = out_dir.join(&name);
-    let tmp = out_dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    // The same original fitted again: a copy with the same bytes is left as it is (a scheduled
+    // post holding it checks that it has not changed since).
+    if std::fs::read(&out).is_ok_and(|b| b == encoded.bytes) {
+        return Ok(out);
+    }
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let tmp = out_dir.join(format!(
+        ".{name}.{}-{}.tmp",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     std::fs::write(&tmp, &encoded.bytes).map_err(|e| ComposerError::io(out_dir, e))?;
     if let Err(e) = std::fs::rename(&tmp, &out) {
         let _ = std::fs::remove_file(&tmp);

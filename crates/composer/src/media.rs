@@ -102,7 +102,7 @@ pub fn attach(path: &Path, existing: &Part) -> Result<Attachment, ComposerError>
 /// The person's original in place of the fitted copy `fitted` (issue 14 item 3: they may keep
 /// it, and get X's refusal): attached as it is, without the checks it fails, marked
 /// [`Attachment::kept_original`]; its alt text stays. `None` when `fitted` is not a fitted copy.
-/// Posting it fails before anything is uploaded, with X's limit named.
+/// [`crate::validate()`] blocks the draft while it holds one, so nothing of it is sent.
 pub fn keep_original(fitted: &Attachment) -> Option<Attachment> {
     let note = fitted.fitted.as_ref()?;
     let mut head = Vec::with_capacity(64);
@@ -169,13 +169,22 @@ pub fn attach_fitting(
         {
             Err(ComposerError::UnsupportedFormat { path, format, fix })
         }
-        Err(e @ (ComposerError::CannotFit { .. } | ComposerError::Fit { .. })) => Err(e),
+        // Fitting's own failures, and a copy that could not be written (disk full …).
+        Err(
+            e @ (ComposerError::CannotFit { .. }
+            | ComposerError::Fit { .. }
+            | ComposerError::Io { .. }),
+        ) => Err(e),
         Err(_) => Err(refused),
     }
 }
 
-/// Whether the file's first bytes are an image format (any, X's or not).
+/// Whether the file's first bytes are an image format (any, X's or not). Regular files only:
+/// opening a named pipe would block (PB-26).
 fn sniffs_as_image(path: &Path) -> bool {
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let mut head = Vec::with_capacity(8192);
     let read = File::open(path).and_then(|f| f.take(8192).read_to_end(&mut head));
     read.is_ok() && infer::get(&head).is_some_and(|t| t.mime_type().starts_with("image/"))

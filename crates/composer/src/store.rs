@@ -461,13 +461,16 @@ impl Store {
         Ok(v)
     }
 
-    /// Whether `post_id` is a post this store recorded as posted (from any of its accounts): a
-    /// reply to it is a thread or a reply to oneself, which X's 2026 reply rule leaves alone.
-    pub fn posted_here(&self, post_id: &str) -> Result<bool, ComposerError> {
+    /// Whether `post_id` is a post this store recorded as posted by `account` (a profile name;
+    /// `None`: by any of its accounts): a reply to it from that account is a thread or a reply to
+    /// oneself, which X's 2026 reply rule leaves alone. A post of another account is someone
+    /// else's to X.
+    pub fn posted_here(&self, post_id: &str, account: Option<&str>) -> Result<bool, ComposerError> {
         let conn = self.conn();
         let found: bool = conn.query_row(
-            "SELECT EXISTS(SELECT 1 FROM history WHERE kind = 'posted' AND post_id = ?1)",
-            [post_id],
+            "SELECT EXISTS(SELECT 1 FROM history
+                           WHERE kind = 'posted' AND post_id = ?1 AND (?2 IS NULL OR account = ?2))",
+            params![post_id, account],
             |r| r.get(0),
         )?;
         Ok(found)

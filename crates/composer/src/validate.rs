@@ -6,7 +6,8 @@
 //! Premium (X decides), alt text above 420 characters. Blocking problems: an empty part (no text
 //! and no media), text above 25,000 weighted characters, alt text above 1000 characters or on a
 //! video, a poll with media, a poll outside 2–4 options of 1–25 characters or 5–10080 minutes,
-//! a malformed reply target, and media that break the per-post mix.
+//! a malformed reply target, media that break the per-post mix, and an original kept over its
+//! fitted copy (X refuses it as it is).
 
 use serde::{Deserialize, Serialize};
 use x_client::media::{MAX_ALT_TEXT, MAX_IMAGES, WARN_ALT_TEXT};
@@ -85,6 +86,19 @@ pub fn validate(draft: &Draft, premium: bool) -> Vec<Problem> {
             ));
         }
         for a in &p.media {
+            if a.kept_original {
+                // Kept over its fitted copy: X refuses it as it is, so nothing of the draft is
+                // sent until it is removed (or fitted again).
+                let name = a
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                out.push(Problem::block(
+                    i,
+                    format!("{name} is over X's limits as it is: remove it and add it again to have it fitted"),
+                ));
+            }
             let Some(alt) = a.alt.as_deref().filter(|s| !s.is_empty()) else {
                 continue;
             };
@@ -182,6 +196,21 @@ mod tests {
             fitted: None,
             kept_original: false,
         }
+    }
+
+    #[test]
+    fn a_kept_original_blocks_the_draft() {
+        let mut d = Draft::new();
+        d.parts[0].text = "A big photo".into();
+        d.parts[0].media.push(att("image", None));
+        assert!(validate(&d, true).is_empty());
+        d.parts[0].media[0].kept_original = true;
+        let p = validate(&d, true);
+        assert_eq!(p.len(), 1);
+        assert!(
+            p[0].blocking && p[0].message.contains("over X's limits as it is"),
+            "{p:?}"
+        );
     }
 
     #[test]

@@ -137,9 +137,15 @@ fn a_24_megapixel_jpeg_over_5_mb_keeps_its_size_at_the_best_quality_that_fits() 
         "PSNR {p:.2} dB, at q{}: {p_floor:.2} dB",
         composer::fit::MIN_QUALITY
     );
-    // Fitting the same file again gives the same name (no pile of copies).
+    // Fitting the same file again gives the same name (no pile of copies), and leaves the copy
+    // already there untouched (a scheduled post holding it checks it has not changed).
+    let modified = std::fs::metadata(&f.path).unwrap().modified().unwrap();
     let again = composer::fit_image(&src, &d.join("out")).unwrap();
     assert_eq!(again.path, f.path);
+    assert_eq!(
+        std::fs::metadata(&f.path).unwrap().modified().unwrap(),
+        modified
+    );
     let _ = std::fs::remove_dir_all(&d);
 }
 
@@ -487,6 +493,18 @@ fn attach_fitting_attaches_a_fitted_copy_and_keeps_the_right_refusals() {
         e.to_string(),
         composer::attach(&text, &empty).unwrap_err().to_string()
     );
+
+    // A named pipe is refused at once, never opened (opening it would block).
+    let fifo = d.join("pipe.png");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let msg = composer::attach_fitting(&fifo, &empty, &fit_dir)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("not a regular file"), "{msg}");
 
     // A fifth image is refused for the count, never fitted.
     let mut four = composer::Part::default();

@@ -122,9 +122,14 @@ async fn thread_with_image_posts_a_reply_chain() {
         .all(|e| e.kind == HistoryKind::Posted && e.account == "demo"));
     // Each posted id is known as one of ours (a reply to it is a thread); others are not.
     for id in &p.ids {
-        assert!(store.posted_here(id).unwrap(), "{id}");
+        assert!(store.posted_here(id, Some("demo")).unwrap(), "{id}");
+        assert!(store.posted_here(id, None).unwrap(), "{id}");
+        assert!(
+            !store.posted_here(id, Some("other")).unwrap(),
+            "another account's: {id}"
+        );
     }
-    assert!(!store.posted_here("1234567890123").unwrap());
+    assert!(!store.posted_here("1234567890123", None).unwrap());
 
     // The draft is cleared; a late save of the old one from the UI is ignored.
     let fresh = store.draft().unwrap();

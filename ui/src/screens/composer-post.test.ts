@@ -40,6 +40,7 @@ beforeEach(() => {
         case "history_list":
           return [];
         case "draft_focus_part":
+        case "draft_cancel":
           return null;
         case "draft_post":
           return new Promise<PostOutcome>((resolve) => {
@@ -82,6 +83,16 @@ async function clickPost(el: HTMLElement): Promise<NonNullable<typeof posting>> 
 const text = (el: HTMLElement, css: string): string => el.querySelector(css)?.textContent ?? "";
 
 describe("posting", () => {
+  it("Esc cancels the running post, with the focus on the page (the parts are disabled)", async () => {
+    const el = await mount(draftOf([part("draft", "Hello")]));
+    const run = await clickPost(el);
+    expect(calls).not.toContain("draft_cancel");
+    document.body.focus();
+    document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    await vi.waitFor(() => expect(calls).toContain("draft_cancel"));
+    run.answer({ outcome: "cancelled", draft: draftOf([part("draft", "Hello")]) } as unknown as PostOutcome);
+  });
+
   it("shows each progress message on the channel as rows, then the posted result", async () => {
     const el = await mount(draftOf([part("draft", "Hello", null, [image])]));
     const run = await clickPost(el);

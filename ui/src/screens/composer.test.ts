@@ -215,6 +215,24 @@ describe("keyboard shortcuts", () => {
     expect(document.activeElement?.id).toBe("part-0-media-0-alt");
   });
 
+  it("a button's focus is not handed to another item's button after a re-render", async () => {
+    const media = (name: string) => ({ name, kind: "image" as const, mime: "image/png", size: 100, width: 8, height: 8, alt: null, thumb: null, uploaded: false, fitted: null, refusal: null });
+    const el = await mount(draftOf([{ text: "Two cats", status: "draft", postedId: null, media: [media("a.png"), media("b.png")] }]));
+    el.querySelector<HTMLButtonElement>("#part-0-media-0-remove")!.focus();
+    el.querySelector<HTMLTextAreaElement>("#part-0-media-0-alt")!.dispatchEvent(new Event("change"));
+    await vi.waitFor(() => expect(el.querySelector("#part-0-media-0-remove")).not.toBeNull());
+    await vi.waitFor(() => expect(mocks.calls.some((c) => c[0] === "draftSetAlt")).toBe(true));
+    await vi.waitFor(() => expect(document.activeElement?.id ?? "").not.toBe("part-0-media-0-remove"));
+  });
+
+  it("Esc cancels a running post wherever the focus is", async () => {
+    const el = await mount(draftOf([part("draft", "Sending")]));
+    document.body.focus();
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(mocks.calls.some((c) => c[0] === "draftCancel")).toBe(false); // nothing is being sent
+    expect(el.isConnected).toBe(true);
+  });
+
   it("the buttons name their shortcuts for assistive technology", async () => {
     const el = await mount(draftOf([part("draft", "First")]));
     expect(el.querySelector("#post")?.getAttribute("aria-keyshortcuts")).toBe("Control+Enter Meta+Enter");

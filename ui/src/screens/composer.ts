@@ -835,10 +835,13 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       outcomeBox(),
       historyBox(),
     ];
-    // A re-render replaces the elements: the one with the keyboard focus gets it back (and its
+    // A re-render replaces the elements: the field with the keyboard focus gets it back (and its
     // caret), so a save on blur or a change from Rust never drops a keyboard user to the page.
+    // Fields only: a button's id may now name another item (after Move or Remove, the next
+    // image's Remove), and Enter pressed again must not act on that one.
     const active = document.activeElement;
-    const focusId = active instanceof HTMLElement && root.contains(active) && active.id !== "" ? active.id : null;
+    const field = active instanceof HTMLTextAreaElement || active instanceof HTMLInputElement || active instanceof HTMLSelectElement;
+    const focusId = field && root.contains(active) && active.id !== "" ? active.id : null;
     const caret = active instanceof HTMLTextAreaElement ? [active.selectionStart, active.selectionEnd] as const : null;
     root.replaceChildren(...children.filter((c): c is HTMLElement => c !== null));
     if (focusId !== null && !root.contains(document.activeElement)) {
@@ -868,13 +871,19 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     },
     dragging: (on) => root.classList.toggle("dragging", on),
   };
-  // Esc while a post runs cancels it (what the Cancel button does).
-  root.addEventListener("keydown", (ev) => {
+  // Esc while a post runs cancels it (what the Cancel button does), wherever the focus is: the
+  // parts being sent are disabled, so it is often on the page itself.
+  const onEscape = (ev: KeyboardEvent): void => {
+    if (!root.isConnected) {
+      document.removeEventListener("keydown", onEscape);
+      return;
+    }
     if (ev.key === "Escape" && posting) {
       ev.preventDefault();
       void commands.draftCancel();
     }
-  });
+  };
+  document.addEventListener("keydown", onEscape);
   root.dataset["postAttempt"] = "0";
   showSaveState();
   render();
