@@ -65,6 +65,18 @@ fn part_mut(draft: &mut Draft, part: u32) -> Result<&mut composer::Part, AppErro
         .ok_or_else(|| AppError::invalid(format!("There is no part {}.", part + 1)))
 }
 
+/// Attachment `index` of part `part`.
+fn media_mut(
+    draft: &mut Draft,
+    part: u32,
+    index: u32,
+) -> Result<&mut composer::Attachment, AppError> {
+    part_mut(draft, part)?
+        .media
+        .get_mut(index as usize)
+        .ok_or_else(|| AppError::invalid("No such attachment."))
+}
+
 /// The current draft (restored after a restart).
 #[tauri::command]
 #[specta::specta]
@@ -263,11 +275,7 @@ pub async fn draft_keep_original(
     index: u32,
 ) -> Result<DraftView, AppError> {
     edit(&state, move |d| {
-        let p = part_mut(d, part)?;
-        let slot = p
-            .media
-            .get_mut(index as usize)
-            .ok_or_else(|| AppError::invalid("No such attachment."))?;
+        let slot = media_mut(d, part, index)?;
         *slot = composer::keep_original(slot)
             .ok_or_else(|| AppError::invalid("This attachment is not a fitted copy."))?;
         Ok(())
@@ -306,11 +314,7 @@ pub async fn draft_set_alt(
     alt: String,
 ) -> Result<DraftView, AppError> {
     edit(&state, move |d| {
-        let p = part_mut(d, part)?;
-        let a = p
-            .media
-            .get_mut(index as usize)
-            .ok_or_else(|| AppError::invalid("No such attachment."))?;
+        let a = media_mut(d, part, index)?;
         a.alt = (!alt.trim().is_empty()).then_some(alt);
         Ok(())
     })
