@@ -1,5 +1,5 @@
 //! Simulator configuration: the start-up [`SimConfig`] and the run-time switchable [`Modes`]
-//! and [`Faults`].
+//! and [`Faults`] (the network, [`Link`], has its own module, [`crate::link`]).
 //!
 //! Contract: every type here has a `Default` that gives a working, permissive-but-strict
 //! simulator (pay-per-use plan with credits, v1.1 upload alive, no faults). `Modes` and
@@ -15,6 +15,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use serde::{Deserialize, Serialize};
 
 use crate::limits::Limits;
+use crate::link::Link;
 
 /// Start-up configuration of a simulator instance.
 #[derive(Debug, Clone)]
@@ -53,6 +54,9 @@ pub struct SimConfig {
     pub tls: Option<TlsPem>,
     /// The run-time modes the simulator starts with.
     pub modes: Modes,
+    /// The network the simulator starts with (and `POST /_sim/reset` restores); default:
+    /// loopback as it is ([`crate::link`]).
+    pub link: Link,
 }
 
 /// A PEM certificate chain and private key for [`SimConfig::tls`].
@@ -87,6 +91,7 @@ impl Default for SimConfig {
             limits: Limits::default(),
             tls: None,
             modes: Modes::default(),
+            link: Link::default(),
         }
     }
 }

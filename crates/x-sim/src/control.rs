@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 
 use crate::config::{AccessLevel, Faults, Modes};
 use crate::http::{ConnInfo, Shared};
+use crate::link::Link;
 use crate::reply;
 use crate::world::World;
 
@@ -30,6 +31,16 @@ fn ok(v: Value) -> Response {
 
 /// Merges a partial JSON object into the modes; unknown keys or bad types are rejected.
 pub fn merge_modes(current: &Modes, patch: &Value) -> Result<Modes, String> {
+    merge(current, patch, "mode")
+}
+
+/// Merges a partial JSON object into `current` (a serde struct); unknown keys (named as a
+/// `what`) or bad types are rejected.
+fn merge<T: serde::Serialize + DeserializeOwned>(
+    current: &T,
+    patch: &Value,
+    what: &str,
+) -> Result<T, String> {
     let Some(p) = patch.as_object() else {
         return Err("body must be a JSON object".into());
     };
@@ -37,7 +48,7 @@ pub fn merge_modes(current: &Modes, patch: &Value) -> Result<Modes, String> {
     if let Some(b) = base.as_object_mut() {
         for (k, v) in p {
             if !b.contains_key(k) {
-                return Err(format!("unknown mode {k:?}"));
+                return Err(format!("unknown {what} {k:?}"));
             }
             b.insert(k.clone(), v.clone());
         }
@@ -148,6 +159,8 @@ pub fn state_json(shared: &Shared, w: &World) -> Value {
         "tokens": w.tokens.values().collect::<Vec<_>>(),
         "now_ms": w.now_ms(),
         "credits_usd": w.modes.credits_usd,
+        "link": shared.net.link(),
+        "link_stats": shared.net.stats(),
     })
 }
 
@@ -200,6 +213,9 @@ pub async fn handle(
         ("GET", "credits") => Ok(get_credits(shared)),
         ("GET", "mode") => Ok(ok(json!(shared.world().modes))),
         ("GET", "faults") => Ok(ok(json!(shared.world().faults))),
+        ("GET", "link") => Ok(ok(json!(shared.net.link()))),
+        ("GET", "link/stats") => Ok(ok(json!(shared.net.stats()))),
+        ("POST", "link") => body.json().map(|patch| post_link(shared, conn, &patch)),
         ("POST", "reset") => Ok(post_reset(shared)),
         ("POST", "mode") => body.json().map(|patch| post_mode(shared, &patch)),
         ("POST", "faults") => body.parse().map(|b| post_faults(shared, b)),
@@ -269,8 +285,24 @@ fn post_reset(shared: &Shared) -> Response {
     let mut w = shared.world();
     *w = World::with_limits(shared.cfg.seed, shared.cfg.modes.clone(), shared.cfg.limits);
     drop(w);
+    shared.net.reset(shared.cfg.link.clone());
     modes_changed(shared);
     ok(json!({"reset": true}))
+}
+
+/// `POST /_sim/link`: merges a partial (or whole) [`Link`] into the current one and sets it
+/// (the uplink schedule and the stall sequence restart). An outage turned on here resets
+/// every open connection but the caller's, which gets this answer.
+fn post_link(shared: &Shared, conn: &ConnInfo, patch: &Value) -> Response {
+    let link: Link = match merge(&shared.net.link(), patch, "link setting") {
+        Ok(l) => l,
+        Err(e) => return err(400, &e),
+    };
+    if let Some(problem) = link.problem() {
+        return err(400, &problem);
+    }
+    shared.net.set(link.clone(), Some(conn.id));
+    ok(json!(link))
 }
 
 /// `POST /_sim/mode`: merges a partial [`Modes`].

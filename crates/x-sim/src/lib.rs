@@ -61,7 +61,9 @@
 //! | `GET /_sim/requests[?since=SEQ]` | `[RequestLogEntry]` with `base_string` (the OAuth base string computed for the request as received), `auth` outcome and `status` |
 //! | `GET /_sim/credits` | `{"plan","balance_usd","ledger":[…],"month_posts"}` |
 //! | `GET /_sim/mode`, `GET /_sim/faults` | current [`Modes`] / faults by endpoint |
-//! | `POST /_sim/reset` | back to the start-up state |
+//! | `GET /_sim/link`, `GET /_sim/link/stats` | the current [`Link`] / [`LinkStats`] (also in `/_sim/state` as `link`, `link_stats`) |
+//! | `POST /_sim/reset` | back to the start-up state (the link included: [`SimConfig::link`], all off by default) |
+//! | `POST /_sim/link` | partial or whole [`Link`], e.g. `{"uplink_bits_per_sec":20000000,"rtt_ms":50}`, `{"down":true}`, `{"stall_rate":0.5,"stall_ms":200}` → the link now; unknown keys, bad types or a negative `stall_rate` → 400 |
 //! | `POST /_sim/mode` | partial [`Modes`], e.g. `{"v1_retired":"403-453"}`, `{"plan":"free"}`, `{"credits_usd":0}`, `{"premium":true}`, `{"summoned_only_replies":true}`, `{"reply_refusal":"mentioned-or-author"}`, `{"rate_limit_24h_headers":true}`, `{"client_enrolled":false}`, `{"processing_ms":50}`, `{"duplicate_window_secs":0}`, `{"reads_refused":403}` (`null` clears it); unknown keys or bad types → 400 |
 //! | `POST /_sim/faults` | `{"endpoint":"POST /2/tweets","faults":{"error_rate":1,"error_status":503,"error_after_commit":true}}`, `{"endpoint":"POST /2/tweets","faults":{"ok_without_id_rate":1}}`; `{"clear":true}` (optionally with `endpoint`) |
 //! | `POST /_sim/oauth2/authorize` | `{"url": AUTHORIZE_URL}` → `{"location": REDIRECT}`: plays the browser on the consent page (400 with the page's error) |
@@ -112,6 +114,17 @@
 //! text within `duplicate_window_secs` (default 86400); **`0` turns it off completely**, so
 //! fault campaigns can prove a client never relies on it.
 //!
+//! ## The network ([`link`])
+//! One [`Link`] for the whole simulator (all off by default): `uplink_bits_per_sec` shapes
+//! every byte clients send on both listeners through one shared token bucket (16 KiB or 5 ms
+//! deep), at the connection's read side, so headers and bodies of every route count alike;
+//! `rtt_ms` holds every non-control answer for one RTT and a new connection for one RTT (two
+//! on HTTPS) before it is read; `stall_rate`/`stall_ms` stop the uplink at seeded random
+//! moments (stalls per second of transfer); `down` resets every open connection at once and
+//! answers every non-control request with a reset until it is turned off (state is kept; the
+//! control API keeps working). In Rust: [`SimHandle::link`], [`SimHandle::set_link`],
+//! [`SimHandle::set_network_down`], [`SimHandle::link_stats`].
+//!
 //! ## Real clients and performance
 //! `peers/run.sh` runs pinned tweepy and node twitter-api-v2 against the `serve` example over
 //! HTTPS (a throwaway certificate) and fails if any request did not verify strictly: text
@@ -161,6 +174,7 @@ mod control;
 pub mod guard;
 pub mod http;
 pub mod limits;
+pub mod link;
 pub mod media;
 pub mod oauth;
 pub mod oauth2;
@@ -178,6 +192,7 @@ pub use config::{
     AccessLevel, Faults, Modes, Plan, ReplyRefusal, SimConfig, TlsPem, V1Retired, X_HOSTS,
 };
 pub use limits::Limits;
+pub use link::{Link, LinkStats};
 pub use media::MediaInfo;
 pub use world::{Account, DemoCredentials, LedgerEntry, Post, RequestLogEntry};
 
@@ -250,6 +265,7 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     let upload = bind(upload_req).await?;
     let upload_addr = upload.local_addr()?;
     let (mode_tx, _) = watch::channel(0u64);
+    let net = Arc::new(link::Net::new(config.link.clone(), config.seed));
     let shared = Arc::new(http::Shared {
         world: Mutex::new(world::World::with_limits(
             config.seed,
@@ -260,6 +276,7 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         api_base: format!("{scheme}://{}", connectable(api_addr)),
         upload_base: format!("{scheme}://{}", connectable(upload_addr)),
         mode_changed: mode_tx,
+        net,
     });
     let (shutdown, _) = watch::channel(false);
     let t1 = tokio::spawn(server::run_api(
@@ -456,13 +473,39 @@ impl SimHandle {
         self.shared.world().log.iter().cloned().collect()
     }
 
-    /// Back to the start-up state (posts, media, tokens, modes, faults, log).
+    /// Back to the start-up state (posts, media, tokens, modes, faults, log, link and its
+    /// counters).
     pub fn reset(&self) {
         *self.shared.world() = world::World::with_limits(
             self.shared.cfg.seed,
             self.shared.cfg.modes.clone(),
             self.shared.cfg.limits,
         );
+        self.shared.net.reset(self.shared.cfg.link.clone());
         self.bump_modes();
+    }
+
+    /// The network between the clients and the simulator ([`link`]).
+    pub fn link(&self) -> Link {
+        self.shared.net.link()
+    }
+
+    /// Sets the whole link ([`link`]): the uplink schedule and the stall sequence restart; if
+    /// `down` turns on, every open connection on both listeners is reset at once.
+    pub fn set_link(&self, link: Link) {
+        self.shared.net.set(link, None);
+    }
+
+    /// A network outage on (`true`: every open connection on both listeners is reset at once,
+    /// and every request until it ends is answered with a reset) or off (connections work
+    /// normally again). Nothing else about the link or the world changes.
+    pub fn set_network_down(&self, down: bool) {
+        self.shared.net.set_down(down, None);
+    }
+
+    /// What the link did since start-up or the last reset: connections and requests reset
+    /// by outages, stalls, bytes received.
+    pub fn link_stats(&self) -> LinkStats {
+        self.shared.net.stats()
     }
 }

@@ -1,9 +1,14 @@
 //! Listeners and connections: two HTTP/1.1 accept loops (API and upload) serving
-//! [`crate::http::dispatch`], with connection resets and the "connection refused" mode.
+//! [`crate::http::dispatch`], with connection resets, the "connection refused" mode and the
+//! link model ([`crate::link`]).
 //!
 //! Contract: each accepted connection runs in a task owned by its listener's `JoinSet`, so
 //! shutting a listener down aborts its connections too (hung requests included). A reset
-//! requested by the dispatcher closes the socket with `SO_LINGER` 0 (an RST on the wire).
+//! requested by the dispatcher closes the socket with `SO_LINGER` 0 (an RST on the wire), and
+//! so does the start of a network outage ([`crate::link::Link::down`]) for every open
+//! connection (but the one that asked for it over the control API). Every accepted stream is
+//! read through the link's shared uplink ([`crate::link::Paced`], under TLS), after the
+//! link's connection-setup delay.
 //! In `conn-refused` mode the upload listener's socket is closed (so connecting is refused)
 //! and re-bound on the same address when the mode changes back. Each listener serves at most
 //! `Limits::connections_per_listener` connections ([`crate::limits::MAX_CONNECTIONS_PER_LISTENER`]
@@ -51,13 +56,8 @@ pub fn tls_acceptor(pem: &crate::config::TlsPem) -> Result<tokio_rustls::TlsAcce
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
-async fn serve_io<I>(
-    io: I,
-    info: ConnInfo,
-    shared: Arc<Shared>,
-    kill: Arc<Notify>,
-    dup: std::net::TcpStream,
-) where
+async fn serve_io<I>(io: I, info: ConnInfo, shared: Arc<Shared>)
+where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let svc = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
@@ -65,18 +65,32 @@ async fn serve_io<I>(
         let info = info.clone();
         async move { Ok::<_, Infallible>(dispatch(shared, info, req.map(Body::new)).await) }
     });
-    let conn = http1::Builder::new()
+    let _ = http1::Builder::new()
         .timer(TokioTimer::new())
         .keep_alive(true)
         .half_close(true)
-        .serve_connection(TokioIo::new(io), svc);
-    tokio::select! {
-        _ = conn => {}
-        _ = kill.notified() => {
-            let _ = socket2::SockRef::from(&dup).set_linger(Some(Duration::ZERO));
-        }
+        .serve_connection(TokioIo::new(io), svc)
+        .await;
+}
+
+/// The connection's life after accept: the link's connection-setup delay, the TLS
+/// handshake if any, then HTTP/1.1 until the client closes. Reads pass the shared uplink.
+async fn run_conn(stream: TcpStream, info: ConnInfo, shared: Arc<Shared>, tls: Tls) {
+    let setup = shared.net.setup_delay(tls.is_some());
+    if !setup.is_zero() {
+        tokio::time::sleep(setup).await;
     }
-    drop(dup);
+    let io = shared.net.paced(stream);
+    match tls {
+        Some(acceptor) => {
+            if let Ok(Ok(tls_stream)) =
+                tokio::time::timeout(Duration::from_secs(10), acceptor.accept(io)).await
+            {
+                serve_io(tls_stream, info, shared).await;
+            }
+        }
+        None => serve_io(io, info, shared).await,
+    }
 }
 
 async fn serve_conn(
@@ -97,22 +111,31 @@ async fn serve_conn(
         Err(_) => return,
     };
     let kill = Arc::new(Notify::new());
+    let id = shared.net.next_conn_id();
+    let mut outage = shared.net.watch(id);
+    let net = shared.net.clone();
     let info = ConnInfo {
         peer,
         local,
         listener: kind,
         kill: kill.clone(),
         tls: tls.is_some(),
+        id,
     };
-    match tls {
-        Some(acceptor) => {
-            match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
-                Ok(Ok(tls_stream)) => serve_io(tls_stream, info, shared, kill, dup).await,
-                _ => drop(dup),
-            }
+    let mut work = Box::pin(run_conn(stream, info, shared, tls));
+    let reset = tokio::select! {
+        _ = &mut work => false,
+        _ = kill.notified() => true,
+        _ = outage.began() => {
+            net.count_connection_reset();
+            true
         }
-        None => serve_io(stream, info, shared, kill, dup).await,
+    };
+    if reset {
+        let _ = socket2::SockRef::from(&dup).set_linger(Some(Duration::ZERO));
     }
+    drop(work);
+    drop(dup);
 }
 
 /// Runs the API accept loop until shutdown.

@@ -1,7 +1,8 @@
 //! The request pipeline: faults → retirement → authenticate → route → log, one function per
 //! stage (the stages are listed in the [`crate::http`] module doc).
 //!
-//! Contract: [`dispatch`] runs the stages in that order; a stage that answers early ends the
+//! Contract: [`dispatch`] runs the stages in that order (after the link's outage check, and
+//! followed by its round-trip delay, [`crate::link`]); a stage that answers early ends the
 //! pipeline with an [`Early`] — a response (still logged and given the common headers), a
 //! connection reset or a hang (neither of which records a status). Fault dice are drawn once
 //! per request, in a fixed order, from the world's seeded RNG, so one seed and one request
@@ -84,7 +85,9 @@ impl Dice {
     }
 }
 
-/// Handles one request end to end.
+/// Handles one request end to end: control requests go to the control API; while the
+/// network is down ([`crate::link`]) every other request is answered with a reset; every
+/// other answer is held for the link's round-trip time just before it is sent.
 pub async fn dispatch(shared: Arc<Shared>, conn: ConnInfo, req: Request<Body>) -> Response {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
@@ -102,17 +105,25 @@ pub async fn dispatch(shared: Arc<Shared>, conn: ConnInfo, req: Request<Body>) -
         )
         .await;
     }
-    if let Err(r) = check_host(&shared, &conn, &parts, route.family()) {
-        return r;
+    if shared.net.is_down() {
+        shared.net.count_request_reset();
+        return reset(&conn).await;
     }
-    let req = received(&shared, &conn, parts, path, route);
-    let dice = log_and_roll(&shared, &conn, &req);
-    let family = req.family;
-    match serve(&shared, &conn, &req, &dice, body).await {
-        Ok(r) | Err(Early::Answer(r)) => finish(&shared, dice.seq, r, started, family),
-        Err(Early::Reset) => reset(&conn).await,
-        Err(Early::Hang) => hang().await,
-    }
+    let answer = match check_host(&shared, &conn, &parts, route.family()) {
+        Err(r) => r,
+        Ok(()) => {
+            let req = received(&shared, &conn, parts, path, route);
+            let dice = log_and_roll(&shared, &conn, &req);
+            let family = req.family;
+            match serve(&shared, &conn, &req, &dice, body).await {
+                Ok(r) | Err(Early::Answer(r)) => finish(&shared, dice.seq, r, started, family),
+                Err(Early::Reset) => return reset(&conn).await,
+                Err(Early::Hang) => return hang().await,
+            }
+        }
+    };
+    shared.net.answer_delay().await;
+    answer
 }
 
 /// The stages after the request is logged and its dice are drawn.

@@ -18,6 +18,10 @@
 //!    after-commit faults may replace or drop its answer;
 //! 6. **log**: the status is recorded in the request log and the common headers added.
 //!
+//! Around the stages, the link ([`crate::link`]): while the network is down a request is
+//! answered with a connection reset before stage 1 (and not logged), and every answer waits
+//! the link's round-trip time after stage 6.
+//!
 //! Only the query string and single-part `application/x-www-form-urlencoded` bodies are
 //! signed; JSON and multipart bodies are never read before authentication succeeds, and
 //! multipart bodies are handed on as a stream. The pipeline is hand-written rather than an
@@ -67,6 +71,8 @@ pub struct Shared {
     pub upload_base: String,
     /// Bumped whenever the modes change (wakes the upload accept loop).
     pub mode_changed: tokio::sync::watch::Sender<u64>,
+    /// The network between the clients and the simulator ([`crate::link`]).
+    pub(crate) net: Arc<crate::link::Net>,
 }
 
 impl Shared {
@@ -98,6 +104,9 @@ pub struct ConnInfo {
     pub kill: Arc<Notify>,
     /// The connection is TLS (the signed scheme is `https`).
     pub tls: bool,
+    /// The connection's number (unique in this simulator), e.g. to spare the connection
+    /// that turned a network outage on over the control API ([`crate::link`]).
+    pub id: u64,
 }
 
 /// The request body after classification.
