@@ -471,6 +471,18 @@ pub enum ProgressView {
         /// Bytes in all.
         total: u32,
     },
+    /// The network is away: the upload waits and goes on by itself when X answers again.
+    #[serde(rename_all = "camelCase")]
+    Paused {
+        /// Part.
+        part: u32,
+        /// The file's name.
+        file: String,
+        /// Bytes X has.
+        bytes_sent: u32,
+        /// Bytes in all.
+        total: u32,
+    },
     /// X is processing a file.
     #[serde(rename_all = "camelCase")]
     Processing {
@@ -602,6 +614,17 @@ impl From<composer::PublishEvent> for ProgressView {
                 bytes_sent,
                 total,
             } => Self::Uploading {
+                part: part as u32,
+                file: file_name(&file),
+                bytes_sent: u32::try_from(bytes_sent).unwrap_or(u32::MAX),
+                total: u32::try_from(total).unwrap_or(u32::MAX),
+            },
+            E::Paused {
+                part,
+                file,
+                bytes_sent,
+                total,
+            } => Self::Paused {
                 part: part as u32,
                 file: file_name(&file),
                 bytes_sent: u32::try_from(bytes_sent).unwrap_or(u32::MAX),

@@ -398,6 +398,17 @@ fn terminal_progress() -> ProgressFn {
                 percent.unwrap_or(0)
             ),
             Progress::Fallback { reason } => write!(err, "\r  {reason}; switching to v2\n"),
+            Progress::Continuing { sent, total } => {
+                let pct = (sent * 100).checked_div(total).unwrap_or(100);
+                write!(err, "\r  continuing the interrupted upload from {pct}%\n")
+            }
+            Progress::Paused { .. } => {
+                write!(
+                    err,
+                    "\r  paused — waiting for the network (Ctrl+C keeps what X has)\n"
+                )
+            }
+            Progress::Unpaused => write!(err, "\r  the network is back; uploading\n"),
             Progress::Done { .. } => write!(err, "\r{}\r", " ".repeat(50)),
             _ => Ok(()),
         };
@@ -518,14 +529,30 @@ pub async fn execute_with(
     let mut uploads = Vec::new();
     let mut remembered: Option<RouteDecision> = None;
     for (i, path) in args.media.iter().enumerate() {
+        // An interrupted upload of this file (an earlier run was stopped or lost the network)
+        // continues with the same media id; every acknowledged segment is kept for the next run.
+        let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        let resume = store.upload_checkpoint(&account, &abs).ok().flatten();
+        let on_checkpoint: x_client::CheckpointFn = {
+            let (store, account, abs) = (store.clone(), account.clone(), abs.clone());
+            Arc::new(move |cp| {
+                let _ = store.save_upload_checkpoint(&account, &abs, cp);
+            })
+        };
         let opts = UploadOptions {
             route,
             alt_text: args.alt.get(i).cloned().filter(|a| !a.is_empty()),
             remembered: remembered.clone(),
             progress: progress.clone(),
             cancel: None,
+            resume,
+            on_checkpoint: Some(on_checkpoint),
         };
-        match session.client.upload(path, opts).await {
+        let uploaded = session.client.upload(path, opts).await;
+        if !matches!(&uploaded, Err(e) if e.keeps_upload_checkpoint()) {
+            let _ = store.forget_upload_checkpoint(&account, &abs);
+        }
+        match uploaded {
             Ok(u) => {
                 if let Some(f) = &u.fallback {
                     notes.push_str(&format!(

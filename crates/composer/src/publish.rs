@@ -79,6 +79,18 @@ pub enum PublishEvent {
         /// Percent done, when X says.
         percent: Option<u8>,
     },
+    /// The network is away during an upload: nothing is sent, and it goes on by itself when X
+    /// answers again (the next `Uploading` event).
+    Paused {
+        /// Part (0-based).
+        part: usize,
+        /// The file's path.
+        file: String,
+        /// Bytes X has so far.
+        bytes_sent: u64,
+        /// Bytes in total.
+        total: u64,
+    },
     /// The part is being sent (or an earlier send is being checked).
     Posting {
         /// Part (0-based).
@@ -673,27 +685,56 @@ impl Publisher {
             }
             let events = run.events.clone();
             let file = a.path.display().to_string();
-            let progress: x_client::ProgressFn = Arc::new(move |p| match p {
-                Progress::Checked { total, .. } => events(PublishEvent::Uploading {
+            let a_size = a.size;
+            // Bytes acknowledged so far, for the Paused event.
+            let acked = Arc::new(std::sync::atomic::AtomicU64::new(0));
+            let acked_in = acked.clone();
+            let progress: x_client::ProgressFn = Arc::new(move |p| {
+                let at = |bytes_sent, total| PublishEvent::Uploading {
                     part: i,
                     file: file.clone(),
-                    bytes_sent: 0,
+                    bytes_sent,
                     total,
-                }),
-                Progress::Sent { sent, total } => events(PublishEvent::Uploading {
-                    part: i,
-                    file: file.clone(),
-                    bytes_sent: sent,
-                    total,
-                }),
-                Progress::Processing { percent } => events(PublishEvent::Processing {
-                    part: i,
-                    file: file.clone(),
-                    percent,
-                }),
-                _ => {}
+                };
+                match p {
+                    Progress::Checked { total, .. } => {
+                        acked_in.store(0, std::sync::atomic::Ordering::Relaxed);
+                        events(at(0, total));
+                    }
+                    Progress::Sent { sent, total } | Progress::Continuing { sent, total } => {
+                        acked_in.store(sent, std::sync::atomic::Ordering::Relaxed);
+                        events(at(sent, total));
+                    }
+                    Progress::Paused { .. } => events(PublishEvent::Paused {
+                        part: i,
+                        file: file.clone(),
+                        bytes_sent: acked_in.load(std::sync::atomic::Ordering::Relaxed),
+                        total: a_size,
+                    }),
+                    Progress::Unpaused => events(at(
+                        acked_in.load(std::sync::atomic::Ordering::Relaxed),
+                        a_size,
+                    )),
+                    Progress::Processing { percent } => events(PublishEvent::Processing {
+                        part: i,
+                        file: file.clone(),
+                        percent,
+                    }),
+                    _ => {}
+                }
             });
-            let up = self
+            // An interrupted upload of this file continues where X stopped acknowledging
+            // (same media id); every acknowledged segment is kept for the next try.
+            let resume = self
+                .store
+                .upload_checkpoint(&self.account, &a.path)
+                .map_err(|e| self.error(run, i, local_err(e)))?;
+            let (store, account, path) = (self.store.clone(), self.account.clone(), a.path.clone());
+            let on_checkpoint: x_client::CheckpointFn = Arc::new(move |cp| {
+                // Failing to keep a checkpoint costs a restart from byte 0 later, not the post.
+                let _ = store.save_upload_checkpoint(&account, &path, cp);
+            });
+            let uploaded = self
                 .client
                 .upload(
                     &a.path,
@@ -703,10 +744,19 @@ impl Publisher {
                         remembered: run.remembered.clone(),
                         progress: Some(progress),
                         cancel: Some(run.cancel.clone()),
+                        resume,
+                        on_checkpoint: Some(on_checkpoint),
                     },
                 )
-                .await
-                .map_err(|e| self.failed(run, i, part, e.diagnosis()))?;
+                .await;
+            // Keep the checkpoint only while the upload may still continue.
+            let keep = matches!(&uploaded, Err(e) if e.keeps_upload_checkpoint());
+            if !keep {
+                self.store
+                    .forget_upload_checkpoint(&self.account, &a.path)
+                    .map_err(|e| self.error(run, i, local_err(e)))?;
+            }
+            let up = uploaded.map_err(|e| self.failed(run, i, part, e.diagnosis()))?;
             if let Some(r) = up.remember {
                 run.remembered = Some(r.clone());
                 run.decision = Some(r);

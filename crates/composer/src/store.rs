@@ -34,7 +34,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
-use x_client::Diagnosis;
+use x_client::{Diagnosis, UploadCheckpoint};
 
 use crate::draft::{Draft, Part, PartStatus};
 use crate::error::ComposerError;
@@ -103,12 +103,24 @@ CREATE TABLE IF NOT EXISTS sends (
 CREATE INDEX IF NOT EXISTS sends_fingerprint ON sends (account, fingerprint);
 ";
 
+/// Schema version 3: checkpoints of interrupted chunked uploads (issue 15), per account and
+/// file, so an upload continues after a restart with the same media id.
+const SCHEMA_V3: &str = "
+CREATE TABLE IF NOT EXISTS uploads (
+    account TEXT NOT NULL,
+    path TEXT NOT NULL,
+    checkpoint TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (account, path)
+);
+";
+
 /// How often, and how long apart, a taken draft lock is tried again (about 0.3 s in all).
 const LOCK_RETRIES: u32 = 12;
 const LOCK_RETRY_PAUSE: Duration = Duration::from_millis(25);
 
 /// The schema version this build writes.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// The database's file name inside the data directory.
 pub const DB_FILE: &str = "postbridge.sqlite3";
@@ -365,9 +377,14 @@ impl Store {
             // Two processes may open a new database at once: migrate under a write lock.
             let tx = conn.unchecked_transaction()?;
             let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            if now < SCHEMA_VERSION {
+            if now < 2 {
                 tx.execute_batch(SCHEMA)?;
                 tx.execute_batch(SCHEMA_V2)?;
+            }
+            if now < 3 {
+                tx.execute_batch(SCHEMA_V3)?;
+            }
+            if now < SCHEMA_VERSION {
                 tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
             }
             tx.commit()?;
@@ -893,6 +910,54 @@ impl Store {
                 rec.route,
                 rec.alt_sent
             ],
+        )?;
+        Ok(())
+    }
+
+    /// The checkpoint of an interrupted chunked upload of `path` by `account`, if any (a row
+    /// that no longer parses is ignored: the upload then starts again).
+    pub fn upload_checkpoint(
+        &self,
+        account: &str,
+        path: &Path,
+    ) -> Result<Option<UploadCheckpoint>, ComposerError> {
+        let row: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT checkpoint FROM uploads WHERE account = ?1 AND path = ?2",
+                params![account, path.to_string_lossy()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(row.and_then(|j| serde_json::from_str(&j).ok()))
+    }
+
+    /// Keeps the latest checkpoint of a chunked upload (replacing the previous one).
+    pub fn save_upload_checkpoint(
+        &self,
+        account: &str,
+        path: &Path,
+        cp: &UploadCheckpoint,
+    ) -> Result<(), ComposerError> {
+        let json = serde_json::to_string(cp)
+            .map_err(|e| ComposerError::Database(format!("checkpoint: {e}")))?;
+        self.conn().execute(
+            "INSERT OR REPLACE INTO uploads (account, path, checkpoint, updated_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![account, path.to_string_lossy(), json, to_i64(now_secs())],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets the checkpoint of `path` (the upload finished, or X refused the file).
+    pub fn forget_upload_checkpoint(
+        &self,
+        account: &str,
+        path: &Path,
+    ) -> Result<(), ComposerError> {
+        self.conn().execute(
+            "DELETE FROM uploads WHERE account = ?1 AND path = ?2",
+            params![account, path.to_string_lossy()],
         )?;
         Ok(())
     }

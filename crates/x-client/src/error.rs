@@ -564,6 +564,20 @@ impl ClientError {
         }
     }
 
+    /// Whether an upload that failed this way can still continue from its checkpoint
+    /// ([`crate::UploadCheckpoint`]): anything but X or the file refusing the media (a 4xx
+    /// other than 401/403/429, a processing failure, a refused or unreadable file).
+    pub fn keeps_upload_checkpoint(&self) -> bool {
+        match self {
+            ClientError::Api(e) => e.status >= 500 || matches!(e.status, 401 | 403 | 429),
+            ClientError::ProcessingFailed(_)
+            | ClientError::MediaRefused(_)
+            | ClientError::Unexpected { .. }
+            | ClientError::Io { .. } => false,
+            _ => true,
+        }
+    }
+
     /// Cause, fix steps and wizard step for a person; pinned JSON shape for programs.
     pub fn diagnosis(&self) -> Diagnosis {
         if let ClientError::Renewal(d) = self {

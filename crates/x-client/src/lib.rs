@@ -41,4 +41,7 @@ pub use pin::{AccessGrant, PinFlow, RequestToken};
 pub use ratelimit::{RateLimit, Window};
 pub use renew::{Renewal, TokenRenewer};
 pub use tokio_util::sync::CancellationToken;
-pub use upload::{Progress, ProgressFn, RouteDecision, UploadOptions, UploadRoute, Uploaded};
+pub use upload::{
+    CheckpointFn, Progress, ProgressFn, RouteDecision, Segment, UploadCheckpoint, UploadOptions,
+    UploadRoute, Uploaded,
+};

@@ -318,7 +318,7 @@ impl XClient {
         url: &str,
         payload: &Payload,
         cancel: Option<&CancellationToken>,
-        retryable: fn(&ClientError) -> bool,
+        retryable: impl Fn(&ClientError) -> bool,
     ) -> Sent {
         let mut attempt = 0u32;
         let mut maybe_processed = false;

@@ -97,3 +97,147 @@ async fn append_concurrency_is_bounded() {
     assert!(elapsed[1] < Duration::from_millis(800), "{elapsed:?}");
     s.shutdown().await;
 }
+
+/// APPEND requests of `route` in the simulator's log (v1.1: every upload POST but INIT and
+/// FINALIZE, which the caller subtracts).
+fn upload_posts(s: &x_sim::SimHandle, route: UploadRoute) -> usize {
+    let key = match route {
+        UploadRoute::V1 => "POST /1.1/media/upload.json",
+        _ => "POST /2/media/upload/:id/append",
+    };
+    s.requests().iter().filter(|r| r.endpoint == key).count()
+}
+
+#[tokio::test]
+async fn an_interrupted_upload_continues_with_the_same_media_id_sending_only_what_x_lacks() {
+    use x_client::{CancellationToken, UploadCheckpoint};
+    let s = sim().await;
+    let c = client(&s); // 64 KiB segments, 4 in flight
+    let segments = 40u64;
+    let size = segments * 64 * 1024 + 5;
+    let v = video("resume.mp4", size as usize);
+    for route in [UploadRoute::V1, UploadRoute::V2] {
+        // First try: stopped (like a quit or a crash) once X acknowledged 12 segments.
+        let saved: Arc<Mutex<Option<UploadCheckpoint>>> = Arc::default();
+        let cancel = CancellationToken::new();
+        let mut o = opts(route);
+        let (keep, stop) = (saved.clone(), cancel.clone());
+        o.on_checkpoint = Some(Arc::new(move |cp: &UploadCheckpoint| {
+            *keep.lock().unwrap() = Some(cp.clone());
+            if cp.acked.len() >= 12 {
+                stop.cancel();
+            }
+        }));
+        o.cancel = Some(cancel);
+        let err = c.upload(&v, o).await.unwrap_err();
+        assert!(matches!(err, x_client::ClientError::Cancelled), "{err}");
+        let cp = saved.lock().unwrap().clone().expect("a checkpoint");
+        assert!(cp.acked.len() >= 12 && cp.acked.len() < segments as usize);
+        assert_eq!(cp.route, route);
+        let before = upload_posts(&s, route);
+
+        // Second try with the checkpoint: same media id, only the rest goes out.
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let ev = events.clone();
+        let mut o = opts(route);
+        o.resume = Some(cp.clone());
+        o.progress = Some(Arc::new(move |p: Progress| ev.lock().unwrap().push(p)));
+        let u = c.upload(&v, o).await.unwrap();
+        assert_eq!(u.media_id, cp.media_id, "{route:?}: the same media id");
+        let sent_again = upload_posts(&s, route) - before - usize::from(route == UploadRoute::V1);
+        let missing = segments as usize + 1 - cp.acked.len();
+        assert!(
+            sent_again >= missing && sent_again <= missing + 4,
+            "{route:?}: {sent_again} APPENDs for {missing} missing segments (+ at most the 4 in flight)"
+        );
+        let ev = events.lock().unwrap().clone();
+        assert!(
+            ev.iter()
+                .any(|e| matches!(e, Progress::Continuing { sent, total }
+                if *sent == cp.acked_bytes() && *total == size)),
+            "{ev:?}"
+        );
+        let m = sim_media(&s, &u.media_id);
+        assert_eq!((m.state.as_str(), m.received_bytes), ("succeeded", size));
+        let mut req = PostRequest::text(format!("resumed via {}", route.as_str()));
+        req.media_ids = vec![u.media_id];
+        c.post(&req).await.unwrap();
+
+        // A checkpoint of another file (different size) is ignored: a fresh upload.
+        let other = video("other.mp4", 3 * 64 * 1024);
+        let mut o = opts(route);
+        o.resume = Some(cp.clone());
+        let u = c.upload(&other, o).await.unwrap();
+        assert_ne!(u.media_id, cp.media_id);
+    }
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_network_outage_pauses_the_upload_which_goes_on_by_itself_with_the_same_media_id() {
+    let s = sim().await;
+    // Slow enough that the outage lands mid-upload.
+    s.set_faults(
+        "POST /2/media/upload/:id/append",
+        Faults {
+            latency_ms: 15,
+            ..Faults::default()
+        },
+    );
+    let c = client(&s);
+    let segments = 48u64;
+    let size = segments * 64 * 1024;
+    let v = video("outage.mp4", size as usize);
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let (ev, sim2) = (events.clone(), s.clone());
+    let cut = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut o = opts(UploadRoute::V2);
+    o.progress = Some(Arc::new(move |p: Progress| {
+        if let Progress::Sent { sent, total } = &p {
+            if *sent * 3 >= *total && !cut.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                // A third is up: the network goes away for 3 s.
+                sim2.set_network_down(true);
+                let sim3 = sim2.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    sim3.set_network_down(false);
+                });
+            }
+        }
+        ev.lock().unwrap().push(p);
+    }));
+    let started = std::time::Instant::now();
+    let u = c.upload(&v, o).await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(3),
+        "it waited for the network"
+    );
+    let ev = events.lock().unwrap().clone();
+    let paused = ev.iter().position(|e| matches!(e, Progress::Paused { .. }));
+    let unpaused = ev.iter().position(|e| matches!(e, Progress::Unpaused));
+    assert!(
+        matches!((paused, unpaused), (Some(p), Some(u)) if p < u),
+        "paused, then going on: {ev:?}"
+    );
+    assert!(!ev.iter().any(|e| matches!(e, Progress::Fallback { .. })));
+    let inits = s
+        .requests()
+        .iter()
+        .filter(|r| r.endpoint == "POST /2/media/upload/initialize")
+        .count();
+    assert_eq!(inits, 1, "never started again");
+    // Sent again: at most the 4 segments in flight when the network went (each request
+    // that reached the simulator while it was down was reset and is not in its log).
+    let appends = s
+        .requests()
+        .iter()
+        .filter(|r| r.endpoint == "POST /2/media/upload/:id/append" && r.status == 200)
+        .count();
+    assert!(
+        appends <= segments as usize + 4,
+        "{appends} acknowledged APPENDs for {segments} segments"
+    );
+    let m = sim_media(&s, &u.media_id);
+    assert_eq!((m.state.as_str(), m.received_bytes), ("succeeded", size));
+    s.shutdown().await;
+}

@@ -653,6 +653,16 @@ file: string;
 bytesSent: number; 
 /**  Bytes in all. */
 total: number } | 
+/**  The network is away: the upload waits and goes on by itself when X answers again. */
+{ stage: "paused"; 
+/**  Part. */
+part: number; 
+/**  The file's name. */
+file: string; 
+/**  Bytes X has. */
+bytesSent: number; 
+/**  Bytes in all. */
+total: number } | 
 /**  X is processing a file. */
 { stage: "processing"; 
 /**  Part. */

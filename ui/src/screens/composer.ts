@@ -421,6 +421,12 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
           stage = `Uploading ${p.file}`;
           break;
         }
+        case "paused": {
+          const key = `${p.part}/${p.file}`;
+          progress.set(key, { label: p.file, sent: p.bytesSent, total: p.total, processing: null });
+          stage = `Paused — waiting for the network (${p.file} goes on by itself; nothing is lost)`;
+          break;
+        }
         case "processing": {
           const key = `${p.part}/${p.file}`;
           const prev = progress.get(key);

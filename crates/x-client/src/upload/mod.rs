@@ -5,7 +5,9 @@
 //! - Still images go one-shot (v1.1 simple upload / v2 `POST /2/media/upload`); GIFs and videos
 //!   go chunked (INIT/APPEND/FINALIZE/STATUS or initialize/append/finalize/STATUS). Files are
 //!   streamed from disk; at most `append_concurrency` segments of `chunk_size` bytes are in
-//!   memory and in flight; a failed segment is re-sent alone.
+//!   memory and in flight; a failed segment is re-sent alone. Chunked uploads resume
+//!   (`segments.rs`): a checkpoint after every acknowledged segment, network outages waited
+//!   out, segment size and parallelism fitted to the measured link.
 //! - STATUS polling sleeps `check_after_secs` (5 s when missing), stops at the
 //!   `processing_deadline`, and is cancellable.
 //! - **Auto** starts on a fresh remembered route, else v1.1, and restarts the whole file on v2
@@ -23,14 +25,12 @@
 //! - Progress is reported through [`UploadOptions::progress`], never printed.
 //!
 //! Layout: this file has the public types, the Auto route and what both routes share (the
-//! call wrapper, segment size, parallel APPEND); `v1.rs` and `v2.rs` have one route each;
-//! `processing.rs` has FINALIZE and STATUS polling.
+//! call wrapper, segment size); `segments.rs` has the parallel, resumable APPEND loop;
+//! `v1.rs` and `v2.rs` have one route each; `processing.rs` has FINALIZE and STATUS polling.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use futures_util::{StreamExt, TryStreamExt};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -43,8 +43,11 @@ use crate::ratelimit::RateLimit;
 use crate::transport::{Payload, Resp};
 
 mod processing;
+mod segments;
 mod v1;
 mod v2;
+
+pub use segments::{Segment, UploadCheckpoint, PROBE_MAX, SEGMENT_TIME};
 
 /// Which upload route to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -129,6 +132,20 @@ pub enum Progress {
         /// Bytes in total.
         total: u64,
     },
+    /// Continuing an interrupted upload: X already has `sent` bytes under the same media id.
+    Continuing {
+        /// Bytes X acknowledged before.
+        sent: u64,
+        /// Bytes in total.
+        total: u64,
+    },
+    /// The network is away: nothing is sent; probing until X answers again.
+    Paused {
+        /// What failed.
+        reason: String,
+    },
+    /// X answers again; sending goes on.
+    Unpaused,
     /// v1.1 refused; restarting on v2.
     Fallback {
         /// Why.
@@ -149,6 +166,9 @@ pub enum Progress {
 /// A progress callback.
 pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
 
+/// Receives a chunked upload's checkpoint after INIT and after every acknowledged segment.
+pub type CheckpointFn = Arc<dyn Fn(&UploadCheckpoint) + Send + Sync>;
+
 /// Options of one upload.
 #[derive(Clone, Default)]
 pub struct UploadOptions {
@@ -162,6 +182,11 @@ pub struct UploadOptions {
     pub progress: Option<ProgressFn>,
     /// Cancellation.
     pub cancel: Option<CancellationToken>,
+    /// A checkpoint of an earlier, interrupted upload of this file: continued when it still
+    /// fits (same file, same route family, media id not expired), else ignored.
+    pub resume: Option<UploadCheckpoint>,
+    /// Where checkpoints go (keep the latest to resume after a restart).
+    pub on_checkpoint: Option<CheckpointFn>,
 }
 
 impl std::fmt::Debug for UploadOptions {
@@ -170,6 +195,7 @@ impl std::fmt::Debug for UploadOptions {
             .field("route", &self.route)
             .field("alt_text", &self.alt_text)
             .field("remembered", &self.remembered)
+            .field("resume", &self.resume)
             .finish_non_exhaustive()
     }
 }
@@ -270,6 +296,18 @@ impl Ctx<'_> {
     fn cancel(&self) -> Option<&CancellationToken> {
         self.opts.cancel.as_ref()
     }
+    fn checkpoint(&self, cp: &UploadCheckpoint) {
+        if let Some(cb) = &self.opts.on_checkpoint {
+            cb(cp);
+        }
+    }
+    /// The caller's checkpoint, when it can continue this file on `route`.
+    fn resume_on(&self, route: UploadRoute) -> Option<UploadCheckpoint> {
+        self.opts
+            .resume
+            .clone()
+            .filter(|cp| cp.fits(self.info, route))
+    }
 }
 
 struct RouteResult {
@@ -312,9 +350,11 @@ impl XClient {
         });
 
         let ttl = self.config().route_ttl.as_secs();
+        // An interrupted v2 upload of this file continues on v2 (restarting elsewhere would
+        // send it all again).
         let remembered_v2 = opts.remembered.as_ref().is_some_and(|d| {
             d.route == UploadRoute::V2 && now_secs().saturating_sub(d.decided_at) < ttl
-        });
+        }) || ctx.resume_on(UploadRoute::V2).is_some();
 
         let (result, route_used, fallback, remember) = match opts.route {
             UploadRoute::V1 => (self.upload_v1(&ctx).await?, UploadRoute::V1, None, None),
@@ -475,39 +515,6 @@ impl XClient {
             .unwrap_or(MAX_CHUNK)
             .clamp(MIN_CHUNK, MAX_CHUNK);
         configured.max(total.div_ceil(MAX_SEGMENTS))
-    }
-
-    /// Sends every segment, `append_concurrency` at a time; each is retried alone.
-    async fn append_all<F>(&self, ctx: &Ctx<'_>, chunk: u64, make: F) -> Result<(), ClientError>
-    where
-        F: Fn(u64, u64, u64) -> (String, Payload),
-    {
-        let cfg = self.config();
-        let total = ctx.info.size;
-        let segments = total.div_ceil(chunk).max(1);
-        if segments > MAX_SEGMENTS {
-            return Err(ClientError::MediaRefused(format!(
-                "{} needs {segments} segments; the limit is {MAX_SEGMENTS} segments",
-                crate::media::shown_name(&ctx.info.path)
-            )));
-        }
-        let sent = AtomicU64::new(0);
-        let make = &make;
-        let sent_ref = &sent;
-        futures_util::stream::iter(0..segments)
-            .map(|index| async move {
-                let offset = index * chunk;
-                let len = chunk.min(total - offset);
-                let (url, payload) = make(index, offset, len);
-                self.call(ctx, Method::POST, &url, payload).await?;
-                let now = sent_ref.fetch_add(len, Ordering::Relaxed) + len;
-                ctx.report(Progress::Sent { sent: now, total });
-                Ok::<(), ClientError>(())
-            })
-            .buffer_unordered(cfg.append_concurrency.max(1))
-            .try_collect::<Vec<()>>()
-            .await?;
-        Ok(())
     }
 }
 

@@ -46,7 +46,8 @@ impl ProcessingInfo {
 
 impl XClient {
     /// FINALIZE with retries. When a retry gets a 4xx after an attempt that may have been
-    /// processed (reset or 5xx after X committed), STATUS decides: a finalized media id is used.
+    /// processed (reset or 5xx after X committed, or a FINALIZE of the interrupted upload this
+    /// one continues: `maybe_sent_before`), STATUS decides: a finalized media id is used.
     pub(super) async fn finalize(
         &self,
         ctx: &Ctx<'_>,
@@ -54,12 +55,13 @@ impl XClient {
         media_id: &str,
         url: &str,
         payload: Payload,
+        maybe_sent_before: bool,
     ) -> Result<Value, ClientError> {
         let path = path_of(url);
         let sent = self
             .send_retrying(Method::POST, url, &payload, ctx.cancel(), ctx.retryable)
             .await;
-        let maybe_processed = sent.maybe_processed;
+        let maybe_processed = sent.maybe_processed || maybe_sent_before;
         let err = match sent.result {
             Ok(resp) => return resp.json(&path),
             Err(e) => e,

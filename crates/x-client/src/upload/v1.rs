@@ -3,10 +3,13 @@
 //!
 //! Contract: as the parent module's; the answers' media id must be digits (PB-37).
 
+use std::time::Instant;
+
 use reqwest::Method;
 use serde_json::Value;
 
 use super::processing::ProcessingInfo;
+use super::segments::{LinkEstimate, Plan, UploadCheckpoint, GUESSED_RTT};
 use super::{Ctx, Progress, RouteResult, UploadRoute};
 use crate::client::XClient;
 use crate::error::ClientError;
@@ -46,44 +49,64 @@ impl XClient {
             let v = r.json(path)?;
             return v1_result(&v, path);
         }
-        let init = self
-            .call(
-                ctx,
-                Method::POST,
-                &url,
-                Payload::Form(vec![
-                    ("command".into(), "INIT".into()),
-                    ("total_bytes".into(), info.size.to_string()),
-                    ("media_type".into(), info.mime.clone()),
-                    ("media_category".into(), info.category().into()),
-                ]),
-            )
-            .await?;
-        let v = init.json(path)?;
-        let RouteResult {
-            media_id,
-            media_key,
-        } = v1_result(&v, path)?;
-        let id = media_id.clone();
-        let chunk = self.chunk_for(info.size);
-        self.append_all(ctx, chunk, |index, offset, len| {
+        let (mut cp, plan, link) = match ctx.resume_on(UploadRoute::V1) {
+            Some(cp) => {
+                ctx.report(Progress::Continuing {
+                    sent: cp.acked_bytes(),
+                    total: cp.total,
+                });
+                let plan = Plan::resume(&cp).unwrap_or_else(|| Plan::fresh(cp.total));
+                (cp, plan, LinkEstimate::new(GUESSED_RTT))
+            }
+            None => {
+                let started = Instant::now();
+                let init = self
+                    .call(
+                        ctx,
+                        Method::POST,
+                        &url,
+                        Payload::Form(vec![
+                            ("command".into(), "INIT".into()),
+                            ("total_bytes".into(), info.size.to_string()),
+                            ("media_type".into(), info.mime.clone()),
+                            ("media_category".into(), info.category().into()),
+                        ]),
+                    )
+                    .await?;
+                let rtt = started.elapsed();
+                let v = init.json(path)?;
+                let r = v1_result(&v, path)?;
+                let expires = v["expires_after_secs"].as_u64();
+                let cp =
+                    UploadCheckpoint::new(UploadRoute::V1, info, r.media_id, r.media_key, expires);
+                ctx.checkpoint(&cp);
+                (cp, Plan::fresh(info.size), LinkEstimate::new(rtt))
+            }
+        };
+        // FINALIZE may have gone out before the interruption: STATUS decides then.
+        let continuing = !cp.acked.is_empty();
+        let id = cp.media_id.clone();
+        let max_chunk = self.chunk_for(info.size);
+        self.append_all(ctx, &mut cp, plan, max_chunk, link, |seg| {
             (
                 url.clone(),
                 Payload::Multipart(vec![
                     Field::Text("command", "APPEND".into()),
                     Field::Text("media_id", id.clone()),
-                    Field::Text("segment_index", index.to_string()),
+                    Field::Text("segment_index", seg.index.to_string()),
                     Field::File {
                         name: "media",
                         path: info.path.clone(),
-                        offset,
-                        len,
+                        offset: seg.offset,
+                        len: seg.len,
                         mime: "application/octet-stream".into(),
                     },
                 ]),
             )
         })
         .await?;
+        let media_id = cp.media_id.clone();
+        let media_key = cp.media_key.clone();
         let v = self
             .finalize(
                 ctx,
@@ -94,6 +117,7 @@ impl XClient {
                     ("command".into(), "FINALIZE".into()),
                     ("media_id".into(), media_id.clone()),
                 ]),
+                continuing,
             )
             .await?;
         let key = v["media_key"].as_str().map(str::to_owned).or(media_key);

@@ -4,10 +4,13 @@
 //! Contract: as the parent module's; a 413/431 on APPEND restarts the file with half the
 //! segment size (not below 64 KiB, at most 1000 segments); the media id must be digits.
 
+use std::time::Instant;
+
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::processing::ProcessingInfo;
+use super::segments::{LinkEstimate, Plan, UploadCheckpoint, GUESSED_RTT};
 use super::{Ctx, Progress, RouteResult, UploadRoute, MAX_SEGMENTS, MIN_CHUNK};
 use crate::client::XClient;
 use crate::error::ClientError;
@@ -56,40 +59,63 @@ impl XClient {
             return Ok(res);
         }
         let path = "/2/media/upload/initialize";
-        let mut chunk = self.chunk_for(info.size);
-        let (media_id, media_key) = loop {
-            let init = self
-                .call(
-                    ctx,
-                    Method::POST,
-                    &self.api_url(path),
-                    Payload::Json {
-                        body: json!({
-                            "media_type": info.mime,
-                            "total_bytes": info.size,
-                            "media_category": info.category(),
-                        }),
-                        charset: false,
-                    },
-                )
-                .await?;
-            let v = init.json(path)?;
-            let RouteResult {
-                media_id,
-                media_key,
-            } = v2_result(&v, path)?;
-            let append_url = self.api_url(&format!("/2/media/upload/{media_id}/append"));
+        let mut max_chunk = self.chunk_for(info.size);
+        let mut resumed = ctx.resume_on(UploadRoute::V2);
+        let (cp, resumed_whole) = loop {
+            let (mut cp, plan, link) = match resumed.take() {
+                Some(cp) => {
+                    ctx.report(Progress::Continuing {
+                        sent: cp.acked_bytes(),
+                        total: cp.total,
+                    });
+                    let plan = Plan::resume(&cp).unwrap_or_else(|| Plan::fresh(cp.total));
+                    (cp, plan, LinkEstimate::new(GUESSED_RTT))
+                }
+                None => {
+                    let started = Instant::now();
+                    let init = self
+                        .call(
+                            ctx,
+                            Method::POST,
+                            &self.api_url(path),
+                            Payload::Json {
+                                body: json!({
+                                    "media_type": info.mime,
+                                    "total_bytes": info.size,
+                                    "media_category": info.category(),
+                                }),
+                                charset: false,
+                            },
+                        )
+                        .await?;
+                    let rtt = started.elapsed();
+                    let v = init.json(path)?;
+                    let r = v2_result(&v, path)?;
+                    let expires = v["data"]["expires_after_secs"].as_u64();
+                    let cp = UploadCheckpoint::new(
+                        UploadRoute::V2,
+                        info,
+                        r.media_id,
+                        r.media_key,
+                        expires,
+                    );
+                    ctx.checkpoint(&cp);
+                    (cp, Plan::fresh(info.size), LinkEstimate::new(rtt))
+                }
+            };
+            let continuing = !cp.acked.is_empty();
+            let append_url = self.api_url(&format!("/2/media/upload/{}/append", cp.media_id));
             let sent = self
-                .append_all(ctx, chunk, |index, offset, len| {
+                .append_all(ctx, &mut cp, plan, max_chunk, link, |seg| {
                     (
                         append_url.clone(),
                         Payload::Multipart(vec![
-                            Field::Text("segment_index", index.to_string()),
+                            Field::Text("segment_index", seg.index.to_string()),
                             Field::File {
                                 name: "media",
                                 path: info.path.clone(),
-                                offset,
-                                len,
+                                offset: seg.offset,
+                                len: seg.len,
                                 mime: "application/octet-stream".into(),
                             },
                         ]),
@@ -97,18 +123,28 @@ impl XClient {
                 })
                 .await;
             match sent {
-                Ok(()) => break (media_id, media_key),
+                // FINALIZE may have gone out before the interruption: STATUS decides then.
+                Ok(()) => break (cp, continuing),
                 // Segment too large for this server (431/413, §8): restart with half the size.
                 Err(e)
                     if e.api().is_some_and(|a| matches!(a.status, 413 | 431))
-                        && chunk / 2 >= MIN_CHUNK
-                        && info.size.div_ceil(chunk / 2) <= MAX_SEGMENTS =>
+                        && max_chunk / 2 >= MIN_CHUNK
+                        && info.size.div_ceil(max_chunk / 2) <= MAX_SEGMENTS =>
                 {
-                    chunk /= 2;
+                    max_chunk /= 2;
+                }
+                // X no longer knows the interrupted upload's media id (expired, removed):
+                // start again from byte 0 under a new one.
+                Err(e) if continuing && e.api().is_some_and(|a| a.status < 500) => {
+                    let reason =
+                        format!("X no longer has the interrupted upload ({e}); starting again");
+                    ctx.report(Progress::Fallback { reason });
                 }
                 Err(e) => return Err(e),
             }
         };
+        let media_id = cp.media_id.clone();
+        let media_key = cp.media_key.clone();
         let fpath = format!("/2/media/upload/{media_id}/finalize");
         let v = self
             .finalize(
@@ -117,6 +153,7 @@ impl XClient {
                 &media_id,
                 &self.api_url(&fpath),
                 Payload::None,
+                resumed_whole,
             )
             .await?;
         let key = v["data"]["media_key"]
