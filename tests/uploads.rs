@@ -65,7 +65,11 @@ async fn segments_received(app: &App, sim: &x_sim::SimHandle, n: usize) -> Resul
 }
 
 /// Exactly one media object and one post with `text`, carrying it, with every byte.
-fn exactly_one_post_with_the_one_media(sim: &x_sim::SimHandle, text: &str) -> Result<(), String> {
+fn exactly_one_post_with_the_one_media(
+    sim: &x_sim::SimHandle,
+    text: &str,
+    video: &Path,
+) -> Result<(), String> {
     let media = sim.media();
     check!(
         media.len() == 1,
@@ -76,6 +80,8 @@ fn exactly_one_post_with_the_one_media(sim: &x_sim::SimHandle, text: &str) -> Re
         m.state == "succeeded" && m.received_bytes == VIDEO_BYTES as u64,
         "the whole video, processed: {m:?}"
     );
+    let original = x_sim::media::crc32(&std::fs::read(video).map_err(|e| e.to_string())?);
+    check!(m.crc32 == original, "X assembled the video intact (CRC-32)");
     let posts: Vec<_> = sim.posts().into_iter().filter(|p| p.text == text).collect();
     check!(posts.len() == 1, "exactly one post: {posts:?}");
     let carried = serde_json::to_string(&posts[0]).unwrap_or_default();
@@ -136,7 +142,7 @@ async fn a_network_outage_mid_upload_pauses_and_the_post_lands_once() {
                 .await?;
             let result = wait_outcome(app, attempt, "posted").await?;
             check!(result.contains("Posted"), "result: {result:?}");
-            exactly_one_post_with_the_one_media(&handle, text)
+            exactly_one_post_with_the_one_media(&handle, text, &video)
         },
     )
     .await;
@@ -174,7 +180,7 @@ async fn a_restart_mid_upload_continues_the_upload_and_the_post_lands_once() {
             let had = handle.media().first().map(|m| m.segments).unwrap_or(0);
             let result = post_and_wait(app, "posted").await?;
             check!(result.contains("Posted"), "result: {result:?}");
-            exactly_one_post_with_the_one_media(&handle, text)?;
+            exactly_one_post_with_the_one_media(&handle, text, &video)?;
             // Sent again: what was missing, plus at most the segments in flight at the kill
             // (2 on this link: one hides the 20 ms round trip); v1.1 counts FINALIZE among its POSTs.
             let total = handle.media()[0].segments;

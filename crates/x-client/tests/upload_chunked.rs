@@ -159,6 +159,8 @@ async fn an_interrupted_upload_continues_with_the_same_media_id_sending_only_wha
         );
         let m = sim_media(&s, &u.media_id);
         assert_eq!((m.state.as_str(), m.received_bytes), ("succeeded", size));
+        let original = x_sim::media::crc32(&std::fs::read(&v).unwrap());
+        assert_eq!(m.crc32, original, "{route:?}: X assembled the file intact");
         let mut req = PostRequest::text(format!("resumed via {}", route.as_str()));
         req.media_ids = vec![u.media_id];
         c.post(&req).await.unwrap();
@@ -239,5 +241,6 @@ async fn a_network_outage_pauses_the_upload_which_goes_on_by_itself_with_the_sam
     );
     let m = sim_media(&s, &u.media_id);
     assert_eq!((m.state.as_str(), m.received_bytes), ("succeeded", size));
+    assert_eq!(m.crc32, x_sim::media::crc32(&std::fs::read(&v).unwrap()));
     s.shutdown().await;
 }

@@ -113,6 +113,27 @@ pub struct Segment {
     pub len: u64,
     /// Leading bytes (kept up to [`HEAD_KEEP`]).
     pub head: Vec<u8>,
+    /// CRC-32 of its bytes (so the file X assembles can be checked against the original).
+    pub crc: u32,
+}
+
+impl Segment {
+    /// Counts `chunk` as the next bytes of this segment (head kept, CRC updated).
+    pub fn add(&mut self, chunk: &[u8]) {
+        if self.head.len() < HEAD_KEEP {
+            let take = (HEAD_KEEP - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        let mut h = crc32fast::Hasher::new_with_initial(self.crc);
+        h.update(chunk);
+        self.crc = h.finalize();
+        self.len += chunk.len() as u64;
+    }
+}
+
+/// CRC-32 (IEEE) of `bytes`: what [`MediaInfo::crc32`] is for a file received whole.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    crc32fast::hash(bytes)
 }
 
 /// Processing plan fixed at FINALIZE.
@@ -499,6 +520,14 @@ impl Media {
             total_bytes: self.total_bytes,
             received_bytes: self.segments.values().map(|s| s.len).sum::<u64>().max(size),
             segments: self.segments.len(),
+            crc32: {
+                // The segments in index order, as X assembles them.
+                let mut h = crc32fast::Hasher::new();
+                for seg in self.segments.values() {
+                    h.combine(&crc32fast::Hasher::new_with_initial_len(seg.crc, seg.len));
+                }
+                h.finalize()
+            },
             kind: self.kind(),
             state,
             alt_text: self.alt_text.clone(),
@@ -528,6 +557,9 @@ pub struct MediaInfo {
     pub received_bytes: u64,
     /// Number of segments.
     pub segments: usize,
+    /// CRC-32 of the bytes received, segments in index order ([`crc32`] of the original file
+    /// when it arrived intact).
+    pub crc32: u32,
     /// Kind after FINALIZE.
     pub kind: Option<MediaKind>,
     /// `uploading`, `ready`, `pending`, `in_progress`, `succeeded` or `failed`.
@@ -592,6 +624,7 @@ mod tests {
             Segment {
                 len: long.len() as u64,
                 head: long,
+                crc: 0,
             },
         )
         .unwrap();
@@ -641,6 +674,7 @@ mod tests {
             Segment {
                 len: 10,
                 head: vec![],
+                crc: 0,
             },
         )
         .unwrap();
@@ -649,6 +683,7 @@ mod tests {
             Segment {
                 len: 10,
                 head: head.clone(),
+                crc: 0,
             },
         )
         .unwrap();
@@ -658,6 +693,7 @@ mod tests {
             Segment {
                 len: 5,
                 head: vec![],
+                crc: 0,
             },
         )
         .unwrap();
@@ -666,6 +702,7 @@ mod tests {
             Segment {
                 len: 10,
                 head: vec![],
+                crc: 0,
             },
         )
         .unwrap(); // overwrite

@@ -3,7 +3,7 @@
 //! of [`crate::media`], one function per command or route.
 //!
 //! Contract: multipart bodies are consumed as streams; of the `media` field only the byte
-//! count and the first [`HEAD_KEEP`] bytes are kept, so memory stays bounded whatever the
+//! count, CRC-32 and the first [`media::HEAD_KEEP`] bytes are kept, so memory stays bounded whatever the
 //! upload size; `media_data` (base64) is read up to the segment cap. v1.1 errors use the
 //! B16 envelope, v2 errors the invalid-request problem (B13, docs/protocol.md §5.2); an
 //! oversized v2 segment is 431. This module holds what both versions share: the multipart
@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 
 use crate::http::Ctx;
-use crate::media::{self, Media, Segment, HEAD_KEEP};
+use crate::media::{self, Media, Segment};
 use crate::world::World;
 
 /// Largest non-file multipart field.
@@ -52,18 +52,10 @@ pub enum MpError {
     TooLarge,
 }
 
-fn add_head(seg: &mut Segment, chunk: &[u8]) {
-    if seg.head.len() < HEAD_KEEP {
-        let take = (HEAD_KEEP - seg.head.len()).min(chunk.len());
-        seg.head.extend_from_slice(&chunk[..take]);
-    }
-    seg.len += chunk.len() as u64;
-}
-
 /// A segment holding `bytes` (counted, head kept).
 fn segment_of(bytes: &[u8]) -> Segment {
     let mut seg = Segment::default();
-    add_head(&mut seg, bytes);
+    seg.add(bytes);
     seg
 }
 
@@ -119,7 +111,7 @@ async fn read_file_field(
     loop {
         match field.chunk().await {
             Ok(Some(chunk)) => {
-                add_head(&mut seg, &chunk);
+                seg.add(&chunk);
                 *total += chunk.len() as u64;
                 if seg.len > cap {
                     return Err(MpError::TooLarge);
