@@ -10,6 +10,7 @@ fn main() {
 #[cfg(feature = "gui")]
 const COMMANDS: &[&str] = &[
     "app_info",
+    "probe_interactive",
     "list_accounts",
     "set_default_account",
     "rename_account",

@@ -19,6 +19,7 @@ pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(collect_commands![
             commands::app_info::app_info,
+            commands::app_info::probe_interactive,
             commands::accounts::list_accounts,
             commands::accounts::set_default_account,
             commands::accounts::rename_account,

@@ -1,4 +1,7 @@
 //! `app_info`: what the first-run screen shows — version, platform, keychain availability.
+//! `probe_interactive`: the page says the composer accepts keystrokes; the wall-clock time goes
+//! to stderr once, as `postbridge-probe: interactive at <unix ms>` (bench/app.sh measures launch →
+//! interactive from it; nothing else is printed, and nothing about the person).
 
 use keychain::Availability;
 use serde::Serialize;
@@ -79,6 +82,21 @@ pub fn collect(secrets: &dyn keychain::SecretStore) -> AppInfo {
 pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, crate::error::AppError> {
     let secrets = state.secrets.clone();
     super::blocking(move || Ok(collect(secrets.as_ref()))).await
+}
+
+/// Prints when the composer became interactive (module docs); only the first call prints.
+#[tauri::command]
+#[specta::specta]
+pub async fn probe_interactive() -> Result<(), crate::error::AppError> {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0);
+        eprintln!("postbridge-probe: interactive at {ms}");
+    });
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 // scheduled posts, accounts, or the wizard for an existing account.
 import { commands, okOr, type AccountStatus, type AppInfo, type SandboxView, type WizardStep } from "./ipc";
 import { h } from "./lib/dom";
+import { startProbes } from "./lib/probe";
 import { renderAccounts } from "./screens/accounts";
 import { renderSandboxBanner } from "./screens/banner";
 import { renderFirstRun } from "./screens/first-run";
@@ -141,4 +142,5 @@ async function start(): Promise<void> {
   render();
 }
 
+startProbes();
 void start();

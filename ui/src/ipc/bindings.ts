@@ -8,6 +8,8 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 export const commands = {
 	/**  Returns the version, platform and keychain status. */
 	appInfo: () => typedError<AppInfo, AppError>(__TAURI_INVOKE("app_info")),
+	/**  Prints when the composer became interactive (module docs); only the first call prints. */
+	probeInteractive: () => typedError<null, AppError>(__TAURI_INVOKE("probe_interactive")),
 	/**  Lists the accounts. */
 	listAccounts: () => typedError<AccountsView, AppError>(__TAURI_INVOKE("list_accounts")),
 	/**  Makes `name` the account Postbridge uses. */

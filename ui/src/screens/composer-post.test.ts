@@ -93,6 +93,19 @@ describe("posting", () => {
     run.answer({ outcome: "cancelled", draft: draftOf([part("draft", "Hello")]) } as unknown as PostOutcome);
   });
 
+  it("says the upload is paused while the network is away, and goes back to uploading", async () => {
+    const el = await mount(draftOf([part("draft", "Hello", null, [image])]));
+    const run = await clickPost(el);
+    send(run.channel, 0, { stage: "uploading", part: 0, file: "cat.png", bytesSent: 40, total: 100 });
+    send(run.channel, 1, { stage: "paused", part: 0, file: "cat.png", bytesSent: 40, total: 100 });
+    expect(text(el, "#progress-stage")).toContain("Paused — waiting for the network");
+    expect(el.querySelector("#progress")?.getAttribute("aria-live")).toBe("polite");
+    expect(text(el, "#progress .file-progress span")).toBe("cat.png: 40% sent");
+    send(run.channel, 2, { stage: "uploading", part: 0, file: "cat.png", bytesSent: 60, total: 100 });
+    expect(text(el, "#progress-stage")).toBe("Uploading cat.png");
+    run.answer({ outcome: "cancelled", draft: draftOf([part("draft", "Hello")]) } as unknown as PostOutcome);
+  });
+
   it("shows each progress message on the channel as rows, then the posted result", async () => {
     const el = await mount(draftOf([part("draft", "Hello", null, [image])]));
     const run = await clickPost(el);

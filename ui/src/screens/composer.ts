@@ -23,6 +23,7 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { commands, errorText, events, okOr, type AccountStatus, type Answer, type CostView, type DraftView, type FitView, type HistoryView, type PostOutcome, type ProgressView, type QueueItemView, type ReplySettings, type WizardStep } from "../ipc";
 import { count } from "../lib/counter";
 import { h } from "../lib/dom";
+import { markInteractive } from "../lib/probe";
 import { renderPreview, type Preview } from "./preview";
 import { renderDiagnosis } from "./diagnosis";
 import { costText, defaultScheduleValue, dueText, pageZone, scheduleProblem } from "./queue-state";
@@ -233,6 +234,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     draft = okOr(d, (text) => (error = text)) ?? draft;
     if (hist.status === "ok") history = hist.data;
     render();
+    if (draft !== null) markInteractive();
   };
 
   type Edit = () => Promise<Answer<DraftView>>;
