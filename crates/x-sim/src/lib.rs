@@ -38,6 +38,7 @@
 //! | `POST /2/media/upload` (one-shot), `GET /2/media/upload?command=STATUS&media_id=` | |
 //! | `POST /2/media/upload/initialize`, `/{id}/append`, `/{id}/finalize` | JSON / multipart / none |
 //! | `POST /2/media/metadata` and `/2/media/metadata/create` | `{"id","metadata":{"alt_text":{"text"}}}` |
+//! | `POST /2/media/subtitles`, `DELETE /2/media/subtitles` | `{"id","media_category","subtitles":{"id","language_code","display_name"}}` → `associated_subtitles`; DELETE `{"id","media_category","language_code"}` (docs/protocol.md §8) |
 //! | `GET /i/oauth2/authorize` | OAuth 2.0 consent ([`oauth2`], docs/protocol.md §14): approves as the demo account → 302 to the registered `redirect_uri` with `code` + `state` (`oauth2_deny` mode: `error=access_denied`); a bad client or redirect URI → 400 page |
 //! | `POST /2/oauth2/token` | form: `authorization_code` (PKCE S256/plain, single-use 30 s codes), `refresh_token` (rotation; reuse → `invalid_grant`), X's OAuth 1.0a token exchange (`oauth2_exchange` mode); public client by `client_id`; a form body, or a flat JSON object (twitter-api-v2 sends JSON) |
 //! | `POST /2/oauth2/revoke` | `token`, `client_id` (form or flat JSON) → `{"revoked":true}` |

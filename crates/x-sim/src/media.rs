@@ -192,6 +192,20 @@ pub struct Media {
     pub phase: Phase,
     /// Alt text, if set.
     pub alt_text: Option<String>,
+    /// Subtitle tracks associated by `POST /2/media/subtitles` (videos only), one per
+    /// language code.
+    pub subtitles: Vec<SubtitleTrack>,
+}
+
+/// A subtitle track associated with a video (`POST /2/media/subtitles`, docs/protocol.md §8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SubtitleTrack {
+    /// The subtitle media object's id.
+    pub media_id: String,
+    /// BCP-47 language code as sent (X echoes it upper-cased, e.g. `EN`).
+    pub language_code: String,
+    /// Name shown in the player's subtitle menu.
+    pub display_name: String,
 }
 
 /// Processing state at a point in time.
@@ -247,6 +261,7 @@ impl Media {
             expires_ms: now_ms.saturating_add(secs_to_ms(expires_secs)),
             phase: Phase::Uploading,
             alt_text: None,
+            subtitles: Vec::new(),
         }
     }
 
@@ -531,6 +546,7 @@ impl Media {
             kind: self.kind(),
             state,
             alt_text: self.alt_text.clone(),
+            subtitles: self.subtitles.clone(),
             expired: now_ms >= self.expires_ms,
         }
     }
@@ -566,6 +582,8 @@ pub struct MediaInfo {
     pub state: String,
     /// Alt text.
     pub alt_text: Option<String>,
+    /// Subtitle tracks associated with this video.
+    pub subtitles: Vec<SubtitleTrack>,
     /// Past its expiry.
     pub expired: bool,
 }

@@ -41,7 +41,8 @@ pub async fn route(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
         | Route::V2Init
         | Route::V2Append(_)
         | Route::V2Finalize(_)
-        | Route::V2Metadata => crate::upload::v2::handle(ctx, route, body).await,
+        | Route::V2Metadata
+        | Route::V2Subtitles => crate::upload::v2::handle(ctx, route, body).await,
         Route::Control(_) | Route::NotFound(_) => Err(reply::no_route_v1()),
     }
 }

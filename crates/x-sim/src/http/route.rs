@@ -63,6 +63,8 @@ pub enum Route {
     V2Finalize(String),
     /// `POST /2/media/metadata[/create]`
     V2Metadata,
+    /// `POST /2/media/subtitles` (associate) and `DELETE /2/media/subtitles` (remove)
+    V2Subtitles,
     /// Anything else.
     NotFound(Family),
 }
@@ -101,6 +103,7 @@ impl Route {
             ("POST", ["2", "media", "metadata"] | ["2", "media", "metadata", "create"]) => {
                 Route::V2Metadata
             }
+            ("POST" | "DELETE", ["2", "media", "subtitles"]) => Route::V2Subtitles,
             (_, ["2", ..]) => Route::NotFound(Family::V2),
             _ => Route::NotFound(Family::V1),
         }
@@ -133,6 +136,9 @@ impl Route {
             Route::V2Append(_) => "POST /2/media/upload/:id/append",
             Route::V2Finalize(_) => "POST /2/media/upload/:id/finalize",
             Route::V2Metadata => "POST /2/media/metadata",
+            Route::V2Subtitles => {
+                return format!("{} /2/media/subtitles", method.as_str());
+            }
             Route::NotFound(_) => "unknown",
         };
         s.to_string()
@@ -152,6 +158,7 @@ impl Route {
             | Route::V2Append(_)
             | Route::V2Finalize(_)
             | Route::V2Metadata
+            | Route::V2Subtitles
             | Route::OAuth2Token
             | Route::OAuth2Revoke
             | Route::NotFound(Family::V2) => Family::V2,
@@ -174,6 +181,7 @@ impl Route {
                 | Route::V2Append(_)
                 | Route::V2Finalize(_)
                 | Route::V2Metadata
+                | Route::V2Subtitles
         )
     }
 

@@ -1,12 +1,23 @@
 //! The v2 media routes (docs/protocol.md §8): `POST /2/media/upload` (one-shot),
 //! `POST /2/media/upload/initialize`, `/{id}/append`, `/{id}/finalize`,
-//! `GET /2/media/upload?command=STATUS&media_id=` and `POST /2/media/metadata[/create]`.
+//! `GET /2/media/upload?command=STATUS&media_id=`, `POST /2/media/metadata[/create]` and
+//! `POST`/`DELETE /2/media/subtitles`.
 //!
 //! Contract: [`handle`] refuses every route when `Modes::v2_upload_forbidden` holds (B15) and
 //! every route but STATUS for a read-only token (B4), then hands each route to its own
 //! function. Errors are v2 problems: B13 invalid-request (docs/protocol.md §5.2), 404
 //! resource-not-found for an unknown or foreign id, 431 for an oversized segment, B8 when a
 //! billed call finds no credits.
+//!
+//! Subtitles (docs/protocol.md §8): the video must be the caller's, a video, and processed;
+//! the subtitle media the caller's, finalized with category `subtitles`; the language code
+//! 2–3 ASCII letters (an optional `-region` part), the display name 1–64 characters. One
+//! track per language: associating a language again replaces its track.
+//!
+//! Subtitles (docs/protocol.md §8.1): the video must be the caller's, a video, and processed;
+//! the subtitle media the caller's, finalized with category `subtitles`; the language code
+//! 2–3 ASCII letters (an optional `-region` part), the display name 1–64 characters. One
+//! track per language: associating a language again replaces its track.
 
 use axum::response::Response;
 use base64::Engine as _;
@@ -19,6 +30,7 @@ use crate::config::{AccessLevel, Modes};
 use crate::http::{Ctx, HResult, ReqBody, Route};
 use crate::media::{self, Media, Phase, Segment, UploadRoute};
 use crate::reply;
+use crate::world::World;
 
 /// Keys a v2 INIT body may have.
 const INIT_KEYS: &[&str] = &[
@@ -98,6 +110,10 @@ pub async fn handle(ctx: &Ctx, route: &Route, body: ReqBody) -> HResult {
         Route::V2Finalize(id) => finalize(ctx, &m, id),
         Route::V2Status => status(ctx, &m),
         Route::V2Metadata => metadata(ctx, &m, body),
+        Route::V2Subtitles if ctx.method == axum::http::Method::DELETE => {
+            subtitles_delete(ctx, &m, body)
+        }
+        Route::V2Subtitles => subtitles_create(ctx, &m, body),
         _ => Err(reply::no_route_v2(&m)),
     }
 }
@@ -508,4 +524,232 @@ fn metadata(ctx: &Ctx, m: &Modes, body: ReqBody) -> HResult {
         200,
         &json!({"data":{"id": id, "associated_metadata":{"alt_text":{"text": text}}}}),
     ))
+}
+
+/// `true` for a BCP-47-ish language code: 2–3 ASCII letters, optionally `-` and 2–8
+/// letters or digits (`en`, `EN`, `pt-BR`, `zh-Hant`).
+pub(crate) fn valid_language_code(code: &str) -> bool {
+    let mut parts = code.split('-');
+    let lang_ok = parts
+        .next()
+        .is_some_and(|l| (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic()));
+    let rest: Vec<&str> = parts.collect();
+    lang_ok
+        && rest.len() <= 1
+        && rest
+            .iter()
+            .all(|r| (2..=8).contains(&r.len()) && r.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// The video `media_category` of a subtitles body: X's snake_case names or the PascalCase
+/// of its examples (`TweetVideo`).
+fn video_category(m: &Modes, v: &Value) -> Result<String, Response> {
+    let raw = v.get("media_category").and_then(Value::as_str);
+    match raw.and_then(media::normalize_v1_category) {
+        Some(c) if matches!(c.as_str(), "tweet_video" | "amplify_video" | "dm_video") => Ok(c),
+        _ => Err(reply::invalid_parameter(
+            m,
+            "media_category",
+            &raw.map(str::to_string).into_iter().collect::<Vec<_>>(),
+            "media_category must be the video's category (tweet_video, amplify_video or dm_video).",
+        )),
+    }
+}
+
+/// The caller's processed video `id`, or the error to answer.
+fn owned_video<'a>(
+    w: &'a mut World,
+    m: &Modes,
+    id: &str,
+    account: &str,
+    now: i64,
+) -> Result<&'a mut Media, Response> {
+    let md = owned_media(w, id, account, now)
+        .ok_or_else(|| reply::not_found_v2(m, "id", id, "media"))?;
+    if md.kind() != Some(media::MediaKind::Video) {
+        return Err(reply::invalid_parameter(
+            m,
+            "id",
+            &[id.to_string()],
+            "Subtitles can only be associated with a video.",
+        ));
+    }
+    if !matches!(
+        md.proc_state(now),
+        media::ProcState::Ready | media::ProcState::Succeeded
+    ) {
+        return Err(reply::invalid_parameter(
+            m,
+            "id",
+            &[id.to_string()],
+            "The video has not finished processing.",
+        ));
+    }
+    Ok(md)
+}
+
+/// The JSON object of a subtitles body.
+fn json_object(m: &Modes, body: ReqBody) -> Result<Value, Response> {
+    let ReqBody::Json(b) = body else {
+        return Err(reply::invalid_request(
+            m,
+            "A JSON body with Content-Type: application/json is required.",
+        ));
+    };
+    let v = parse_json(m, &b)?;
+    if !v.is_object() {
+        return Err(reply::invalid_request(
+            m,
+            "Request body must be a JSON object.",
+        ));
+    }
+    Ok(v)
+}
+
+/// `POST /2/media/subtitles`: associates an uploaded subtitle file with a video.
+fn subtitles_create(ctx: &Ctx, m: &Modes, body: ReqBody) -> HResult {
+    let v = json_object(m, body)?;
+    let Some(id) = v.get("id").and_then(Value::as_str).map(str::to_string) else {
+        return Err(reply::invalid_parameter(
+            m,
+            "id",
+            &[],
+            "The id field is required.",
+        ));
+    };
+    let category = video_category(m, &v)?;
+    let Some(sub) = v.get("subtitles").and_then(Value::as_object) else {
+        return Err(reply::invalid_parameter(
+            m,
+            "subtitles",
+            &[],
+            "The subtitles object is required.",
+        ));
+    };
+    // X's reference example names the subtitle media `id`; older write-ups say `media_id`.
+    let Some(sub_id) = sub
+        .get("id")
+        .or_else(|| sub.get("media_id"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return Err(reply::invalid_parameter(
+            m,
+            "subtitles.id",
+            &[],
+            "subtitles.id (the subtitle media id) is required.",
+        ));
+    };
+    let lang = sub
+        .get("language_code")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if !valid_language_code(&lang) {
+        return Err(reply::invalid_parameter(
+            m,
+            "subtitles.language_code",
+            &[lang],
+            "language_code must be a BCP-47 language code such as EN.",
+        ));
+    }
+    let name = sub
+        .get("display_name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        return Err(reply::invalid_parameter(
+            m,
+            "subtitles.display_name",
+            &[name],
+            "display_name must be 1 to 64 characters.",
+        ));
+    }
+    let account = ctx.account();
+    let mut w = ctx.shared.world();
+    let now = w.now_ms();
+    {
+        let sub_md = owned_media(&mut w, &sub_id, &account, now)
+            .ok_or_else(|| reply::not_found_v2(m, "subtitles.id", &sub_id, "media"))?;
+        if sub_md.category.as_deref() != Some("subtitles")
+            || sub_md.kind() != Some(media::MediaKind::Subtitles)
+        {
+            return Err(reply::invalid_parameter(
+                m,
+                "subtitles.id",
+                std::slice::from_ref(&sub_id),
+                "The subtitle media must be an SRT or WebVTT file uploaded with media_category subtitles.",
+            ));
+        }
+    }
+    let md = owned_video(&mut w, m, &id, &account, now)?;
+    let code = lang.to_ascii_uppercase();
+    md.subtitles
+        .retain(|t| !t.language_code.eq_ignore_ascii_case(&code));
+    md.subtitles.push(media::SubtitleTrack {
+        media_id: sub_id,
+        language_code: code,
+        display_name: name,
+    });
+    let tracks = json!(md.subtitles);
+    Ok(reply::json(
+        200,
+        &json!({"data":{"id": id, "media_category": category, "associated_subtitles": tracks}}),
+    ))
+}
+
+/// `DELETE /2/media/subtitles`: removes a video's track for `language_code`.
+fn subtitles_delete(ctx: &Ctx, m: &Modes, body: ReqBody) -> HResult {
+    let v = json_object(m, body)?;
+    let Some(id) = v.get("id").and_then(Value::as_str).map(str::to_string) else {
+        return Err(reply::invalid_parameter(
+            m,
+            "id",
+            &[],
+            "The id field is required.",
+        ));
+    };
+    video_category(m, &v)?;
+    let lang = v
+        .get("language_code")
+        .or_else(|| v.pointer("/subtitles/language_code"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if !valid_language_code(&lang) {
+        return Err(reply::invalid_parameter(
+            m,
+            "language_code",
+            &[lang],
+            "language_code must be a BCP-47 language code such as EN.",
+        ));
+    }
+    let account = ctx.account();
+    let mut w = ctx.shared.world();
+    let now = w.now_ms();
+    let md = owned_video(&mut w, m, &id, &account, now)?;
+    let before = md.subtitles.len();
+    md.subtitles
+        .retain(|t| !t.language_code.eq_ignore_ascii_case(&lang));
+    if md.subtitles.len() == before {
+        return Err(reply::not_found_v2(m, "language_code", &lang, "subtitles"));
+    }
+    Ok(reply::json(200, &json!({"data":{"deleted": true}})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_language_code;
+
+    #[test]
+    fn language_codes() {
+        for ok in ["en", "EN", "pt-BR", "zh-Hant", "fil"] {
+            assert!(valid_language_code(ok), "{ok}");
+        }
+        for bad in ["", "e", "english", "en_US", "en-", "12", "en-US-x"] {
+            assert!(!valid_language_code(bad), "{bad}");
+        }
+    }
 }

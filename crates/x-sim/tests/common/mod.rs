@@ -105,6 +105,17 @@ impl Signer {
             .unwrap()
     }
 
+    pub async fn delete_json(&self, url: &str, body: &Value) -> reqwest::Response {
+        let h = self.header("DELETE", url, &[], &[]);
+        self.http
+            .delete(url)
+            .header("authorization", h)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn post_json(&self, url: &str, body: &Value) -> reqwest::Response {
         let h = self.header("POST", url, &[], &[]);
         self.http
