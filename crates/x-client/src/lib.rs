@@ -22,6 +22,7 @@ pub mod ratelimit;
 pub mod readback;
 pub mod renew;
 pub mod sign;
+pub mod subtitles;
 pub mod text;
 mod transport;
 mod tweets;
@@ -40,6 +41,7 @@ pub use oauth2::{Pkce, TokenClient, TokenHint, TokenSet};
 pub use pin::{AccessGrant, PinFlow, RequestToken};
 pub use ratelimit::{RateLimit, Window};
 pub use renew::{Renewal, TokenRenewer};
+pub use subtitles::{check_subtitles, SubtitleFile, SubtitleFormat, SubtitlesAttached};
 pub use tokio_util::sync::CancellationToken;
 pub use upload::{
     CheckpointFn, Progress, ProgressFn, RouteDecision, Segment, UploadCheckpoint, UploadOptions,
