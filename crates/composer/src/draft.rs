@@ -148,6 +148,22 @@ pub struct Attachment {
     /// attached unchecked, and X's limit refuses it when it is posted.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub kept_original: bool,
+    /// A subtitle file for a video ([`crate::attach_subtitles`]), uploaded and associated with
+    /// the video after its upload, before the post. Absent in drafts stored before subtitles
+    /// existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtitles: Option<Subtitles>,
+}
+
+/// A subtitle file (`.srt` or `.vtt`) carried by a video attachment (docs/protocol.md §8.1).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Subtitles {
+    /// The file on disk (read again at upload time).
+    pub path: PathBuf,
+    /// BCP-47 language code (`en`, `pt-BR` …).
+    pub language: String,
+    /// The name X's player shows for the track (`English` …).
+    pub display_name: String,
 }
 
 /// How an attachment was fitted to X's limits: the original file (never changed) it was made

@@ -42,11 +42,16 @@ pub mod store;
 pub mod validate;
 
 pub use cost::{post_cost, thread_cost, Cost, Plan};
-pub use draft::{new_id, parse_post_ref, Attachment, Draft, FitNote, Part, PartStatus, PollDraft};
+pub use draft::{
+    new_id, parse_post_ref, Attachment, Draft, FitNote, Part, PartStatus, PollDraft, Subtitles,
+};
 pub use error::ComposerError;
 pub use fit::{fit_image, FitFormat, FitLimits, FitSize, Fitted};
 pub use journal::{Claim, SendEntry, SendState};
-pub use media::{attach, attach_fitting, keep_original, thumbnail, Thumbnail};
+pub use media::{
+    attach, attach_fitting, attach_subtitles, is_subtitle_file, keep_original, language_name,
+    thumbnail, Thumbnail,
+};
 pub use publish::{
     EventFn, PublishError, PublishEvent, PublishOptions, Published, Publisher, MEDIA_REUSE,
 };

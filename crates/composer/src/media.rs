@@ -5,6 +5,10 @@
 //!   content, size, dimensions, GIF frames and pixels) and the per-post mix against the part's
 //!   current media (1–4 images, or 1 GIF, or 1 video, never mixed). A refusal is
 //!   [`ComposerError::MediaRefused`] whose message names the limit. Nothing is uploaded.
+//! - [`attach_subtitles`] puts one `.srt`/`.vtt` file on the part's video (replacing an
+//!   earlier one) after x-client's subtitle checks (size, UTF-8, SRT/VTT shape) and a language
+//!   check; a part without a video, or another kind of file, is refused with
+//!   [`ComposerError::MediaRefused`] naming the file and the fix.
 //! - [`thumbnail`] decodes a still preview that fits in `max_side` × `max_side` (EXIF
 //!   orientation applied) and returns it as a data URL: JPEG for opaque images, PNG when the
 //!   image has transparency. Large baseline JPEGs are read at 1/8 scale from the blocks' DC
@@ -23,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use x_client::media::MAX_IMAGES;
 use x_client::MediaKind;
 
-use crate::draft::{Attachment, FitNote, Part};
+use crate::draft::{Attachment, FitNote, Part, Subtitles};
 use crate::error::ComposerError;
 
 /// A preview image.
@@ -96,7 +100,81 @@ pub fn attach(path: &Path, existing: &Part) -> Result<Attachment, ComposerError>
         route: None,
         fitted: None,
         kept_original: false,
+        subtitles: None,
     })
+}
+
+/// `true` when `path` is named like a subtitle file (`.srt`, `.vtt`, any case): what a drop
+/// handler uses to route it to [`attach_subtitles`] instead of [`attach`].
+pub fn is_subtitle_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("srt") || e.eq_ignore_ascii_case("vtt"))
+}
+
+/// A language's name as X's player menu shows it, for the codes people use most; otherwise
+/// the code itself (upper-cased).
+pub fn language_name(code: &str) -> String {
+    let base = code.split('-').next().unwrap_or(code).to_ascii_lowercase();
+    let name = match base.as_str() {
+        "en" => "English",
+        "es" => "Español",
+        "fr" => "Français",
+        "de" => "Deutsch",
+        "it" => "Italiano",
+        "pt" => "Português",
+        "nl" => "Nederlands",
+        "sv" => "Svenska",
+        "pl" => "Polski",
+        "tr" => "Türkçe",
+        "ru" => "Русский",
+        "uk" => "Українська",
+        "ar" => "العربية",
+        "hi" => "हिन्दी",
+        "ja" => "日本語",
+        "ko" => "한국어",
+        "zh" => "中文",
+        _ => return code.to_ascii_uppercase(),
+    };
+    name.to_string()
+}
+
+/// Puts the subtitle file `path` (`.srt` or `.vtt`) in `language` on `part`'s video (see the
+/// module docs); returns the index of the video attachment.
+pub fn attach_subtitles(
+    path: &Path,
+    part: &mut Part,
+    language: &str,
+) -> Result<usize, ComposerError> {
+    let name = x_client::media::shown_name(path);
+    if path.to_str().is_none() {
+        return Err(ComposerError::MediaRefused(format!(
+            "{name} cannot be attached: its name is not valid UTF-8 text; rename the file and attach it again"
+        )));
+    }
+    if !is_subtitle_file(path) {
+        return Err(ComposerError::MediaRefused(format!(
+            "{name}: subtitles must be a .srt or .vtt file; export them in one of those formats"
+        )));
+    }
+    let Some(index) = part.media.iter().position(|a| a.kind == "video") else {
+        return Err(ComposerError::MediaRefused(format!(
+            "{name}: subtitles go with a video, and this post has none; add the video first, then its subtitles"
+        )));
+    };
+    let language = language.trim();
+    if !x_client::subtitles::valid_language_code(language) {
+        return Err(ComposerError::MediaRefused(format!(
+            "{name}: “{language}” is not a language code; use one such as en, es or pt-BR"
+        )));
+    }
+    x_client::check_subtitles(path)?;
+    part.media[index].subtitles = Some(Subtitles {
+        path: path.to_path_buf(),
+        language: language.to_string(),
+        display_name: language_name(language),
+    });
+    Ok(index)
 }
 
 /// The person's original in place of the fitted copy `fitted` (issue 14 item 3: they may keep
@@ -124,6 +202,7 @@ pub fn keep_original(fitted: &Attachment) -> Option<Attachment> {
         route: None,
         fitted: None,
         kept_original: true,
+        subtitles: None,
     })
 }
 

@@ -13,7 +13,11 @@
 //!   sent.
 //! - Per part: each attachment without a fresh media id is uploaded (alt text set through the
 //!   upload) and its media id is stored at once, so a retry within [`MEDIA_REUSE`] reuses it;
-//!   changed alt text on a reused id is re-sent. Then the part is **armed** in SQLite with the
+//!   changed alt text on a reused id is re-sent. A video's subtitles
+//!   ([`crate::Attachment::subtitles`]) are uploaded and associated with its media id next
+//!   (again on every publish that reaches the part: associating a language again replaces its
+//!   track, docs/protocol.md §8.1); a failure there stops the part before it is armed, so
+//!   nothing of it is posted. Then the part is **armed** in SQLite with the
 //!   exact `POST /2/tweets` request, sent **once** through [`XClient::post_armed_at`], and
 //!   **confirmed** with its id and a history row in one transaction. The first part replies to
 //!   `Draft::reply_to`, each later one to the previous part.
@@ -90,6 +94,13 @@ pub enum PublishEvent {
         bytes_sent: u64,
         /// Bytes in total.
         total: u64,
+    },
+    /// A video's subtitle file is being uploaded and associated with it.
+    Subtitles {
+        /// Part (0-based).
+        part: usize,
+        /// The subtitle file's name.
+        file: String,
     },
     /// The part is being sent (or an earlier send is being checked).
     Posting {
@@ -680,6 +691,7 @@ impl Publisher {
                         .record_media(&run.draft.id, &a.path, &m)
                         .map_err(|e| self.error(run, i, local_err(e)))?;
                 }
+                self.attach_subtitles(run, i, part, a, &m.media_id).await?;
                 ids.push(m.media_id);
                 continue;
             }
@@ -771,9 +783,40 @@ impl Publisher {
             self.store
                 .record_media(&run.draft.id, &a.path, &rec)
                 .map_err(|e| self.error(run, i, local_err(e)))?;
+            self.attach_subtitles(run, i, part, a, &up.media_id).await?;
             ids.push(up.media_id);
         }
         Ok(ids)
+    }
+
+    /// Uploads and associates `a`'s subtitles with its uploaded video `media_id` (nothing when
+    /// it has none).
+    async fn attach_subtitles(
+        &self,
+        run: &mut Run,
+        i: usize,
+        part: &Part,
+        a: &crate::draft::Attachment,
+        media_id: &str,
+    ) -> Result<(), PublishError> {
+        let Some(sub) = a.subtitles.as_ref().filter(|_| a.kind == "video") else {
+            return Ok(());
+        };
+        (run.events)(PublishEvent::Subtitles {
+            part: i,
+            file: x_client::media::shown_name(&sub.path),
+        });
+        self.client
+            .attach_subtitles(
+                media_id,
+                &sub.path,
+                &sub.language,
+                &sub.display_name,
+                Some(&run.cancel),
+            )
+            .await
+            .map_err(|e| self.failed(run, i, part, e.diagnosis()))?;
+        Ok(())
     }
 }
 

@@ -6,8 +6,9 @@
 //! Premium (X decides), alt text above 420 characters. Blocking problems: an empty part (no text
 //! and no media), text above 25,000 weighted characters, alt text above 1000 characters or on a
 //! video, a poll with media, a poll outside 2–4 options of 1–25 characters or 5–10080 minutes,
-//! a malformed reply target, media that break the per-post mix, and an original kept over its
-//! fitted copy (X refuses it as it is).
+//! a malformed reply target, media that break the per-post mix, an original kept over its
+//! fitted copy (X refuses it as it is), and subtitles on something other than a video or with
+//! a malformed language code or display name.
 
 use serde::{Deserialize, Serialize};
 use x_client::media::{MAX_ALT_TEXT, MAX_IMAGES, WARN_ALT_TEXT};
@@ -86,6 +87,31 @@ pub fn validate(draft: &Draft, premium: bool) -> Vec<Problem> {
             ));
         }
         for a in &p.media {
+            if let Some(sub) = &a.subtitles {
+                let name = x_client::media::shown_name(&sub.path);
+                if a.kind != "video" {
+                    out.push(Problem::block(
+                        i,
+                        format!("{name}: subtitles go with a video only; remove them"),
+                    ));
+                }
+                if !x_client::subtitles::valid_language_code(&sub.language) {
+                    out.push(Problem::block(
+                        i,
+                        format!(
+                            "{name}: “{}” is not a language code; use one such as en, es or pt-BR",
+                            sub.language
+                        ),
+                    ));
+                }
+                let n = sub.display_name.trim().chars().count();
+                if !(1..=64).contains(&n) {
+                    out.push(Problem::block(
+                        i,
+                        format!("{name}: the subtitle name must be 1 to 64 characters"),
+                    ));
+                }
+            }
             if a.kept_original {
                 // Kept over its fitted copy: X refuses it as it is, so nothing of the draft is
                 // sent until it is removed (or fitted again).
@@ -195,7 +221,41 @@ mod tests {
             route: None,
             fitted: None,
             kept_original: false,
+            subtitles: None,
         }
+    }
+
+    #[test]
+    fn subtitles_only_on_a_video_with_a_language() {
+        let sub = |lang: &str| {
+            Some(crate::draft::Subtitles {
+                path: "/home/me/captions.vtt".into(),
+                language: lang.into(),
+                display_name: "English".into(),
+            })
+        };
+        let mut d = Draft::new();
+        let mut v = att("video", None);
+        v.subtitles = sub("en");
+        d.parts[0].media = vec![v.clone()];
+        assert!(validate(&d, false).is_empty());
+        v.subtitles = sub("english");
+        d.parts[0].media = vec![v];
+        let p = validate(&d, false);
+        assert!(p
+            .iter()
+            .any(|p| p.blocking && p.message.starts_with("captions.vtt: ")));
+        let mut img = att("image", None);
+        img.subtitles = sub("en");
+        d.parts[0].media = vec![img];
+        let p = validate(&d, false);
+        assert!(p
+            .iter()
+            .any(|p| p.blocking && p.message.contains("video only")));
+        // Older drafts (no field) read as no subtitles.
+        let old = r#"{"path":"v.mp4","kind":"video","mime":"video/mp4","size":1,"width":null,"height":null,"alt":null,"media_id":null,"uploaded_at":null,"route":null}"#;
+        let a: Attachment = serde_json::from_str(old).unwrap();
+        assert_eq!(a.subtitles, None);
     }
 
     #[test]
