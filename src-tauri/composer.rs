@@ -27,7 +27,7 @@ use x_client::CancellationToken;
 use crate::error::AppError;
 use crate::views::{
     AttachmentView, DraftView, FitView, PartStatusView, PartView, PollView, ProblemView,
-    ReplyTargetView,
+    ReplyTargetView, SubtitlesView,
 };
 
 /// Largest thumbnail side, in pixels.
@@ -163,12 +163,19 @@ impl Composer {
                 ),
             });
         }
-        let (accepted, refusal) = if target.media == original.media {
+        let (accepted, mut refusal) = if target.media == original.media {
             checked
         } else {
             self.check_files(target, paths)
         };
         target.media.extend(accepted);
+        // Subtitle files go onto the part's video (dropped with it or after it).
+        for path in paths.iter().filter(|p| composer::is_subtitle_file(p)) {
+            if let Err(err) = composer::attach_subtitles(path, target, &default_subtitle_language())
+            {
+                refusal.get_or_insert(AppError::from(err));
+            }
+        }
         store.save_draft(&draft)?;
         match refusal {
             Some(err) => Err(err),
@@ -188,7 +195,8 @@ impl Composer {
         let mut accepted = Vec::new();
         let mut refusal = None;
         let fit_dir = data_dir().join(FIT_DIR);
-        for path in paths {
+        // Subtitle files are not media: `attach_then` puts them on the video.
+        for path in paths.iter().filter(|p| !composer::is_subtitle_file(p)) {
             match composer::attach_fitting(path, &scratch, &fit_dir) {
                 Ok(att) => {
                     self.thumbnail(&att.path);
@@ -201,6 +209,13 @@ impl Composer {
             }
         }
         (accepted, refusal)
+    }
+
+    /// Puts the subtitle file `path` on the video of `part` (replacing earlier subtitles), in
+    /// the system's language; refused for a part without a video or a file that is not SRT or
+    /// WebVTT (the message names the file and the fix).
+    pub fn attach_subtitles(&self, part: usize, path: &Path) -> Result<DraftView, AppError> {
+        self.attach(part, &[path.to_path_buf()])
     }
 
     /// How many leading parts of `draft_id` the running post sends (0 when none runs).
@@ -313,6 +328,11 @@ impl Composer {
                                 .kept_original
                                 .then(|| x_client::inspect(&a.path).err().map(|e| e.to_string()))
                                 .flatten(),
+                            subtitles: a.subtitles.as_ref().map(|s| SubtitlesView {
+                                name: x_client::media::shown_name(&s.path),
+                                language: s.language.clone(),
+                                display_name: s.display_name.clone(),
+                            }),
                         })
                         .collect(),
                 })
@@ -368,6 +388,33 @@ impl Drop for PublishSlot<'_> {
     }
 }
 
+/// The language new subtitles get: the system locale's language (`LC_ALL`, `LC_MESSAGES`,
+/// `LANG`, e.g. `de_DE.UTF-8` → `de`), else `en`. The person can change it per file.
+pub fn default_subtitle_language() -> String {
+    language_of_locale(
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|k| std::env::var(k).ok())
+            .find(|v| !v.is_empty())
+            .as_deref(),
+    )
+}
+
+/// The language part of a POSIX locale name, when it is a language code; else `en`.
+fn language_of_locale(locale: Option<&str>) -> String {
+    let lang = locale
+        .unwrap_or("")
+        .split(['_', '.', '@'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if x_client::subtitles::valid_language_code(&lang) {
+        lang
+    } else {
+        "en".into()
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -408,6 +455,46 @@ mod tests {
         let stored = store.draft().unwrap();
         assert_eq!(stored.parts[0].text, "Before and after");
         assert_eq!(stored.parts[0].media.len(), 1);
+    }
+
+    fn file(name: &str, bytes: &[u8]) -> PathBuf {
+        let path = image(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    #[test]
+    fn subtitles_dropped_with_or_after_a_video_go_onto_it_and_the_view_has_no_path() {
+        let (composer, store) = in_memory();
+        let vtt = file("captions.vtt", b"WEBVTT\n\n00:00.000 --> 00:01.000\nHi\n");
+        // Alone on a part without a video: refused, nothing stored.
+        let e = composer.attach(0, std::slice::from_ref(&vtt)).unwrap_err();
+        assert!(e.to_string().contains("add the video first"), "{e}");
+        let video = file("clip.mp4", &testkit::samples::mp4(32 * 1024));
+        // Dropped together, in either order.
+        let view = composer.attach(0, &[vtt.clone(), video]).unwrap();
+        assert_eq!(view.parts[0].media.len(), 1);
+        let sub = view.parts[0].media[0].subtitles.clone().unwrap();
+        assert_eq!(sub.name, "captions.vtt");
+        let json = serde_json::to_string(&view).unwrap();
+        assert!(
+            !json.contains(&*vtt.parent().unwrap().to_string_lossy()),
+            "{json}"
+        );
+        let stored = store.draft().unwrap();
+        assert_eq!(
+            stored.parts[0].media[0].subtitles.as_ref().unwrap().path,
+            vtt
+        );
+    }
+
+    #[test]
+    fn the_subtitle_language_follows_the_locale() {
+        assert_eq!(language_of_locale(Some("de_DE.UTF-8")), "de");
+        assert_eq!(language_of_locale(Some("pt_BR")), "pt");
+        assert_eq!(language_of_locale(Some("C")), "en");
+        assert_eq!(language_of_locale(Some("POSIX")), "en");
+        assert_eq!(language_of_locale(None), "en");
     }
 
     #[test]

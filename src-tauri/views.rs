@@ -415,6 +415,20 @@ pub struct AttachmentView {
     /// For an original the person kept instead of its fitted copy: why X refuses it (it is
     /// refused at Post, before anything is uploaded).
     pub refusal: Option<String>,
+    /// A video's subtitle file (issue 14 item 5).
+    pub subtitles: Option<SubtitlesView>,
+}
+
+/// A video's subtitle file: its name (never its path) and language.
+#[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SubtitlesView {
+    /// The file's name.
+    pub name: String,
+    /// BCP-47 language code (`en`, `pt-BR` …).
+    pub language: String,
+    /// The track's name in X's player (`English` …).
+    pub display_name: String,
 }
 
 /// How an attachment was fitted to X's limits: before and after (issue 14 item 3).
@@ -492,6 +506,13 @@ pub enum ProgressView {
         file: String,
         /// 0–100, when X says.
         percent: Option<u32>,
+    },
+    /// A video's subtitle file is being uploaded and attached to it.
+    Subtitles {
+        /// Part.
+        part: u32,
+        /// The subtitle file's name.
+        file: String,
     },
     /// The post request is on its way.
     Posting {
@@ -638,6 +659,10 @@ impl From<composer::PublishEvent> for ProgressView {
                 part: part as u32,
                 file: file_name(&file),
                 percent: percent.map(u32::from),
+            },
+            E::Subtitles { part, file } => Self::Subtitles {
+                part: part as u32,
+                file: file_name(&file),
             },
             E::Posting { part } => Self::Posting { part: part as u32 },
             E::Posted { part, id } => Self::Posted {

@@ -247,6 +247,65 @@ pub async fn draft_pick_files(
     blocking(move || composer.attach(part as usize, &paths)).await
 }
 
+/// Opens the native file picker for one `.srt`/`.vtt` file and puts it on the video of
+/// `part` (in the system's language).
+#[tauri::command]
+#[specta::specta]
+pub async fn draft_pick_subtitles(
+    window: tauri::WebviewWindow,
+    state: State<'_, AppState>,
+    part: u32,
+) -> Result<DraftView, AppError> {
+    let Some(path) = crate::picker::pick_subtitles(&window).await? else {
+        return draft_get(state).await;
+    };
+    let composer = state.composer.clone();
+    blocking(move || composer.attach_subtitles(part as usize, &path)).await
+}
+
+/// Sets the language of a video's subtitles (a BCP-47 code such as `en` or `pt-BR`); the
+/// track's name follows it.
+#[tauri::command]
+#[specta::specta]
+pub async fn draft_set_subtitle_language(
+    state: State<'_, AppState>,
+    part: u32,
+    index: u32,
+    language: String,
+) -> Result<DraftView, AppError> {
+    edit(&state, move |d| {
+        let language = language.trim().to_string();
+        if !x_client::subtitles::valid_language_code(&language) {
+            return Err(AppError::invalid(format!(
+                "“{language}” is not a language code; use one such as en, es or pt-BR."
+            )));
+        }
+        let sub = media_mut(d, part, index)?
+            .subtitles
+            .as_mut()
+            .ok_or_else(|| AppError::invalid("This video has no subtitles."))?;
+        sub.display_name = composer::language_name(&language);
+        sub.language = language;
+        Ok(())
+    })
+    .await
+}
+
+/// Removes a video's subtitles.
+#[tauri::command]
+#[specta::specta]
+pub async fn draft_remove_subtitles(
+    state: State<'_, AppState>,
+    part: u32,
+    index: u32,
+) -> Result<DraftView, AppError> {
+    edit(&state, move |d| {
+        media_mut(d, part, index)?.subtitles = None;
+        Ok(())
+    })
+    .await
+}
+
 /// Removes an attachment.
 #[tauri::command]
 #[specta::specta]

@@ -96,6 +96,18 @@ export const commands = {
 	draftKeepOriginal: (part: number, index: number) => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_keep_original", { part, index })),
 	/**  Sets (or clears, with an empty text) the alt text of an image or GIF. */
 	draftSetAlt: (part: number, index: number, alt: string) => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_set_alt", { part, index, alt })),
+	/**
+	 *  Opens the native file picker for one `.srt`/`.vtt` file and puts it on the video of
+	 *  `part` (in the system's language).
+	 */
+	draftPickSubtitles: (part: number) => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_pick_subtitles", { part })),
+	/**
+	 *  Sets the language of a video's subtitles (a BCP-47 code such as `en` or `pt-BR`); the
+	 *  track's name follows it.
+	 */
+	draftSetSubtitleLanguage: (part: number, index: number, language: string) => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_set_subtitle_language", { part, index, language })),
+	/**  Removes a video's subtitles. */
+	draftRemoveSubtitles: (part: number, index: number) => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_remove_subtitles", { part, index })),
 	/**  Sets the post to reply to (an id or a post URL; empty clears), who may reply, and the poll. */
 	draftSetOptions: (replyTo: string, replySettings: ReplySettings | null, poll: PollView | null) => typedError<DraftView, AppError>(__TAURI_INVOKE("draft_set_options", { replyTo, replySettings, poll })),
 	/**
@@ -299,6 +311,8 @@ export type AttachmentView = {
 	 *  refused at Post, before anything is uploaded).
 	 */
 	refusal: string | null,
+	/**  A video's subtitle file (issue 14 item 5). */
+	subtitles: SubtitlesView | null,
 };
 
 /**  What a post or thread costs on a pay-per-use plan (docs/protocol.md §15). */
@@ -673,6 +687,12 @@ part: number;
 file: string; 
 /**  0–100, when X says. */
 percent: number | null } | 
+/**  A video's subtitle file is being uploaded and attached to it. */
+{ stage: "subtitles"; 
+/**  Part. */
+part: number; 
+/**  The subtitle file's name. */
+file: string } | 
 /**  The post request is on its way. */
 { stage: "posting"; 
 /**  Part. */
@@ -941,6 +961,16 @@ export type SlotWait = {
 	at: number,
 	/**  That time on the zone's wall clock (`2026-03-29T09:00`). */
 	atLocal: string,
+};
+
+/**  A video's subtitle file: its name (never its path) and language. */
+export type SubtitlesView = {
+	/**  The file's name. */
+	name: string,
+	/**  BCP-47 language code (`en`, `pt-BR` …). */
+	language: string,
+	/**  The track's name in X's player (`English` …). */
+	displayName: string,
 };
 
 /**  How the one-click upgrade to OAuth 2.0 went. */

@@ -33,11 +33,14 @@ vi.mock("../ipc", async (importOriginal) => {
       }),
       draftSetText: record("draftSetText", () => ok([])),
       draftSetAlt: record("draftSetAlt", () => ok(mocks.draft)),
+      draftPickSubtitles: record("draftPickSubtitles", () => ok(mocks.draft)),
+      draftSetSubtitleLanguage: record("draftSetSubtitleLanguage", () => ok(mocks.draft)),
+      draftRemoveSubtitles: record("draftRemoveSubtitles", () => ok(mocks.draft)),
     },
   };
 });
 
-const { renderComposer, removable, shownStatus, REPLY_RULE, fitNote } = await import("./composer");
+const { renderComposer, removable, shownStatus, REPLY_RULE, fitNote, subtitlesNote } = await import("./composer");
 
 type Part = DraftView["parts"][number];
 const part = (status: Part["status"], text: string, postedId: string | null = null): Part => ({ text, status, postedId, media: [] });
@@ -174,7 +177,7 @@ describe("an image fitted to X's limits", () => {
   });
 
   it("shows the note on the attachment, by the original's name", async () => {
-    const media = { name: "IMG_0001.jpg", kind: "image" as const, mime: "image/jpeg", size: 5_138_022, width: 6000, height: 4000, alt: null, thumb: null, uploaded: false, fitted: fit, refusal: null };
+    const media = { name: "IMG_0001.jpg", kind: "image" as const, mime: "image/jpeg", size: 5_138_022, width: 6000, height: 4000, alt: null, thumb: null, uploaded: false, fitted: fit, refusal: null, subtitles: null };
     const el = await mount(draftOf([{ text: "A big photo", status: "draft", postedId: null, media: [media] }]));
     expect(el.querySelector(".media .fit-note")?.textContent).toContain("12.0 MB, 6000×4000 → 4.9 MB");
     expect(el.querySelector(".media .media-name")?.textContent).toContain("IMG_0001.jpg");
@@ -186,10 +189,53 @@ describe("an image fitted to X's limits", () => {
   });
 
   it("says why X refuses an original the person kept", async () => {
-    const media = { name: "IMG_0001.jpg", kind: "image" as const, mime: "image/jpeg", size: 12_582_912, width: 6000, height: 4000, alt: null, thumb: null, uploaded: false, fitted: null, refusal: "IMG_0001.jpg: image is 12.0 MB; the limit is 5 MB" };
+    const media = { name: "IMG_0001.jpg", kind: "image" as const, mime: "image/jpeg", size: 12_582_912, width: 6000, height: 4000, alt: null, thumb: null, uploaded: false, fitted: null, refusal: "IMG_0001.jpg: image is 12.0 MB; the limit is 5 MB", subtitles: null };
     const el = await mount(draftOf([{ text: "A big photo", status: "draft", postedId: null, media: [media] }]));
     expect(el.querySelector(".media .kept-note")?.textContent).toBe("Your original, as it is: X refuses it (IMG_0001.jpg: image is 12.0 MB; the limit is 5 MB). Remove it and add it again to have it fitted.");
     expect(el.querySelector(".media .keep-original")).toBeNull();
+  });
+});
+
+describe("subtitles on a video", () => {
+  const video = (subtitles: { name: string; language: string; displayName: string } | null) => ({ name: "clip.mp4", kind: "video" as const, mime: "video/mp4", size: 2_000_000, width: null, height: null, alt: null, thumb: null, uploaded: false, fitted: null, refusal: null, subtitles });
+
+  it("a video offers Add subtitles…, which opens the picker for its part", async () => {
+    const el = await mount(draftOf([{ text: "A clip", status: "draft", postedId: null, media: [video(null)] }]));
+    const add = el.querySelector<HTMLButtonElement>("#part-0-media-0-add-subtitles");
+    expect(add?.textContent).toBe("Add subtitles…");
+    add?.click();
+    await vi.waitFor(() => expect(mocks.calls).toContainEqual(["draftPickSubtitles", 0]));
+  });
+
+  it("images get no subtitle button", async () => {
+    const image = { ...video(null), name: "cat.png", kind: "image" as const, mime: "image/png" };
+    const el = await mount(draftOf([{ text: "A cat", status: "draft", postedId: null, media: [image] }]));
+    expect(el.querySelector(".add-subtitles")).toBeNull();
+  });
+
+  it("shows the file's name and language, changes the language, and removes them", async () => {
+    const el = await mount(draftOf([{ text: "A clip", status: "draft", postedId: null, media: [video({ name: "captions.vtt", language: "en", displayName: "English" })] }]));
+    expect(el.querySelector(".media .subtitles-note")?.textContent).toBe("Subtitles: captions.vtt · English (en)");
+    expect(el.querySelector("#part-0-media-0-add-subtitles")).toBeNull();
+    const select = el.querySelector<HTMLSelectElement>("#part-0-media-0-subtitle-language")!;
+    expect(select.value).toBe("en");
+    select.value = "de";
+    select.dispatchEvent(new Event("change"));
+    await vi.waitFor(() => expect(mocks.calls).toContainEqual(["draftSetSubtitleLanguage", 0, 0, "de"]));
+    el.querySelector<HTMLButtonElement>("#part-0-media-0-remove-subtitles")!.click();
+    await vi.waitFor(() => expect(mocks.calls).toContainEqual(["draftRemoveSubtitles", 0, 0]));
+  });
+
+  it("keeps a language that is not in the list as the selected one", async () => {
+    const el = await mount(draftOf([{ text: "A clip", status: "draft", postedId: null, media: [video({ name: "c.srt", language: "pt-BR", displayName: "Português" })] }]));
+    expect(el.querySelector<HTMLSelectElement>("#part-0-media-0-subtitle-language")!.value).toBe("pt-BR");
+  });
+
+  it("a posted video shows its subtitles read-only", async () => {
+    const el = await mount(draftOf([{ text: "A clip", status: "posted", postedId: "1", media: [video({ name: "captions.vtt", language: "en", displayName: "English" })] }]));
+    expect(el.querySelector(".media .subtitles-note")?.textContent).toBe(subtitlesNote({ name: "captions.vtt", language: "en", displayName: "English" }));
+    expect(el.querySelector(".subtitle-language")).toBeNull();
+    expect(el.querySelector(".remove-subtitles")).toBeNull();
   });
 });
 
@@ -204,7 +250,7 @@ describe("keyboard shortcuts", () => {
   });
 
   it("a re-render gives the focus back to the element that had it", async () => {
-    const media = { name: "cat.png", kind: "image" as const, mime: "image/png", size: 100, width: 8, height: 8, alt: null, thumb: null, uploaded: false, fitted: null, refusal: null };
+    const media = { name: "cat.png", kind: "image" as const, mime: "image/png", size: 100, width: 8, height: 8, alt: null, thumb: null, uploaded: false, fitted: null, refusal: null, subtitles: null };
     const el = await mount(draftOf([{ text: "A cat", status: "draft", postedId: null, media: [media] }]));
     const alt = el.querySelector<HTMLTextAreaElement>("#part-0-media-0-alt")!;
     alt.focus();
@@ -216,7 +262,7 @@ describe("keyboard shortcuts", () => {
   });
 
   it("a button's focus is not handed to another item's button after a re-render", async () => {
-    const media = (name: string) => ({ name, kind: "image" as const, mime: "image/png", size: 100, width: 8, height: 8, alt: null, thumb: null, uploaded: false, fitted: null, refusal: null });
+    const media = (name: string) => ({ name, kind: "image" as const, mime: "image/png", size: 100, width: 8, height: 8, alt: null, thumb: null, uploaded: false, fitted: null, refusal: null, subtitles: null });
     const el = await mount(draftOf([{ text: "Two cats", status: "draft", postedId: null, media: [media("a.png"), media("b.png")] }]));
     el.querySelector<HTMLButtonElement>("#part-0-media-0-remove")!.focus();
     el.querySelector<HTMLTextAreaElement>("#part-0-media-0-alt")!.dispatchEvent(new Event("change"));

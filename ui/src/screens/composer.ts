@@ -97,6 +97,20 @@ export const REPLY_SETTINGS: Record<ReplySettings, string> = {
 const replySettingsOf = (value: string): ReplySettings | null => (Object.hasOwn(REPLY_SETTINGS, value) ? (value as ReplySettings) : null);
 
 const ALT_LIMIT = 1000;
+
+/** Subtitle languages offered by the picker (BCP-47 codes X takes, with their names); a
+ * file's language not listed here is added to its select as it is. */
+export const SUBTITLE_LANGUAGES: ReadonlyArray<readonly [string, string]> = [
+  ["en", "English"], ["es", "Español"], ["fr", "Français"], ["de", "Deutsch"], ["it", "Italiano"],
+  ["pt", "Português"], ["nl", "Nederlands"], ["sv", "Svenska"], ["pl", "Polski"], ["tr", "Türkçe"],
+  ["ru", "Русский"], ["uk", "Українська"], ["ar", "العربية"], ["hi", "हिन्दी"], ["ja", "日本語"],
+  ["ko", "한국어"], ["zh", "中文"],
+];
+
+/** The line shown under a video with subtitles: the file's name and the track's language. */
+export function subtitlesNote(s: { name: string; language: string; displayName: string }): string {
+  return `Subtitles: ${s.name} · ${s.displayName} (${s.language})`;
+}
 /** How long after a failed save it is tried again (also on the next edit). */
 export const RETRY_MS = 3000;
 
@@ -437,6 +451,9 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
           stage = `X is processing ${p.file} (${pct}%)`;
           break;
         }
+        case "subtitles":
+          stage = `Adding subtitles ${p.file} to the video`;
+          break;
         case "posting":
           stage = sendingCount > 1 ? `Posting part ${p.part + 1} of ${sendingCount}` : "Posting";
           break;
@@ -529,6 +546,34 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       altCount.textContent = `${alt.value.length} / ${ALT_LIMIT}${alt.value.length > 420 ? " (some languages' apps show 420)" : ""}`;
     });
     alt.addEventListener("change", () => void apply(() => commands.draftSetAlt(part, index, alt.value)));
+    const subs = m.subtitles;
+    let subtitles: HTMLElement | null = null;
+    if (m.kind === "video" && subs !== null && readOnly) {
+      subtitles = h("span", { className: "subtitles-note muted" }, subtitlesNote(subs));
+    } else if (m.kind === "video" && subs !== null) {
+      const select = h("select", { id: `part-${part}-media-${index}-subtitle-language`, className: "subtitle-language", "aria-label": `Language of the subtitles ${subs.name}` });
+      const known = SUBTITLE_LANGUAGES.some(([code]) => code.toLowerCase() === subs.language.toLowerCase());
+      const options = known ? SUBTITLE_LANGUAGES : [[subs.language, subs.displayName] as const, ...SUBTITLE_LANGUAGES];
+      for (const [code, name] of options) {
+        const o = h("option", { value: code }, `${name} (${code})`);
+        if (code.toLowerCase() === subs.language.toLowerCase()) o.selected = true;
+        select.append(o);
+      }
+      select.addEventListener("change", () => void apply(() => commands.draftSetSubtitleLanguage(part, index, select.value)));
+      subtitles = h(
+        "div",
+        { className: "subtitles row" },
+        h("span", { className: "subtitles-note" }, subtitlesNote(subs)),
+        h("label", { className: "subtitle-language-label" }, "Language ", select),
+        h("button", { id: `part-${part}-media-${index}-remove-subtitles`, className: "remove-subtitles small", "aria-label": `Remove the subtitles ${subs.name}`, onclick: () => void apply(() => commands.draftRemoveSubtitles(part, index)) }, "Remove subtitles"),
+      );
+    } else if (m.kind === "video" && !readOnly) {
+      subtitles = h(
+        "div",
+        { className: "subtitles row" },
+        h("button", { id: `part-${part}-media-${index}-add-subtitles`, className: "add-subtitles small", "aria-label": `Add subtitles to ${m.name}`, title: "An .srt or .vtt file; you can also drop it on the window", onclick: () => void pick(() => commands.draftPickSubtitles(part)) }, "Add subtitles…"),
+      );
+    }
     if (readOnly) {
       return h(
         "li",
@@ -537,6 +582,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
         h("span", { className: "media-name" }, `${m.name} · ${m.kind}${m.width ? ` · ${m.width}×${m.height}` : ""}${m.uploaded ? " · uploaded" : ""}`),
         fitted,
         m.alt ? h("span", { className: "alt-text muted" }, `Alt text: ${m.alt}`) : null,
+        subtitles,
       );
     }
     return h(
@@ -546,6 +592,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       h("span", { className: "media-name" }, `${m.name} · ${m.kind}${m.width ? ` · ${m.width}×${m.height}` : ""}${m.uploaded ? " · uploaded" : ""}`),
       fitted,
       m.kind !== "video" ? h("label", { className: "alt-label" }, "Alt text", alt, altCount) : null,
+      subtitles,
       h(
         "div",
         { className: "row media-actions" },

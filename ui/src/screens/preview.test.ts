@@ -5,7 +5,7 @@ import { displayUrl, previewMedia, previewText, renderPreview } from "./preview"
 
 type Part = DraftView["parts"][number];
 type Media = Part["media"][number];
-const image = (name: string, alt: string | null = null): Media => ({ name, kind: "image", mime: "image/png", size: 1000, width: 8, height: 8, alt, thumb: "data:image/png;base64,AA==", uploaded: false, fitted: null, refusal: null });
+const image = (name: string, alt: string | null = null): Media => ({ name, kind: "image", mime: "image/png", size: 1000, width: 8, height: 8, alt, thumb: "data:image/png;base64,AA==", uploaded: false, fitted: null, refusal: null, subtitles: null });
 const part = (text: string, media: Media[] = []): Part => ({ text, status: "draft", postedId: null, media });
 const draftOf = (parts: Part[]): DraftView => ({ id: "d1", account: "Work", parts, replyTo: null, replySettings: null, replyTarget: "none", poll: null, problems: [] });
 const account: AccountStatus = { name: "Work", configured: true, username: "worker", accessLevel: "read-write", plan: null, sandbox: false, isDefault: true, uploadRoute: null, signIn: "oauth1" };
