@@ -113,6 +113,43 @@ pub fn mp4_with_duration(size: usize, secs: u32) -> Vec<u8> {
     out
 }
 
+/// [`mp4`] with a `moov` after the media data holding an `mvhd` of `secs` seconds and a video
+/// track (`trak/tkhd`, version 0) of `w`×`h` pixels, rotated 90° when `rotated` (a phone's
+/// portrait video), after an audio track with no size.
+pub fn mp4_video(size: usize, secs: u32, w: u16, h: u16, rotated: bool) -> Vec<u8> {
+    let mut out = mp4(size);
+    let boxed = |kind: &[u8], body: &[u8]| {
+        let mut b = ((8 + body.len()) as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        b.extend_from_slice(body);
+        b
+    };
+    let mut mvhd = vec![0u8; 12];
+    mvhd.extend_from_slice(&1000u32.to_be_bytes());
+    mvhd.extend_from_slice(&(secs * 1000).to_be_bytes());
+    mvhd.resize(100, 0);
+    let tkhd = |w: u16, h: u16, rotated: bool| {
+        let mut t = vec![0u8; 4 + 20 + 16];
+        let one = 0x0001_0000i32;
+        let m: [i32; 9] = if rotated {
+            [0, one, 0, -one, 0, 0, 0, 0, 0x4000_0000]
+        } else {
+            [one, 0, 0, 0, one, 0, 0, 0, 0x4000_0000]
+        };
+        for v in m {
+            t.extend_from_slice(&v.to_be_bytes());
+        }
+        t.extend_from_slice(&(u32::from(w) << 16).to_be_bytes());
+        t.extend_from_slice(&(u32::from(h) << 16).to_be_bytes());
+        boxed(b"tkhd", &t)
+    };
+    let audio = boxed(b"trak", &tkhd(0, 0, false));
+    let video = boxed(b"trak", &tkhd(w, h, rotated));
+    let moov = boxed(b"moov", &[boxed(b"mvhd", &mvhd), audio, video].concat());
+    out.extend_from_slice(&moov);
+    out
+}
+
 /// A minimal MP4 (`ftyp` + `mdat`) of about `size` bytes; enough for type sniffing and
 /// uploading to a simulator, not a playable video.
 pub fn mp4(size: usize) -> Vec<u8> {

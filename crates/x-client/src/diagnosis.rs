@@ -55,6 +55,9 @@ pub enum ErrorKind {
     TextTooLong,
     /// Replying or quoting is not allowed (B14, code 433).
     ReplyNotAllowed,
+    /// The account may not post a video this long (403 "This user is not allowed to post a
+    /// video longer than N minutes.", docs/protocol.md §15).
+    VideoTooLong,
     /// X could not process the uploaded media (`processing_info.state=failed`).
     MediaProcessingFailed,
     /// The legacy v1.1 upload route refused the upload (403/453, 404, 410, non-JSON, connection),
@@ -349,6 +352,14 @@ pub static TABLE: &[Entry] = &[
         matches: "403 \"Reply to this conversation is not allowed\", code 433",
         cause: "X lets API replies through only when the author mentioned or engaged with you (or the author limited replies).",
         fix: &["Post it as a standalone post instead of a reply."],
+        wizard_step: None,
+    },
+    Entry {
+        kind: ErrorKind::VideoTooLong,
+        name: "video-too-long",
+        matches: "403 \"This user is not allowed to post a video longer than N minutes.\"",
+        cause: "X limits how long a video this account may post (20 minutes by default, 125 with Premium; some accounts are told less). Postbridge remembers the limit X gave and warns before the next long video.",
+        fix: &["Trim the video to the limit X named and attach it again.", "Or post it from an account with X Premium."],
         wizard_step: None,
     },
     Entry {

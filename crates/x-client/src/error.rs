@@ -298,6 +298,19 @@ impl ApiError {
         })
     }
 
+    /// N of X's 403 "This user is not allowed to post a video longer than N minutes."
+    /// (docs/protocol.md §15): the account's video length limit.
+    pub fn video_limit_minutes(&self) -> Option<u32> {
+        if self.status != 403 {
+            return None;
+        }
+        [self.detail.as_deref(), self.title.as_deref()]
+            .into_iter()
+            .flatten()
+            .chain(self.messages.iter().map(String::as_str))
+            .find_map(video_limit_minutes)
+    }
+
     /// The §5.3 classification.
     pub fn kind(&self) -> ErrorKind {
         let ptype = self.problem_type.as_deref().unwrap_or("");
@@ -381,6 +394,8 @@ impl ApiError {
                     || self.says("you can only reply to or quote posts where you are mentioned")
                 {
                     ErrorKind::ReplyNotAllowed
+                } else if self.video_limit_minutes().is_some() {
+                    ErrorKind::VideoTooLong
                 } else if self.says("spending limit") {
                     ErrorKind::CreditsDepleted
                 } else {
@@ -393,6 +408,22 @@ impl ApiError {
             _ => ErrorKind::InvalidRequest,
         }
     }
+}
+
+/// N of X's sentence "… not allowed to post a video longer than N minutes." anywhere in
+/// `text` (a diagnosis's detail quotes it).
+pub fn video_limit_minutes(text: &str) -> Option<u32> {
+    const KEY: &str = "not allowed to post a video longer than ";
+    let lower = text.to_ascii_lowercase();
+    let at = lower.find(KEY)? + KEY.len();
+    let rest = &lower[at..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let n: u32 = digits.parse().ok()?;
+    rest[digits.len()..]
+        .trim_start()
+        .starts_with("minute")
+        .then_some(n)
+        .filter(|n| *n > 0)
 }
 
 /// Why a network call failed before any HTTP status came back.
@@ -682,6 +713,44 @@ mod tests {
     const B16: &str = r#"{"request":"/1.1/media/upload.json","error":"media type unrecognized."}"#;
     const UNSUPPORTED: &str = r#"{"title":"Unsupported Authentication","detail":"Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.","type":"https://api.twitter.com/2/problems/unsupported-authentication","status":403}"#;
 
+    const VIDEO_CAP: &str = r#"{"title":"Forbidden","detail":"This user is not allowed to post a video longer than 2 minutes.","type":"about:blank"}"#;
+
+    #[test]
+    fn the_video_cap_gives_its_minutes() {
+        let e = ApiError::parse(
+            "POST",
+            "/2/tweets",
+            403,
+            &HeaderMap::new(),
+            VIDEO_CAP.as_bytes(),
+        );
+        assert_eq!(e.video_limit_minutes(), Some(2));
+        assert_eq!(e.kind(), ErrorKind::VideoTooLong);
+        assert_eq!(
+            video_limit_minutes(
+                "X said: This user is not allowed to post a video longer than 125 minutes."
+            ),
+            Some(125)
+        );
+        assert_eq!(
+            video_limit_minutes("not allowed to post a video longer than 0 minutes"),
+            None
+        );
+        assert_eq!(
+            video_limit_minutes("not allowed to post a video longer than two minutes"),
+            None
+        );
+        assert_eq!(video_limit_minutes("Forbidden"), None);
+        let other = ApiError::parse(
+            "POST",
+            "/2/tweets",
+            400,
+            &HeaderMap::new(),
+            VIDEO_CAP.as_bytes(),
+        );
+        assert_eq!(other.video_limit_minutes(), None);
+    }
+
     #[test]
     fn every_table_row_maps_to_its_kind() {
         use ErrorKind::*;
@@ -706,6 +775,7 @@ mod tests {
             (400, "/2/tweets", B13_MEDIA, MediaInvalid),
             (400, "/2/tweets", B13_LONG, TextTooLong),
             (403, "/2/tweets", B14, ReplyNotAllowed),
+            (403, "/2/tweets", VIDEO_CAP, VideoTooLong),
             (
                 403,
                 "/2/tweets",

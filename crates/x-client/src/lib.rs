@@ -35,7 +35,10 @@ pub use client::{
 };
 pub use credentials::{Auth, BearerToken, Credentials, Endpoints};
 pub use diagnosis::{markdown_table, Diagnosis, ErrorKind, WizardStep};
-pub use error::{ApiError, BearerCall, ClientError, NetworkFailure, OAuth2Refusal, TokenGrant};
+pub use error::{
+    video_limit_minutes, ApiError, BearerCall, ClientError, NetworkFailure, OAuth2Refusal,
+    TokenGrant,
+};
 pub use media::{check_media, inspect, MediaInfo, MediaKind};
 pub use oauth2::{Pkce, TokenClient, TokenHint, TokenSet};
 pub use pin::{AccessGrant, PinFlow, RequestToken};

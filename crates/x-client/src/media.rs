@@ -74,12 +74,15 @@ pub struct MediaInfo {
     pub kind: MediaKind,
     /// Size in bytes.
     pub size: u64,
-    /// Width in pixels (images and GIFs).
+    /// Width in pixels (images and GIFs; videos: the first video track's `tkhd`, as shown,
+    /// i.e. after a 90° rotation in its matrix).
     pub width: Option<usize>,
-    /// Height in pixels (images and GIFs).
+    /// Height in pixels (as `width`).
     pub height: Option<usize>,
     /// Frame count (GIFs).
     pub frames: Option<u64>,
+    /// Duration in milliseconds (videos, from `moov/mvhd`), when the file says.
+    pub duration_ms: Option<u64>,
     /// Non-blocking remarks (X re-checks at post time).
     pub warnings: Vec<String>,
 }
@@ -161,6 +164,7 @@ pub fn inspect(path: &Path) -> Result<MediaInfo, ClientError> {
         width: None,
         height: None,
         frames: None,
+        duration_ms: None,
         warnings: Vec::new(),
     };
     match mime.as_str() {
@@ -223,16 +227,23 @@ pub fn inspect(path: &Path) -> Result<MediaInfo, ClientError> {
                 ));
             }
             file.seek(SeekFrom::Start(0)).map_err(|e| io_err(path, e))?;
-            match mp4_duration(BufReader::new(file), size) {
-                Some(secs) if !(MIN_VIDEO_SECS..=MAX_VIDEO_SECS).contains(&secs) => {
+            let meta = mp4_meta(BufReader::new(file), size);
+            info.duration_ms = meta.duration.map(|secs| (secs * 1000.0).round() as u64);
+            if let Some((w, h)) = meta.size {
+                info.width = Some(w);
+                info.height = Some(h);
+            }
+            // The longest video depends on the account (docs/protocol.md §15); the composer
+            // warns about that with the account's limit. Here only what no account may post.
+            match meta.duration {
+                Some(secs) if secs < MIN_VIDEO_SECS => {
                     info.warnings.push(format!(
-                        "video is {secs:.1} s; X accepts 0.5–140 s for posts (longer only for some accounts)"
+                        "video is {secs:.1} s; X takes videos of at least 0.5 s"
                     ));
                 }
                 Some(_) => {}
                 None => info.warnings.push(
-                    "video duration unknown; X accepts 0.5–140 s, and codec problems show up only after upload"
-                        .into(),
+                    "video duration unknown; codec problems show up only after upload".into(),
                 ),
             }
         }
@@ -250,11 +261,34 @@ pub fn inspect(path: &Path) -> Result<MediaInfo, ClientError> {
 
 /// Shortest video X accepts (seconds).
 pub const MIN_VIDEO_SECS: f64 = 0.5;
-/// Longest video X accepts for posts (seconds).
+/// Longest video of the legacy docs (seconds); today's limits follow the account, see
+/// [`DEFAULT_VIDEO_MINUTES`].
 pub const MAX_VIDEO_SECS: f64 = 140.0;
+/// Longest video for an account without Premium (minutes, docs/protocol.md §15).
+pub const DEFAULT_VIDEO_MINUTES: u32 = 20;
+/// Longest video with Premium (minutes, §15).
+pub const PREMIUM_VIDEO_MINUTES: u32 = 125;
 
-/// Reads the duration from an MP4/MOV `moov/mvhd` box, walking box headers only.
-fn mp4_duration<R: Read + Seek>(mut r: R, file_len: u64) -> Option<f64> {
+/// What the `moov` box says about a video.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Mp4Meta {
+    /// Seconds, from `mvhd`.
+    duration: Option<f64>,
+    /// The first video track's displayed size, from `tkhd` (rotation applied).
+    size: Option<(usize, usize)>,
+}
+
+/// Reads an MP4/MOV's duration (`moov/mvhd`) and the first video track's size
+/// (`moov/trak/tkhd`, non-zero width and height; a ±90° matrix swaps them), walking box
+/// headers only.
+fn mp4_meta<R: Read + Seek>(mut r: R, file_len: u64) -> Mp4Meta {
+    let mut meta = Mp4Meta::default();
+    let _ = mp4_walk(&mut r, file_len, &mut meta);
+    meta
+}
+
+/// [`mp4_meta`]'s walk; `None` stops it (a damaged or truncated box).
+fn mp4_walk<R: Read + Seek>(r: &mut R, file_len: u64, meta: &mut Mp4Meta) -> Option<()> {
     fn header<R: Read>(r: &mut R) -> Option<(u64, [u8; 4], u64)> {
         let mut h = [0u8; 8];
         r.read_exact(&mut h).ok()?;
@@ -276,7 +310,7 @@ fn mp4_duration<R: Read + Seek>(mut r: R, file_len: u64) -> Option<f64> {
             return None;
         }
         r.seek(SeekFrom::Start(pos)).ok()?;
-        let (size, kind, hlen) = header(&mut r)?;
+        let (size, kind, hlen) = header(r)?;
         let size = if size == 0 {
             end.checked_sub(pos)?
         } else {
@@ -286,10 +320,28 @@ fn mp4_duration<R: Read + Seek>(mut r: R, file_len: u64) -> Option<f64> {
             return None;
         }
         match &kind {
-            b"moov" => {
-                // Descend.
-                end = pos.checked_add(size)?.min(end);
+            b"moov" | b"trak" => {
+                // Descend (a trak's end bounds only its own boxes; the moov's end stays).
+                if &kind == b"moov" {
+                    end = pos.checked_add(size)?.min(end);
+                }
                 pos = pos.checked_add(hlen)?;
+            }
+            b"tkhd" => {
+                let mut v = [0u8; 4];
+                r.read_exact(&mut v).ok()?;
+                // Version 1 has 64-bit times and duration: 12 more bytes before the matrix.
+                let skip = if v[0] == 1 { 32 } else { 20 } + 16;
+                let mut b = vec![0u8; skip + 36 + 8];
+                r.read_exact(&mut b).ok()?;
+                let be = |o: usize| i32::from_be_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
+                let (a, d) = (be(skip), be(skip + 16));
+                let w = (be(skip + 36) as u32 >> 16) as usize;
+                let h = (be(skip + 40) as u32 >> 16) as usize;
+                if meta.size.is_none() && w > 0 && h > 0 {
+                    meta.size = Some(if a == 0 && d == 0 { (h, w) } else { (w, h) });
+                }
+                pos = pos.checked_add(size)?;
             }
             b"mvhd" => {
                 let mut v = [0u8; 4];
@@ -309,12 +361,15 @@ fn mp4_duration<R: Read + Seek>(mut r: R, file_len: u64) -> Option<f64> {
                     let d = u32::from_be_bytes([b[12], b[13], b[14], b[15]]);
                     (ts, u64::from(d))
                 };
-                return (timescale > 0).then(|| duration as f64 / f64::from(timescale));
+                if timescale > 0 {
+                    meta.duration = Some(duration as f64 / f64::from(timescale));
+                }
+                pos = pos.checked_add(size)?;
             }
             _ => pos = pos.checked_add(size)?,
         }
     }
-    None
+    Some(())
 }
 
 fn check_image(path: &Path, info: &MediaInfo) -> Result<(), ClientError> {

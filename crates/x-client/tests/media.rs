@@ -68,9 +68,36 @@ fn sniff_not_extension_and_limits() {
     assert!(i.warnings[0].contains("duration unknown"));
     let ok = write(&d, "ok.mp4", &samples::mp4_with_duration(4096, 30));
     assert!(inspect(&ok).unwrap().warnings.is_empty());
+    // Ten minutes: within every account's limit today (§15: 20 min, 125 with Premium); the
+    // composer warns with the account's own limit, not inspect.
     let long = write(&d, "long.mp4", &samples::mp4_with_duration(4096, 600));
-    let w = &inspect(&long).unwrap().warnings;
-    assert!(w[0].contains("600.0 s"), "{w:?}");
+    let i = inspect(&long).unwrap();
+    assert!(i.warnings.is_empty(), "{:?}", i.warnings);
+    assert_eq!(i.duration_ms, Some(600_000));
+    // Resolution from the first video track's tkhd (an audio track has none); a portrait
+    // phone video's 90° matrix swaps the sides.
+    let wide = write(
+        &d,
+        "wide.mp4",
+        &samples::mp4_video(4096, 75, 1920, 1080, false),
+    );
+    let i = inspect(&wide).unwrap();
+    assert_eq!(
+        (i.width, i.height, i.duration_ms),
+        (Some(1920), Some(1080), Some(75_000))
+    );
+    let tall = write(
+        &d,
+        "tall.mov",
+        &samples::mp4_video(4096, 5, 1920, 1080, true),
+    );
+    let i = inspect(&tall).unwrap();
+    assert_eq!((i.width, i.height), (Some(1080), Some(1920)));
+    // A truncated tkhd leaves the size unknown, never panics.
+    let mut cut = samples::mp4_video(4096, 5, 640, 360, false);
+    cut.truncate(cut.len() - 20);
+    let i = inspect(&write(&d, "cut.mp4", &cut)).unwrap();
+    assert_eq!(i.width, None);
 }
 
 #[test]

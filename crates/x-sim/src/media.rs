@@ -195,6 +195,9 @@ pub struct Media {
     /// Subtitle tracks associated by `POST /2/media/subtitles` (videos only), one per
     /// language code.
     pub subtitles: Vec<SubtitleTrack>,
+    /// A video's duration from its `moov/mvhd` (when in the first segment's head), read at
+    /// FINALIZE.
+    pub duration_ms: Option<u64>,
 }
 
 /// A subtitle track associated with a video (`POST /2/media/subtitles`, docs/protocol.md §8).
@@ -262,6 +265,7 @@ impl Media {
             phase: Phase::Uploading,
             alt_text: None,
             subtitles: Vec::new(),
+            duration_ms: None,
         }
     }
 
@@ -363,6 +367,9 @@ impl Media {
             && fail.is_none()
         {
             fail = Some("file is invalid".to_string());
+        }
+        if sniffed.kind == MediaKind::Video {
+            self.duration_ms = mp4_duration_ms(&head);
         }
         if sniffed.kind == MediaKind::Video && fail.is_none() {
             if let Some(ms) = mp4_duration_ms(&head) {

@@ -468,11 +468,30 @@ fn check_media(
         .iter()
         .filter(|k| **k == Some(MediaKind::Image))
         .count();
-    if images == kinds.len() || kinds.len() == 1 {
-        Ok(())
-    } else {
-        Err(invalid())
+    if images != kinds.len() && kinds.len() != 1 {
+        return Err(invalid());
     }
+    // The account's video length limit (docs/protocol.md §15), checked at post time.
+    let limit = w
+        .account(account)
+        .and_then(|a| a.video_max_minutes)
+        .unwrap_or(if m.premium { 125 } else { 20 });
+    let too_long = media_ids
+        .iter()
+        .filter_map(|id| w.media.get(id))
+        .filter(|md| md.kind() == Some(MediaKind::Video))
+        .any(|md| {
+            md.duration_ms
+                .is_some_and(|ms| ms > u64::from(limit) * 60_000)
+        });
+    if too_long {
+        return Err(reply::problem(
+            m,
+            403,
+            &json!({"title":"Forbidden","detail":format!("This user is not allowed to post a video longer than {limit} minutes."),"type":"about:blank"}),
+        ));
+    }
+    Ok(())
 }
 
 /// The post replied to exists and is visible; under `Modes::summoned_only_replies` the caller

@@ -64,6 +64,11 @@ pub struct Account {
     /// Per-account v1.1 retirement override (`None` = the global mode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub v1_retired: Option<V1Retired>,
+    /// The longest video this account may post, in minutes (`None` = X's documented 20, or
+    /// 125 with Premium; docs/protocol.md §15). A longer one is refused at `POST /2/tweets`
+    /// with 403 "This user is not allowed to post a video longer than N minutes.".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_max_minutes: Option<u32>,
 }
 
 impl Account {
@@ -80,6 +85,7 @@ impl Account {
             premium: None,
             locked: None,
             v1_retired: None,
+            video_max_minutes: None,
         }
     }
 }
