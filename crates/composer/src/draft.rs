@@ -128,10 +128,13 @@ pub struct Attachment {
     pub mime: String,
     /// Size in bytes when attached.
     pub size: u64,
-    /// Width in pixels (images and GIFs).
+    /// Width in pixels (images and GIFs; videos: as displayed, from the video track's header).
     pub width: Option<u32>,
-    /// Height in pixels (images and GIFs).
+    /// Height in pixels (as `width`).
     pub height: Option<u32>,
+    /// A video's duration in milliseconds, when its file says (absent in older drafts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
     /// Alt text (images and GIFs, ≤ 1000 characters).
     pub alt: Option<String>,
     /// X's media id once uploaded (written by the publisher).

@@ -3,7 +3,9 @@
 //! Contract: [`validate`] never touches the network or the disk; it returns every problem it
 //! finds, each tied to a part. A [`Problem`] with `blocking: false` is a warning (the app shows
 //! it and still lets the user post): text above 280 weighted characters on an account without
-//! Premium (X decides), alt text above 420 characters. Blocking problems: an empty part (no text
+//! Premium (X decides), alt text above 420 characters, a video longer than the account may
+//! post ([`validate_with`]: the limit X told this account, else 20 minutes, 125 with Premium;
+//! docs/protocol.md §15 — never blocking, X decides). Blocking problems: an empty part (no text
 //! and no media), text above 25,000 weighted characters, alt text above 1000 characters or on a
 //! video, a poll with media, a poll outside 2–4 options of 1–25 characters or 5–10080 minutes,
 //! a malformed reply target, media that break the per-post mix, an original kept over its
@@ -45,8 +47,35 @@ impl Problem {
     }
 }
 
-/// Every problem of `draft` (see the module docs); `premium` hides the 280 warning.
+/// Every problem of `draft` (see the module docs); `premium` hides the 280 warning and
+/// raises the video length limit to 125 minutes.
 pub fn validate(draft: &Draft, premium: bool) -> Vec<Problem> {
+    validate_with(draft, premium, None)
+}
+
+/// `m:ss` (or `h:mm:ss`) of a duration in milliseconds, as X's player shows it.
+pub fn clock(ms: u64) -> String {
+    let s = ms / 1000;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// [`validate`], with the video length limit X gave the account (`video_limit_minutes`, from
+/// its 403 "not allowed to post a video longer than N minutes"), which replaces the documented
+/// default.
+pub fn validate_with(
+    draft: &Draft,
+    premium: bool,
+    video_limit_minutes: Option<u32>,
+) -> Vec<Problem> {
+    let video_minutes = video_limit_minutes.unwrap_or(if premium {
+        x_client::media::PREMIUM_VIDEO_MINUTES
+    } else {
+        x_client::media::DEFAULT_VIDEO_MINUTES
+    });
     let mut out = Vec::new();
     if draft.parts.is_empty() {
         out.push(Problem::block(0, "the draft has no parts".into()));
@@ -87,6 +116,23 @@ pub fn validate(draft: &Draft, premium: bool) -> Vec<Problem> {
             ));
         }
         for a in &p.media {
+            if let Some(ms) = a.duration_ms.filter(|_| a.kind == "video") {
+                if ms > u64::from(video_minutes) * 60_000 {
+                    let name = x_client::media::shown_name(&a.path);
+                    let whose = if video_limit_minutes.is_some() {
+                        "X told this account it may post videos up to"
+                    } else {
+                        "X's limit for this account is"
+                    };
+                    out.push(Problem::warn(
+                        i,
+                        format!(
+                            "{name} is {} long; {whose} {video_minutes} minutes, so X will probably refuse it",
+                            clock(ms)
+                        ),
+                    ));
+                }
+            }
             if let Some(sub) = &a.subtitles {
                 let name = x_client::media::shown_name(&sub.path);
                 if a.kind != "video" {
@@ -215,6 +261,7 @@ mod tests {
             size: 1,
             width: None,
             height: None,
+            duration_ms: None,
             alt,
             media_id: None,
             uploaded_at: None,
@@ -223,6 +270,35 @@ mod tests {
             kept_original: false,
             subtitles: None,
         }
+    }
+
+    #[test]
+    fn a_long_video_warns_with_the_accounts_limit_and_never_blocks() {
+        let mut d = Draft::new();
+        let mut v = att("video", None);
+        v.path = "/home/me/talk.mp4".into();
+        v.duration_ms = Some(21 * 60_000 + 30_000);
+        d.parts[0].media = vec![v.clone()];
+        let p = validate(&d, false);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(!p[0].blocking);
+        assert_eq!(
+            p[0].message,
+            "talk.mp4 is 21:30 long; X's limit for this account is 20 minutes, so X will probably refuse it"
+        );
+        assert!(validate(&d, true).is_empty(), "Premium: 125 minutes");
+        // The limit X gave the account wins over Premium's.
+        v.duration_ms = Some(150_000);
+        d.parts[0].media = vec![v];
+        let p = validate_with(&d, true, Some(2));
+        assert!(
+            p[0].message
+                .contains("2:30 long; X told this account it may post videos up to 2 minutes"),
+            "{p:?}"
+        );
+        assert!(!p[0].blocking);
+        assert!(validate_with(&d, false, Some(3)).is_empty());
+        assert_eq!(clock(3_725_000), "1:02:05");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Subtitles in the composer (issue 14 item 5): attached only to a part with a video, kept in
 //! the stored draft, uploaded and associated with the video after its upload and before the
-//! post; a refusal there stops the part before anything is posted.
+//! post; a refusal there stops the part before anything is posted. Also: a video attachment
+//! carries its duration and resolution (issue 14 item 4), kept in the stored draft.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -99,4 +100,26 @@ async fn a_video_posts_with_its_subtitles_and_a_refusal_stops_before_the_post() 
     assert_eq!(video.subtitles[0].language_code, "PT-BR");
     assert_eq!(video.subtitles[0].display_name, "Português");
     s.shutdown().await;
+}
+
+#[test]
+fn a_video_attachment_carries_its_duration_and_resolution() {
+    let dir = common::tmp_dir("video-info");
+    let store = Store::open(&dir.join("c.sqlite3")).unwrap();
+    let mp4 = common::write(
+        &dir,
+        "phone.mov",
+        &samples::mp4_video(8192, 95, 1920, 1080, true),
+    );
+    let mut d = store.draft().unwrap();
+    let a = attach(&mp4, &d.parts[0]).unwrap();
+    assert_eq!(
+        (a.duration_ms, a.width, a.height),
+        (Some(95_000), Some(1080), Some(1920))
+    );
+    d.parts[0].media.push(a);
+    store.save_draft(&d).unwrap();
+    let back = &store.draft().unwrap().parts[0].media[0];
+    assert_eq!(back.duration_ms, Some(95_000));
+    assert_eq!(composer::clock(95_000), "1:35");
 }
