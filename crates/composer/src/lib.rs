@@ -59,4 +59,4 @@ pub use queue::{
     Connected, Connector, Due, Item, ItemState, NewItem, NewPart, Queue, RunOptions, RunReport,
 };
 pub use store::{data_dir, ArmedResolution, HistoryEntry, HistoryKind, PublishGuard, Store};
-pub use validate::{clock, validate, validate_with, Problem};
+pub use validate::{clock, validate, validate_with, Problem, VideoLimit};

@@ -50,7 +50,49 @@ impl Problem {
 /// Every problem of `draft` (see the module docs); `premium` hides the 280 warning and
 /// raises the video length limit to 125 minutes.
 pub fn validate(draft: &Draft, premium: bool) -> Vec<Problem> {
-    validate_with(draft, premium, None)
+    validate_with(draft, premium, VideoLimit::Documented { premium })
+}
+
+/// The longest video the account may post, as far as Postbridge knows (docs/protocol.md §15).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VideoLimit {
+    /// X's documented limit: 20 minutes, or 125 with Premium.
+    Documented {
+        /// Whether the account is known to have Premium.
+        premium: bool,
+    },
+    /// The minutes X named in its 403 for this account ("not allowed to post a video longer
+    /// than N minutes"), remembered on its profile.
+    ToldByX(u32),
+}
+
+impl VideoLimit {
+    /// The limit in minutes.
+    pub fn minutes(self) -> u32 {
+        match self {
+            VideoLimit::Documented { premium: true } => x_client::media::PREMIUM_VIDEO_MINUTES,
+            VideoLimit::Documented { premium: false } => x_client::media::DEFAULT_VIDEO_MINUTES,
+            VideoLimit::ToldByX(n) => n,
+        }
+    }
+
+    /// Where the limit comes from, completing "… long; ".
+    fn says(self) -> String {
+        match self {
+            VideoLimit::Documented { premium: true } => format!(
+                "X takes videos up to {} minutes with Premium",
+                self.minutes()
+            ),
+            VideoLimit::Documented { premium: false } => format!(
+                "X takes videos up to {} minutes ({} with Premium)",
+                self.minutes(),
+                x_client::media::PREMIUM_VIDEO_MINUTES
+            ),
+            VideoLimit::ToldByX(n) => {
+                format!("X told this account it may post videos up to {n} minutes")
+            }
+        }
+    }
 }
 
 /// `m:ss` (or `h:mm:ss`) of a duration in milliseconds, as X's player shows it.
@@ -63,19 +105,10 @@ pub fn clock(ms: u64) -> String {
     }
 }
 
-/// [`validate`], with the video length limit X gave the account (`video_limit_minutes`, from
-/// its 403 "not allowed to post a video longer than N minutes"), which replaces the documented
-/// default.
-pub fn validate_with(
-    draft: &Draft,
-    premium: bool,
-    video_limit_minutes: Option<u32>,
-) -> Vec<Problem> {
-    let video_minutes = video_limit_minutes.unwrap_or(if premium {
-        x_client::media::PREMIUM_VIDEO_MINUTES
-    } else {
-        x_client::media::DEFAULT_VIDEO_MINUTES
-    });
+/// [`validate`] with the account's video length limit (`premium` still decides the 280
+/// warning).
+pub fn validate_with(draft: &Draft, premium: bool, video: VideoLimit) -> Vec<Problem> {
+    let video_minutes = video.minutes();
     let mut out = Vec::new();
     if draft.parts.is_empty() {
         out.push(Problem::block(0, "the draft has no parts".into()));
@@ -119,16 +152,12 @@ pub fn validate_with(
             if let Some(ms) = a.duration_ms.filter(|_| a.kind == "video") {
                 if ms > u64::from(video_minutes) * 60_000 {
                     let name = x_client::media::shown_name(&a.path);
-                    let whose = if video_limit_minutes.is_some() {
-                        "X told this account it may post videos up to"
-                    } else {
-                        "X's limit for this account is"
-                    };
                     out.push(Problem::warn(
                         i,
                         format!(
-                            "{name} is {} long; {whose} {video_minutes} minutes, so X will probably refuse it",
-                            clock(ms)
+                            "{name} is {} long; {}, so X will probably refuse it",
+                            clock(ms),
+                            video.says()
                         ),
                     ));
                 }
@@ -284,20 +313,20 @@ mod tests {
         assert!(!p[0].blocking);
         assert_eq!(
             p[0].message,
-            "talk.mp4 is 21:30 long; X's limit for this account is 20 minutes, so X will probably refuse it"
+            "talk.mp4 is 21:30 long; X takes videos up to 20 minutes (125 with Premium), so X will probably refuse it"
         );
         assert!(validate(&d, true).is_empty(), "Premium: 125 minutes");
         // The limit X gave the account wins over Premium's.
         v.duration_ms = Some(150_000);
         d.parts[0].media = vec![v];
-        let p = validate_with(&d, true, Some(2));
+        let p = validate_with(&d, true, VideoLimit::ToldByX(2));
         assert!(
             p[0].message
                 .contains("2:30 long; X told this account it may post videos up to 2 minutes"),
             "{p:?}"
         );
         assert!(!p[0].blocking);
-        assert!(validate_with(&d, false, Some(3)).is_empty());
+        assert!(validate_with(&d, false, VideoLimit::ToldByX(3)).is_empty());
         assert_eq!(clock(3_725_000), "1:02:05");
     }
 
