@@ -53,6 +53,9 @@ pub struct Composer {
     sending: Mutex<Option<(String, usize)>>,
     /// Held for every read-modify-write of the draft.
     edits: Mutex<()>,
+    /// The account in use's video length limit from X, when X told it (its profile's
+    /// `video_limit_minutes`): what the video length warning says.
+    video_limit: Mutex<Option<u32>>,
 }
 
 /// The parts a running post sends, marked until it settles (see [`Composer::mark_sending`]).
@@ -226,27 +229,43 @@ impl Composer {
         }
     }
 
-    /// A thumbnail data URL for `path`, made once (videos have none).
+    /// A thumbnail data URL for `path`, made once (videos have none; a GIF up to
+    /// [`composer::ANIMATED_PREVIEW_MAX`] is the file itself, animated).
     fn thumbnail(&self, path: &Path) -> Option<String> {
         if let Some(hit) = lock(&self.thumbs).get(path) {
             return hit.clone();
         }
-        let made = composer::thumbnail(path, THUMB_SIDE)
-            .ok()
-            .map(|t| t.data_url);
+        // A GIF up to 5 MB is shown as itself, so that it moves as on X.
+        let made = composer::animated_preview(path).ok().flatten().or_else(|| {
+            composer::thumbnail(path, THUMB_SIDE)
+                .ok()
+                .map(|t| t.data_url)
+        });
         lock(&self.thumbs).insert(path.to_path_buf(), made.clone());
         made
     }
 
-    /// What must change before `draft` can be posted. Above 280 is only a warning here (the
-    /// counter shows it; X decides, and Premium accounts may post up to 25,000), so the check
-    /// runs with Premium limits.
-    pub fn problems(draft: &Draft) -> Vec<ProblemView> {
-        composer::validate(draft, true)
+    /// Sets the account in use's video length limit from X (`None`: X's documented one).
+    pub fn set_video_limit(&self, minutes: Option<u32>) {
+        *lock(&self.video_limit) = minutes;
+    }
+
+    /// What must change before `draft` can be posted (`blocking`), and warnings. Above 280 is
+    /// not even a warning here (the counter shows it; X decides, and Premium accounts may post
+    /// up to 25,000), so the check runs with Premium text limits; a video longer than the
+    /// account may post warns with the limit X told it, else X's documented one (Premium is
+    /// not known here).
+    pub fn problems(&self, draft: &Draft) -> Vec<ProblemView> {
+        let video = match *lock(&self.video_limit) {
+            Some(n) => composer::VideoLimit::ToldByX(n),
+            None => composer::VideoLimit::Documented { premium: false },
+        };
+        composer::validate_with(draft, true, video)
             .into_iter()
             .map(|p| ProblemView {
                 part: p.part as u32,
                 message: p.message,
+                blocking: p.blocking,
             })
             .collect()
     }
@@ -270,7 +289,7 @@ impl Composer {
 
     /// The page's view of a draft, with problems and thumbnails.
     pub fn view(&self, draft: &Draft) -> DraftView {
-        let problems = Self::problems(draft);
+        let problems = self.problems(draft);
         let sending = self.sending_parts(&draft.id);
         DraftView {
             id: draft.id.clone(),
@@ -309,6 +328,10 @@ impl Composer {
                                 .map(|n| n.to_string_lossy().into_owned())
                                 .unwrap_or_default(),
                             kind: a.media_kind(),
+                            duration_ms: a
+                                .duration_ms
+                                .filter(|_| a.kind == "video")
+                                .map(|ms| u32::try_from(ms).unwrap_or(u32::MAX)),
                             mime: a.mime.clone(),
                             size: u32::try_from(a.size).unwrap_or(u32::MAX),
                             width: a.width,
@@ -485,6 +508,39 @@ mod tests {
         assert_eq!(
             stored.parts[0].media[0].subtitles.as_ref().unwrap().path,
             vtt
+        );
+    }
+
+    #[test]
+    fn a_long_video_warns_with_the_limit_x_gave_the_account_and_a_small_gif_moves() {
+        let (composer, store) = in_memory();
+        let video = file(
+            "talk.mp4",
+            &testkit::samples::mp4_video(8192, 150, 1280, 720, false),
+        );
+        let view = composer.attach(0, &[video]).unwrap();
+        let m = &view.parts[0].media[0];
+        assert_eq!(
+            (m.duration_ms, m.width, m.height),
+            (Some(150_000), Some(1280), Some(720))
+        );
+        assert!(view.problems.is_empty(), "2:30 is under 20 minutes");
+        composer.set_video_limit(Some(2));
+        let problems = composer.problems(&store.draft().unwrap());
+        assert_eq!(problems.len(), 1);
+        assert!(!problems[0].blocking);
+        assert!(problems[0]
+            .message
+            .contains("X told this account it may post videos up to 2 minutes"));
+        let gif = file("loop.gif", &testkit::samples::gif(20, 20, 3, 0));
+        let mut d = store.draft().unwrap();
+        d.parts[0].media.clear();
+        store.save_draft(&d).unwrap();
+        let view = composer.attach(0, &[gif]).unwrap();
+        let thumb = view.parts[0].media[0].thumb.clone().unwrap();
+        assert!(
+            thumb.starts_with("data:image/gif;base64,"),
+            "the GIF itself, animated"
         );
     }
 

@@ -94,6 +94,21 @@ impl ActiveAccount {
             .with_username(self.profile.username.clone())
     }
 
+    /// Remembers the longest video X lets this account post (its 403's minutes, §15).
+    pub async fn remember_video_limit(
+        &self,
+        state: &AppState,
+        minutes: u32,
+    ) -> Result<(), AppError> {
+        let accounts = state.accounts.clone();
+        let name = self.profile.name.clone();
+        blocking(move || {
+            accounts.update(&name, |p| p.video_limit_minutes = Some(minutes))?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Remembers the route the last upload decided on, with its reason and time.
     pub async fn remember_route(
         &self,

@@ -396,6 +396,8 @@ pub struct AttachmentView {
     pub name: String,
     /// Image, GIF or video.
     pub kind: MediaKind,
+    /// A video's duration in milliseconds, when its file says (about 49 days at most).
+    pub duration_ms: Option<u32>,
     /// Sniffed MIME type.
     pub mime: String,
     /// Bytes (media files are at most 512 MB).
@@ -467,6 +469,8 @@ pub struct ProblemView {
     pub part: u32,
     /// What is wrong.
     pub message: String,
+    /// `false` for a warning: shown, but Post stays possible (X decides).
+    pub blocking: bool,
 }
 
 /// Progress of a post, streamed over a channel.

@@ -17,7 +17,6 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 use super::blocking;
-use crate::composer::Composer;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::{
@@ -81,7 +80,20 @@ fn media_mut(
 #[tauri::command]
 #[specta::specta]
 pub async fn draft_get(state: State<'_, AppState>) -> Result<DraftView, AppError> {
+    refresh_video_limit(&state).await;
     edit(&state, |_| Ok(())).await
+}
+
+/// Reads the account in use's remembered video limit into the composer (for its warning).
+/// A profile that cannot be read leaves X's documented limit: a warning, never a refusal.
+async fn refresh_video_limit(state: &AppState) {
+    let accounts = state.accounts.clone();
+    let limit = blocking(move || Ok(accounts.default_profile()?))
+        .await
+        .ok()
+        .flatten()
+        .and_then(|p| p.video_limit_minutes);
+    state.composer.set_video_limit(limit);
 }
 
 /// Sets the text of a part of draft `draft` (the id the page shows). Called on every
@@ -104,7 +116,7 @@ pub async fn draft_set_text(
             part_mut(&mut current, part)?.text = text;
             store.save_draft(&current)?;
         }
-        Ok(Composer::problems(&current))
+        Ok(composer.problems(&current))
     })
     .await
 }
@@ -472,6 +484,15 @@ async fn post_inner(
     drop(sending);
     if let Ok(Some(decision)) = result.as_ref().map(|p| p.route_decision.clone()) {
         active.remember_route(state, decision).await?;
+    }
+    // X named this account's video length limit (§15): remember it for the next warning.
+    if let Err(e) = &result {
+        if e.diagnosis.kind == x_client::ErrorKind::VideoTooLong {
+            if let Some(n) = x_client::video_limit_minutes(&e.diagnosis.detail) {
+                active.remember_video_limit(state, n).await?;
+                state.composer.set_video_limit(Some(n));
+            }
+        }
     }
     let draft = blocking(move || Ok(store.draft()?)).await?;
     Ok(PostOutcome::of(result, state.composer.view(&draft)))

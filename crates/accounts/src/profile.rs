@@ -160,6 +160,11 @@ pub struct Profile {
     /// The remembered upload route.
     #[serde(default, deserialize_with = "known_or_none")]
     pub upload_route: Option<RememberedRoute>,
+    /// The longest video X lets this account post, in minutes, remembered from its 403 "This
+    /// user is not allowed to post a video longer than N minutes." (docs/protocol.md §15);
+    /// absent until X says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_limit_minutes: Option<u32>,
     /// The built-in simulator's demo account: nothing leaves the computer.
     #[serde(default)]
     pub sandbox: bool,
@@ -184,6 +189,7 @@ impl Profile {
             access_level: None,
             plan: None,
             upload_route: None,
+            video_limit_minutes: None,
             sandbox: false,
             api_base: None,
             upload_base: None,

@@ -49,8 +49,8 @@ pub use error::ComposerError;
 pub use fit::{fit_image, FitFormat, FitLimits, FitSize, Fitted};
 pub use journal::{Claim, SendEntry, SendState};
 pub use media::{
-    attach, attach_fitting, attach_subtitles, is_subtitle_file, keep_original, language_name,
-    thumbnail, Thumbnail,
+    animated_preview, attach, attach_fitting, attach_subtitles, is_subtitle_file, keep_original,
+    language_name, thumbnail, Thumbnail, ANIMATED_PREVIEW_MAX,
 };
 pub use publish::{
     EventFn, PublishError, PublishEvent, PublishOptions, Published, Publisher, MEDIA_REUSE,

@@ -9,6 +9,9 @@
 //!   earlier one) after x-client's subtitle checks (size, UTF-8, SRT/VTT shape) and a language
 //!   check; a part without a video, or another kind of file, is refused with
 //!   [`ComposerError::MediaRefused`] naming the file and the fix.
+//! - [`animated_preview`] hands a GIF of at most [`ANIMATED_PREVIEW_MAX`] bytes to the page
+//!   whole, as a `data:image/gif` URL, so its preview moves as on X; larger GIFs and other
+//!   files get `None` (use [`thumbnail`]'s still).
 //! - [`thumbnail`] decodes a still preview that fits in `max_side` × `max_side` (EXIF
 //!   orientation applied) and returns it as a data URL: JPEG for opaque images, PNG when the
 //!   image has transparency. Large baseline JPEGs are read at 1/8 scale from the blocks' DC
@@ -103,6 +106,34 @@ pub fn attach(path: &Path, existing: &Part) -> Result<Attachment, ComposerError>
         kept_original: false,
         subtitles: None,
     })
+}
+
+/// Largest GIF whose preview is the file itself (animated); larger ones show a still.
+pub const ANIMATED_PREVIEW_MAX: u64 = 5 * 1024 * 1024;
+
+/// The GIF at `path` as a `data:image/gif;base64,…` URL when it is at most
+/// [`ANIMATED_PREVIEW_MAX`] bytes (its preview then animates); `None` for a larger GIF or
+/// a file that is not a GIF (by its magic bytes).
+pub fn animated_preview(path: &Path) -> Result<Option<String>, ComposerError> {
+    let io = |e: std::io::Error| ComposerError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut file = File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    let mut magic = [0u8; 6];
+    if size > ANIMATED_PREVIEW_MAX
+        || file.read_exact(&mut magic).is_err()
+        || !(magic == *b"GIF89a" || magic == *b"GIF87a")
+    {
+        return Ok(None);
+    }
+    let mut bytes = magic.to_vec();
+    file.read_to_end(&mut bytes).map_err(io)?;
+    Ok(Some(format!(
+        "data:image/gif;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&bytes)
+    )))
 }
 
 /// `true` when `path` is named like a subtitle file (`.srt`, `.vtt`, any case): what a drop

@@ -123,3 +123,22 @@ fn a_video_attachment_carries_its_duration_and_resolution() {
     assert_eq!(back.duration_ms, Some(95_000));
     assert_eq!(composer::clock(95_000), "1:35");
 }
+
+#[test]
+fn a_small_gif_previews_as_itself_so_it_animates() {
+    let dir = common::tmp_dir("gif-preview");
+    let gif = samples::gif(40, 30, 3, 0);
+    let small = common::write(&dir, "loop.gif", &gif);
+    let url = composer::animated_preview(&small).unwrap().unwrap();
+    assert!(
+        url.starts_with("data:image/gif;base64,R0lGOD"),
+        "{}",
+        &url[..40]
+    );
+    let png = common::write(&dir, "still.png", &samples::png(8, 8, 0));
+    assert_eq!(composer::animated_preview(&png).unwrap(), None);
+    let mut big = gif.clone();
+    big.resize(composer::ANIMATED_PREVIEW_MAX as usize + 1, 0);
+    let big = common::write(&dir, "big.gif", &big);
+    assert_eq!(composer::animated_preview(&big).unwrap(), None);
+}

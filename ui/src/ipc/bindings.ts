@@ -290,6 +290,8 @@ export type AttachmentView = {
 	name: string,
 	/**  Image, GIF or video. */
 	kind: MediaKind,
+	/**  A video's duration in milliseconds, when its file says (about 49 days at most). */
+	durationMs: number | null,
 	/**  Sniffed MIME type. */
 	mime: string,
 	/**  Bytes (media files are at most 512 MB). */
@@ -415,6 +417,11 @@ export type ErrorKind =
 "text-too-long" | 
 /**  Replying or quoting is not allowed (B14, code 433). */
 "reply-not-allowed" | 
+/**
+ *  The account may not post a video this long (403 "This user is not allowed to post a
+ *  video longer than N minutes.", docs/protocol.md §15).
+ */
+"video-too-long" | 
 /**  X could not process the uploaded media (`processing_info.state=failed`). */
 "media-processing-failed" | 
 /**
@@ -655,6 +662,8 @@ export type ProblemView = {
 	part: number,
 	/**  What is wrong. */
 	message: string,
+	/**  `false` for a warning: shown, but Post stays possible (X decides). */
+	blocking: boolean,
 };
 
 /**  Progress of a post, streamed over a channel. */

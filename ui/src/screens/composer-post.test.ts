@@ -11,7 +11,7 @@ import type { DraftView, PostOutcome, ProgressView } from "../ipc";
 import { renderComposer } from "./composer";
 
 type Part = DraftView["parts"][number];
-const image = { name: "cat.png", kind: "image" as const, mime: "image/png", size: 100, width: 8, height: 8, alt: null, thumb: null, uploaded: false, fitted: null, refusal: null, subtitles: null };
+const image = { name: "cat.png", kind: "image" as const, mime: "image/png", size: 100, width: 8, height: 8, alt: null, thumb: null, uploaded: false, fitted: null, refusal: null, subtitles: null, durationMs: null };
 const part = (status: Part["status"], text: string, postedId: string | null = null, media: Part["media"] = []): Part => ({ text, status, postedId, media });
 const draftOf = (parts: Part[], id = "d1"): DraftView => ({ id, account: "Work", parts, replyTo: null, replySettings: null, replyTarget: "none", poll: null, problems: [] });
 

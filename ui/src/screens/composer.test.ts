@@ -40,7 +40,7 @@ vi.mock("../ipc", async (importOriginal) => {
   };
 });
 
-const { renderComposer, removable, shownStatus, REPLY_RULE, fitNote, subtitlesNote } = await import("./composer");
+const { renderComposer, removable, shownStatus, REPLY_RULE, fitNote, subtitlesNote, mediaLine } = await import("./composer");
 
 type Part = DraftView["parts"][number];
 const part = (status: Part["status"], text: string, postedId: string | null = null): Part => ({ text, status, postedId, media: [] });
@@ -132,14 +132,22 @@ describe("the draft's account", () => {
 });
 
 describe("problems", () => {
-  const problem = { part: 0, message: "This part is empty: write something or attach media." };
+  const problem = { part: 0, message: "This part is empty: write something or attach media.", blocking: true };
   it("a new, untouched draft is not greeted with an error, and cannot be posted", async () => {
     const el = await mount({ ...draftOf([part("draft", "")]), problems: [problem] });
     expect(el.querySelector<HTMLElement>("#draft-problems")?.hidden).toBe(true);
     expect(el.querySelector<HTMLButtonElement>("#post")?.disabled).toBe(true);
   });
+  it("a warning is shown but does not stop Post", async () => {
+    const warning = { part: 0, message: "talk.mp4 is 21:30 long; X takes videos up to 20 minutes (125 with Premium), so X will probably refuse it", blocking: false };
+    const el = await mount({ ...draftOf([part("draft", "A long talk")]), problems: [warning] });
+    const box = el.querySelector<HTMLElement>("#draft-problems");
+    expect(box?.hidden).toBe(false);
+    expect(box?.querySelector("li.warning")?.textContent).toBe(`Part 1: Warning: ${warning.message}`);
+    expect(el.querySelector<HTMLButtonElement>("#post")?.disabled).toBe(false);
+  });
   it("an empty part added to a thread is shown as the problem it is", async () => {
-    const el = await mount({ ...draftOf([part("draft", "First"), part("draft", "")]), problems: [{ part: 1, message: "This part is empty." }] });
+    const el = await mount({ ...draftOf([part("draft", "First"), part("draft", "")]), problems: [{ part: 1, message: "This part is empty.", blocking: true }] });
     const box = el.querySelector<HTMLElement>("#draft-problems");
     expect(box?.hidden).toBe(false);
     expect(box?.textContent).toContain("Part 2: This part is empty.");
@@ -177,7 +185,7 @@ describe("an image fitted to X's limits", () => {
   });
 
   it("shows the note on the attachment, by the original's name", async () => {
-    const media = { name: "IMG_0001.jpg", kind: "image" as const, mime: "image/jpeg", size: 5_138_022, width: 6000, height: 4000, alt: null, thumb: null, uploaded: false, fitted: fit, refusal: null, subtitles: null };
+    const media = { name: "IMG_0001.jpg", kind: "image" as const, mime: "image/jpeg", size: 5_138_022, width: 6000, height: 4000, alt: null, thumb: null, uploaded: false, fitted: fit, refusal: null, subtitles: null, durationMs: null };
     const el = await mount(draftOf([{ text: "A big photo", status: "draft", postedId: null, media: [media] }]));
     expect(el.querySelector(".media .fit-note")?.textContent).toContain("12.0 MB, 6000×4000 → 4.9 MB");
     expect(el.querySelector(".media .media-name")?.textContent).toContain("IMG_0001.jpg");
@@ -189,7 +197,7 @@ describe("an image fitted to X's limits", () => {
   });
 
   it("says why X refuses an original the person kept", async () => {
-    const media = { name: "IMG_0001.jpg", kind: "image" as const, mime: "image/jpeg", size: 12_582_912, width: 6000, height: 4000, alt: null, thumb: null, uploaded: false, fitted: null, refusal: "IMG_0001.jpg: image is 12.0 MB; the limit is 5 MB", subtitles: null };
+    const media = { name: "IMG_0001.jpg", kind: "image" as const, mime: "image/jpeg", size: 12_582_912, width: 6000, height: 4000, alt: null, thumb: null, uploaded: false, fitted: null, refusal: "IMG_0001.jpg: image is 12.0 MB; the limit is 5 MB", subtitles: null, durationMs: null };
     const el = await mount(draftOf([{ text: "A big photo", status: "draft", postedId: null, media: [media] }]));
     expect(el.querySelector(".media .kept-note")?.textContent).toBe("Your original, as it is: X refuses it (IMG_0001.jpg: image is 12.0 MB; the limit is 5 MB). Remove it and add it again to have it fitted.");
     expect(el.querySelector(".media .keep-original")).toBeNull();
@@ -197,7 +205,7 @@ describe("an image fitted to X's limits", () => {
 });
 
 describe("subtitles on a video", () => {
-  const video = (subtitles: { name: string; language: string; displayName: string } | null) => ({ name: "clip.mp4", kind: "video" as const, mime: "video/mp4", size: 2_000_000, width: null, height: null, alt: null, thumb: null, uploaded: false, fitted: null, refusal: null, subtitles });
+  const video = (subtitles: { name: string; language: string; displayName: string } | null) => ({ name: "clip.mp4", kind: "video" as const, durationMs: null, mime: "video/mp4", size: 2_000_000, width: null, height: null, alt: null, thumb: null, uploaded: false, fitted: null, refusal: null, subtitles });
 
   it("a video offers Add subtitles…, which opens the picker for its part", async () => {
     const el = await mount(draftOf([{ text: "A clip", status: "draft", postedId: null, media: [video(null)] }]));
@@ -205,6 +213,13 @@ describe("subtitles on a video", () => {
     expect(add?.textContent).toBe("Add subtitles…");
     add?.click();
     await vi.waitFor(() => expect(mocks.calls).toContainEqual(["draftPickSubtitles", 0]));
+  });
+
+  it("a video's line says its duration, resolution and size", async () => {
+    expect(mediaLine({ ...video(null), durationMs: 95_000, width: 1920, height: 1080 })).toBe("clip.mp4 · video · 1:35 · 1920×1080 · 1.9 MB");
+    expect(mediaLine({ ...video(null), uploaded: true })).toBe("clip.mp4 · video · 1.9 MB · uploaded");
+    const el = await mount(draftOf([{ text: "A clip", status: "draft", postedId: null, media: [{ ...video(null), durationMs: 5_000, width: 1080, height: 1920 }] }]));
+    expect(el.querySelector(".media .media-name")?.textContent).toBe("clip.mp4 · video · 0:05 · 1080×1920 · 1.9 MB");
   });
 
   it("images get no subtitle button", async () => {
@@ -250,7 +265,7 @@ describe("keyboard shortcuts", () => {
   });
 
   it("a re-render gives the focus back to the element that had it", async () => {
-    const media = { name: "cat.png", kind: "image" as const, mime: "image/png", size: 100, width: 8, height: 8, alt: null, thumb: null, uploaded: false, fitted: null, refusal: null, subtitles: null };
+    const media = { name: "cat.png", kind: "image" as const, mime: "image/png", size: 100, width: 8, height: 8, alt: null, thumb: null, uploaded: false, fitted: null, refusal: null, subtitles: null, durationMs: null };
     const el = await mount(draftOf([{ text: "A cat", status: "draft", postedId: null, media: [media] }]));
     const alt = el.querySelector<HTMLTextAreaElement>("#part-0-media-0-alt")!;
     alt.focus();
@@ -262,7 +277,7 @@ describe("keyboard shortcuts", () => {
   });
 
   it("a button's focus is not handed to another item's button after a re-render", async () => {
-    const media = (name: string) => ({ name, kind: "image" as const, mime: "image/png", size: 100, width: 8, height: 8, alt: null, thumb: null, uploaded: false, fitted: null, refusal: null, subtitles: null });
+    const media = (name: string) => ({ name, kind: "image" as const, mime: "image/png", size: 100, width: 8, height: 8, alt: null, thumb: null, uploaded: false, fitted: null, refusal: null, subtitles: null, durationMs: null });
     const el = await mount(draftOf([{ text: "Two cats", status: "draft", postedId: null, media: [media("a.png"), media("b.png")] }]));
     el.querySelector<HTMLButtonElement>("#part-0-media-0-remove")!.focus();
     el.querySelector<HTMLTextAreaElement>("#part-0-media-0-alt")!.dispatchEvent(new Event("change"));

@@ -24,7 +24,7 @@ import { commands, errorText, events, okOr, type AccountStatus, type Answer, typ
 import { count } from "../lib/counter";
 import { h } from "../lib/dom";
 import { markInteractive } from "../lib/probe";
-import { renderPreview, type Preview } from "./preview";
+import { clock, renderPreview, type Preview } from "./preview";
 import { renderDiagnosis } from "./diagnosis";
 import { costText, defaultScheduleValue, dueText, pageZone, scheduleProblem } from "./queue-state";
 import { UnsavedText } from "./save-state";
@@ -106,6 +106,21 @@ export const SUBTITLE_LANGUAGES: ReadonlyArray<readonly [string, string]> = [
   ["ru", "Русский"], ["uk", "Українська"], ["ar", "العربية"], ["hi", "हिन्दी"], ["ja", "日本語"],
   ["ko", "한국어"], ["zh", "中文"],
 ];
+
+/** An attachment's one-line description: name, kind, and for a video its duration,
+ * resolution and size; for images their pixels. */
+export function mediaLine(m: { name: string; kind: string; width: number | null; height: number | null; size: number; durationMs: number | null; uploaded: boolean }): string {
+  const parts = [m.name, m.kind];
+  if (m.kind === "video") {
+    if (m.durationMs !== null) parts.push(clock(m.durationMs));
+    if (m.width !== null && m.height !== null) parts.push(`${m.width}×${m.height}`);
+    parts.push(mb(m.size));
+  } else if (m.width !== null && m.height !== null) {
+    parts.push(`${m.width}×${m.height}`);
+  }
+  if (m.uploaded) parts.push("uploaded");
+  return parts.join(" · ");
+}
 
 /** The line shown under a video with subtitles: the file's name and the track's language. */
 export function subtitlesNote(s: { name: string; language: string; displayName: string }): string {
@@ -504,9 +519,11 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
     // A new, untouched draft is not a mistake: Post stays disabled, but no error greets the
     // person. Problems show once there is something to post (an empty part added to a thread).
     const shown = pristine(d) ? [] : d.problems;
-    problemsList.replaceChildren(...shown.map((p) => h("li", {}, `Part ${p.part + 1}: ${p.message}`)));
+    // Warnings (a video longer than the account may post …) are said, but Post stays possible:
+    // X decides.
+    problemsList.replaceChildren(...shown.map((p) => h("li", { className: p.blocking ? "problem" : "warning" }, `Part ${p.part + 1}: ${p.blocking ? "" : "Warning: "}${p.message}`)));
     problemsBox.hidden = shown.length === 0;
-    const blocked = d.problems.length > 0 || d.parts.some((p) => count(p.text).level === "blocked");
+    const blocked = d.problems.some((p) => p.blocking) || d.parts.some((p) => count(p.text).level === "blocked");
     postButton.disabled = posting || scheduling || blocked;
     scheduleButton.disabled = posting || scheduling || blocked || started(d);
     scheduleAt.disabled = posting || scheduling;
@@ -579,7 +596,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
         "li",
         { className: "media", "data-index": String(index) },
         preview,
-        h("span", { className: "media-name" }, `${m.name} · ${m.kind}${m.width ? ` · ${m.width}×${m.height}` : ""}${m.uploaded ? " · uploaded" : ""}`),
+        h("span", { className: "media-name" }, mediaLine(m)),
         fitted,
         m.alt ? h("span", { className: "alt-text muted" }, `Alt text: ${m.alt}`) : null,
         subtitles,
@@ -589,7 +606,7 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       "li",
       { className: "media", "data-index": String(index) },
       preview,
-      h("span", { className: "media-name" }, `${m.name} · ${m.kind}${m.width ? ` · ${m.width}×${m.height}` : ""}${m.uploaded ? " · uploaded" : ""}`),
+      h("span", { className: "media-name" }, mediaLine(m)),
       fitted,
       m.kind !== "video" ? h("label", { className: "alt-label" }, "Alt text", alt, altCount) : null,
       subtitles,

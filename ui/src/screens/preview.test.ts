@@ -1,11 +1,11 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from "vitest";
 import type { AccountStatus, DraftView } from "../ipc";
-import { displayUrl, previewMedia, previewText, renderPreview } from "./preview";
+import { clock, displayUrl, previewMedia, previewText, renderPreview } from "./preview";
 
 type Part = DraftView["parts"][number];
 type Media = Part["media"][number];
-const image = (name: string, alt: string | null = null): Media => ({ name, kind: "image", mime: "image/png", size: 1000, width: 8, height: 8, alt, thumb: "data:image/png;base64,AA==", uploaded: false, fitted: null, refusal: null, subtitles: null });
+const image = (name: string, alt: string | null = null): Media => ({ name, kind: "image", mime: "image/png", size: 1000, width: 8, height: 8, alt, thumb: "data:image/png;base64,AA==", uploaded: false, fitted: null, refusal: null, subtitles: null, durationMs: null });
 const part = (text: string, media: Media[] = []): Part => ({ text, status: "draft", postedId: null, media });
 const draftOf = (parts: Part[]): DraftView => ({ id: "d1", account: "Work", parts, replyTo: null, replySettings: null, replyTarget: "none", poll: null, problems: [] });
 const account: AccountStatus = { name: "Work", configured: true, username: "worker", accessLevel: "read-write", plan: null, sandbox: false, isDefault: true, uploadRoute: null, signIn: "oauth1" };
@@ -39,6 +39,19 @@ describe("media in X's grid", () => {
     expect(previewMedia([video])!.textContent).toContain("Video · 3.0 MB");
     const gif: Media = { ...image("loop.gif"), kind: "gif" };
     expect(previewMedia([gif])!.querySelector(".preview-badge")?.textContent).toBe("GIF");
+  });
+
+  it("shows a video as X does: a play button and its duration", () => {
+    const video: Media = { ...image("clip.mp4"), kind: "video", mime: "video/mp4", thumb: null, size: 3 * 1024 * 1024, durationMs: 95_400 };
+    const grid = previewMedia([video])!;
+    expect(grid.querySelector(".preview-play")).not.toBeNull();
+    expect(grid.querySelector(".preview-duration")?.textContent).toBe("1:35");
+    expect(grid.querySelector(".preview-duration")?.getAttribute("aria-label")).toBe("Duration 1:35");
+    // Unknown duration: the play button without a time; images get neither.
+    expect(previewMedia([{ ...video, durationMs: null }])!.querySelector(".preview-duration")).toBeNull();
+    expect(previewMedia([image("a.png")])!.querySelector(".preview-play")).toBeNull();
+    expect(clock(3_725_000)).toBe("1:02:05");
+    expect(clock(59_999)).toBe("0:59");
   });
 });
 

@@ -34,6 +34,13 @@ export function previewText(text: string): HTMLElement {
   return el;
 }
 
+/** `m:ss` (or `h:mm:ss`), as X's player shows a duration. */
+export function clock(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `${Math.floor(s / 60)}:${two(s % 60)}`;
+}
+
 /** One media cell: the thumbnail cropped to the cell, or a tile for a video; its badges. */
 function cell(m: Media): HTMLElement {
   const badges = h("span", { className: "preview-badges" },
@@ -42,7 +49,14 @@ function cell(m: Media): HTMLElement {
   const picture = m.thumb
     ? h("img", { src: m.thumb, alt: m.alt ?? "" })
     : h("div", { className: "preview-video" }, h("span", { "aria-hidden": "true" }, "▶"), ` ${m.kind === "video" ? "Video" : m.kind.toUpperCase()} · ${(m.size / (1024 * 1024)).toFixed(1)} MB`);
-  return h("div", { className: "preview-cell" }, picture, badges);
+  // A video as X shows it: a play button in the middle and its duration in a corner.
+  const video = m.kind === "video"
+    ? [
+        h("span", { className: "preview-play", "aria-hidden": "true" }, "▶"),
+        m.durationMs !== null ? h("span", { className: "preview-duration", "aria-label": `Duration ${clock(m.durationMs)}` }, clock(m.durationMs)) : null,
+      ]
+    : [];
+  return h("div", { className: `preview-cell${m.kind === "video" ? " is-video" : ""}` }, picture, badges, ...video);
 }
 
 /** Media in X's layouts: one alone; two side by side; three as one tall and two stacked; four
