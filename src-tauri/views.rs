@@ -400,7 +400,7 @@ pub struct AttachmentView {
     pub duration_ms: Option<u32>,
     /// Sniffed MIME type.
     pub mime: String,
-    /// Bytes (media files are at most 512 MB).
+    /// Bytes (saturating: a video over 4 GiB shows as 4 GiB).
     pub size: u32,
     /// Pixels, when known.
     pub width: Option<u32>,

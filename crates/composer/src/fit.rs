@@ -298,7 +298,7 @@ fn sniff(path: &Path, data: &[u8]) -> Result<ImageFormat, ComposerError> {
         Some(v) if v.starts_with("video/") => Err(ComposerError::NotReencoded {
             path: path.to_path_buf(),
             what: "a video".into(),
-            why: "re-encoding video needs a video encoder Postbridge does not include; X takes MP4/MOV (H.264 + AAC) of up to 512 MB — export a smaller or shorter version with your video editor".into(),
+            why: "re-encoding video needs a video encoder Postbridge does not include; X takes MP4/MOV (H.264 + AAC) of up to 8 GB (16 GB with Premium) — export a smaller or shorter version with your video editor".into(),
         }),
         Some("image/heif") => Err(unsupported(
             "HEIC",

@@ -18,8 +18,10 @@ const MIB: u64 = 1024 * 1024;
 pub const MAX_IMAGE_BYTES: u64 = 5 * MIB;
 /// Largest animated GIF (15 MB, `tweet_gif`, chunked).
 pub const MAX_GIF_BYTES: u64 = 15 * MIB;
-/// Largest video (512 MB).
-pub const MAX_VIDEO_BYTES: u64 = 512 * MIB;
+/// Largest video: 16 GiB, the most `total_bytes` INIT takes (X's limit with Premium, §15).
+pub const MAX_VIDEO_BYTES: u64 = 16 * 1024 * MIB;
+/// Largest video without Premium (8 GB, §15): above it the upload goes on with a warning.
+pub const VIDEO_BYTES_WITHOUT_PREMIUM: u64 = 8_000_000_000;
 /// Largest GIF width.
 pub const MAX_GIF_WIDTH: usize = 1280;
 /// Largest GIF height.
@@ -223,7 +225,13 @@ pub fn inspect(path: &Path) -> Result<MediaInfo, ClientError> {
             if size > MAX_VIDEO_BYTES {
                 return Err(refuse(
                     path,
-                    format!("video is {}; the limit is 512 MB", mb(size)),
+                    format!("video is {}; the limit is 16 GB (with Premium)", mb(size)),
+                ));
+            }
+            if size > VIDEO_BYTES_WITHOUT_PREMIUM {
+                info.warnings.push(format!(
+                    "video is {}; X takes up to 8 GB, or 16 GB when the account has Premium",
+                    mb(size)
                 ));
             }
             file.seek(SeekFrom::Start(0)).map_err(|e| io_err(path, e))?;

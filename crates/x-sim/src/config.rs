@@ -270,7 +270,8 @@ pub struct Modes {
     pub upload_cost_usd: f64,
     /// Scheme+host used in `Location` (`None` = the API base as requested).
     pub location_origin: Option<String>,
-    /// Largest accepted v2 APPEND segment in bytes; larger → 431.
+    /// Largest accepted v2 APPEND segment in bytes (default 8 MiB, the server maximum of §15);
+    /// larger → 431.
     pub v2_chunk_cap: u64,
     /// Largest accepted v1.1 APPEND segment in bytes; larger → 400.
     pub v1_chunk_cap: u64,
@@ -331,7 +332,7 @@ impl Default for Modes {
             tco_links: false,
             upload_cost_usd: 0.0,
             location_origin: None,
-            v2_chunk_cap: 4 * 1024 * 1024,
+            v2_chunk_cap: 8 * 1024 * 1024,
             v1_chunk_cap: 5 * 1024 * 1024,
             processing_ms: 1500,
             check_after_secs: 1,

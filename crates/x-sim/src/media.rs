@@ -20,8 +20,8 @@ pub const HEAD_KEEP: usize = 64 * 1024;
 pub const IMAGE_MAX: u64 = 5 * 1024 * 1024;
 /// Chunked `tweet_gif` size cap (15 MB).
 pub const GIF_MAX: u64 = 15 * 1024 * 1024;
-/// Video size cap (512 MB).
-pub const VIDEO_MAX: u64 = 512 * 1024 * 1024;
+/// Video size cap: 16 GiB, INIT's `total_bytes` maximum (X: 8 GB, 16 GB with Premium, §15).
+pub const VIDEO_MAX: u64 = 16 * 1024 * 1024 * 1024;
 /// Subtitle file cap.
 pub const SUBTITLES_MAX: u64 = 1024 * 1024;
 /// Largest `total_bytes` the v2 INIT schema accepts.

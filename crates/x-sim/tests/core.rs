@@ -546,7 +546,7 @@ async fn v2_chunked_and_one_shot() {
     let id2 = v["data"]["id"].as_str().unwrap().to_string();
     let form = Form::new()
         .text("segment_index", "0")
-        .part("media", Part::bytes(mp4(5 << 20)));
+        .part("media", Part::bytes(mp4(9 << 20)));
     let r = s
         .post_multipart(&format!("{base}/2/media/upload/{id2}/append"), form)
         .await;

@@ -294,7 +294,7 @@ export type AttachmentView = {
 	durationMs: number | null,
 	/**  Sniffed MIME type. */
 	mime: string,
-	/**  Bytes (media files are at most 512 MB). */
+	/**  Bytes (saturating: a video over 4 GiB shows as 4 GiB). */
 	size: number,
 	/**  Pixels, when known. */
 	width: number | null,

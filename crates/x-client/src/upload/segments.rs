@@ -20,7 +20,9 @@
 //! - Parallelism and segment size follow the measured link: enough segments in flight to hide
 //!   the round trip (`1 + rtt × rate / segment`, between 2 and `append_concurrency`), each
 //!   about [`SEGMENT_TIME`] of the measured rate (between 1 MiB and the configured size), so a
-//!   slow link loses little to an interruption and a fast one stays full.
+//!   slow link loses little to an interruption and a fast one stays full. When sending starts
+//!   from nothing in flight, the first segment is half size, so segments sharing the link do not
+//!   finish in lockstep (which would leave it idle for a round trip after each round).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant, SystemTime};
@@ -318,7 +320,16 @@ impl XClient {
                 Some(_) => 0,
             };
             while in_flight.len() < limit {
-                let Some(seg) = plan.next(chunk) else { break };
+                // Starting from nothing in flight, the first segment is half size, so the ones
+                // that follow finish at different times: while one waits for its answer (a
+                // round trip) another still fills the link. Equal segments sharing the link
+                // would finish together and leave it idle for a round trip each time.
+                let size = if in_flight.is_empty() && limit > 1 {
+                    (chunk / 2).max(1)
+                } else {
+                    chunk
+                };
+                let Some(seg) = plan.next(size) else { break };
                 let (url, payload) = make(seg);
                 in_flight.push(async move {
                     let retryable = |e: &ClientError| !is_network(e) && (ctx.retryable)(e);
