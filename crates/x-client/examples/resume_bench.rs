@@ -5,8 +5,9 @@
 //!
 //! Against the in-process simulator (`x_sim::Link`), v2 route, default `ClientConfig`:
 //! 1. the upload without interruption (seconds, % of the link);
-//! 2. the same with the network gone for OUTAGE_S 40 % into the uninterrupted run's time;
-//! 3. the same stopped at 40 % (cancelled: what a kill does to the requests in flight) and
+//! 2. the same with the network gone for OUTAGE_S, at 30, 45 and 60 % of the uninterrupted
+//!    transfer time (`PB_AT="0.3 0.45 0.6"`: moments unrelated to segment boundaries);
+//! 3. the same stopped there (cancelled: what a kill does to the requests in flight) and
 //!    continued from the last checkpoint, as after a restart.
 //!
 //! For 2 and 3 it prints the bytes that crossed the link beyond run 1's (re-sent) in MiB and in
@@ -80,7 +81,7 @@ struct Run {
     appends: usize,
 }
 
-/// One upload on a fresh link; `at` runs once after `at_secs` (40 % of the uninterrupted run:
+/// One upload on a fresh link; `at` runs once after its seconds (a share of the uninterrupted run:
 /// a moment unrelated to segment boundaries).
 async fn run(
     sim: &SimHandle,
@@ -178,76 +179,85 @@ async fn main() {
     );
     let segment = bytes as f64 / base.appends.max(1) as f64;
 
-    // 2. An outage of `outage` seconds at 40 %.
-    let s2 = sim.clone();
-    let cut: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
-        s2.set_network_down(true);
-        let s3 = s2.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(outage)).await;
-            s3.set_network_down(false);
+    // The moments of the interruptions: fractions of the uninterrupted transfer time.
+    let fractions: Vec<f64> = std::env::var("PB_AT")
+        .unwrap_or_else(|_| "0.3 0.45 0.6".into())
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    for frac in fractions {
+        let at = frac * base.transfer;
+        let pct = (frac * 100.0).round();
+        // 2. An outage of `outage` seconds.
+        let s2 = sim.clone();
+        let cut: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
+            s2.set_network_down(true);
+            let s3 = s2.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_secs(outage)).await;
+                s3.set_network_down(false);
+            });
         });
-    });
-    let at = 0.4 * base.secs;
-    let (o, r) = run(&sim, &link, &path, None, Some((at, cut)), None, None).await;
-    r.unwrap();
-    let extra = o.uplink.saturating_sub(base.uplink) as f64;
-    println!(
-        "| {outage} s outage at 40 % | {:.2} s | re-sent {:.1} MiB = {:.2} segments | {} APPENDs acknowledged (+{}) |",
-        o.secs,
-        extra / 1048576.0,
-        extra / segment,
-        o.appends,
-        o.appends.saturating_sub(base.appends)
-    );
+        let (o, r) = run(&sim, &link, &path, None, Some((at, cut)), None, None).await;
+        r.unwrap();
+        let extra = o.uplink.saturating_sub(base.uplink) as f64;
+        println!(
+            "| {outage} s outage at {pct} % | {:.2} s | re-sent {:.1} MiB = {:.2} segments | {} APPENDs acknowledged (+{}) |",
+            o.secs,
+            extra / 1048576.0,
+            extra / segment,
+            o.appends,
+            o.appends.saturating_sub(base.appends)
+        );
 
-    // 3. Stopped at 40 %, continued from the checkpoint.
-    let saved: Arc<Mutex<Option<UploadCheckpoint>>> = Arc::default();
-    let cancel = CancellationToken::new();
-    let stop = cancel.clone();
-    let kill: Arc<dyn Fn() + Send + Sync> = Arc::new(move || stop.cancel());
-    let (first, r) = run(
-        &sim,
-        &link,
-        &path,
-        None,
-        Some((at, kill)),
-        Some(cancel),
-        Some(saved.clone()),
-    )
-    .await;
-    assert!(r.is_err(), "stopped");
-    let cp = saved.lock().unwrap().clone().unwrap();
-    // Same world (the media id lives on): no reset between the two halves.
-    let c = client(&sim);
-    let t = Instant::now();
-    let before = sim.link_stats().uplink_bytes;
-    let before_appends = appends(&sim);
-    let id = c
-        .upload(
+        // 3. Stopped, continued from the checkpoint.
+        let saved: Arc<Mutex<Option<UploadCheckpoint>>> = Arc::default();
+        let cancel = CancellationToken::new();
+        let stop = cancel.clone();
+        let kill: Arc<dyn Fn() + Send + Sync> = Arc::new(move || stop.cancel());
+        let (first, r) = run(
+            &sim,
+            &link,
             &path,
-            UploadOptions {
-                route: UploadRoute::V2,
-                resume: Some(cp.clone()),
-                ..UploadOptions::default()
-            },
+            None,
+            Some((at, kill)),
+            Some(cancel),
+            Some(saved.clone()),
         )
-        .await
-        .unwrap()
-        .media_id;
-    assert_eq!(id, cp.media_id);
-    let second = sim.link_stats().uplink_bytes - before;
-    let total = first.uplink + second;
-    let extra = total.saturating_sub(base.uplink) as f64;
-    println!(
-        "| stopped at 40 %, continued | {:.2} + {:.2} s | re-sent {:.1} MiB = {:.2} segments | {} + {} APPENDs acknowledged |",
-        first.secs,
-        t.elapsed().as_secs_f64(),
-        extra / 1048576.0,
-        extra / segment,
-        first.appends,
-        appends(&sim) - before_appends
-    );
+        .await;
+        assert!(r.is_err(), "stopped");
+        let cp = saved.lock().unwrap().clone().unwrap();
+        // Same world (the media id lives on): no reset between the two halves.
+        let c = client(&sim);
+        let t = Instant::now();
+        let before = sim.link_stats().uplink_bytes;
+        let before_appends = appends(&sim);
+        let id = c
+            .upload(
+                &path,
+                UploadOptions {
+                    route: UploadRoute::V2,
+                    resume: Some(cp.clone()),
+                    ..UploadOptions::default()
+                },
+            )
+            .await
+            .unwrap()
+            .media_id;
+        assert_eq!(id, cp.media_id);
+        let second = sim.link_stats().uplink_bytes - before;
+        let total = first.uplink + second;
+        let extra = total.saturating_sub(base.uplink) as f64;
+        println!(
+            "| stopped at {pct} %, continued | {:.2} + {:.2} s | re-sent {:.1} MiB = {:.2} segments | {} + {} APPENDs acknowledged |",
+            first.secs,
+            t.elapsed().as_secs_f64(),
+            extra / 1048576.0,
+            extra / segment,
+            first.appends,
+            appends(&sim) - before_appends
+        );
+    }
     let _ = std::fs::remove_file(&path);
 
     if big_gb > 0 {

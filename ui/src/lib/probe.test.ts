@@ -27,6 +27,8 @@ describe("responsiveness probes", () => {
     // An input event without a key before it (a paste by menu) is not a keystroke.
     field.dispatchEvent(new Event("input", { bubbles: true }));
     expect(probe.handled).toHaveLength(1);
+    // A modifier alone is not a keystroke.
+    field.dispatchEvent(new KeyboardEvent("keydown", { key: "Shift", bubbles: true }));
     await vi.waitFor(() => expect(probe.painted).toHaveLength(1), { timeout: 2000 });
     expect((window as unknown as { __postbridgeProbe: unknown }).__postbridgeProbe).toBe(probe);
   });

@@ -1,9 +1,9 @@
 // Responsiveness probes (issue 15, "Instant app"), always on and cheap (a few numbers, no text):
 // - when the composer first accepts a keystroke (the draft is restored and its field is live), told
 //   once to Rust, which prints the wall-clock time for bench/app.sh;
-// - for every keystroke: the time from the key event to the end of its handlers ("handled") and
-//   to the first frame after it ("painted": a frame callback, then a message posted from it,
-//   which runs once that frame is out);
+// - for every keystroke: the time from when the page first sees the key (capture phase) to the
+//   end of its input handlers ("handled") and to the first frame after it ("painted": a frame
+//   callback, then a message posted from it, which runs once that frame is out);
 // - the longest gap between two frames while typing (a main-thread stall the person would feel).
 // WebDriver reads them from `window.__postbridgeProbe` (tests/probes.rs). Nothing here changes
 // what the page does.
@@ -43,8 +43,15 @@ function frame(now: number): void {
 /** The key event that the next `input` event comes from. */
 let keyStart: number | null = null;
 
+/** Keys that never change text or the page on their own. */
+const MODIFIERS = new Set(["Shift", "Control", "Alt", "Meta", "AltGraph", "CapsLock"]);
+
 function onKey(ev: KeyboardEvent): void {
-  const start = ev.timeStamp;
+  if (MODIFIERS.has(ev.key)) return;
+  // WebKitGTK's event timeStamp is not on performance.now()'s clock, so the start is when the
+  // page first sees the key (capture phase, first listener); a stall before that shows up as a
+  // frame gap instead.
+  const start = performance.now();
   keyStart = start;
   const after = new MessageChannel();
   after.port1.onmessage = () => push(probe.painted, performance.now() - start);
@@ -63,7 +70,7 @@ function onInput(): void {
 
 /** Starts the keystroke probes (once, at start-up). */
 export function startProbes(): void {
-  window.addEventListener("keydown", onKey);
+  window.addEventListener("keydown", onKey, { capture: true });
   window.addEventListener("input", onInput);
   (window as unknown as { __postbridgeProbe: ProbeData }).__postbridgeProbe = probe;
 }
