@@ -136,9 +136,10 @@ function renderChrome(): void {
 }
 
 async function start(): Promise<void> {
-  const info = await commands.appInfo();
+  // The keychain probe (app_info) and the accounts are read at once: the window is usable
+  // after the slower of the two, not after both in turn (launch → interactive, issue 15).
+  const [info] = await Promise.all([commands.appInfo(), refresh()]);
   state.info = okOr(info, (text) => (state.error = text)) ?? null;
-  await refresh();
   render();
 }
 
