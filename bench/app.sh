@@ -10,7 +10,8 @@
 #   cargo build --release --manifest-path bench/bare-tauri/Cargo.toml --features tauri/custom-protocol
 # and passed as the first argument (its title is "Bare").
 #
-# For each app, BENCH_LAUNCHES (default 5) launches, each on a fresh home:
+# For each app, one warm-up launch (not reported), then BENCH_LAUNCHES (default 5) launches,
+# each on a fresh home:
 # - launch → window mapped (xdotool --sync);
 # - Postbridge only: launch → interactive composer — an account is saved first (accounts'
 #   `seed_profile` example: a profile and its keys in the session's keychain), so the app opens
@@ -26,7 +27,7 @@ app="${BENCH_APP:-target/release/postbridge}"
 launches="${BENCH_LAUNCHES:-5}"
 [[ -x "$app" ]] || { echo "build the release app first (README: Install)" >&2; exit 2; }
 cargo build --release --quiet -p accounts --example seed_profile
-seed="$(pwd)/target/release/examples/seed_profile"
+seed="${CARGO_TARGET_DIR:-$(pwd)/target}/release/examples/seed_profile"
 
 descendants() { # $1 = pid: it and every process below it
   local p="$1"; echo "$p"
@@ -35,7 +36,9 @@ descendants() { # $1 = pid: it and every process below it
 
 measure() { # $1 = binary, $2 = window title, $3 = seed binary (Postbridge) or empty
   local bin="$1" title="$2" seed="$3"
-  for i in $(seq 1 "$launches"); do
+  # One launch first, not reported: the first WebKit process of a fresh desktop session pays for
+  # caches (fonts, shaders) that every later launch of either app finds warm.
+  for i in $(seq 0 "$launches"); do
     local home; home=$(mktemp -d)
     local service="bench-$$-$i"
     if [[ -n "$seed" ]]; then "$seed" "$home/c/postbridge" "$service"; fi
@@ -59,7 +62,7 @@ measure() { # $1 = binary, $2 = window title, $3 = seed binary (Postbridge) or e
       rss=$(( rss + $(awk '/^Rss:/{print $2}' /proc/$p/smaps_rollup) ))
       pss=$(( pss + $(awk '/^Pss:/{print $2}' /proc/$p/smaps_rollup) ))
     done
-    printf '%s\t%d\t%s\t%d\t%d\n' "$(basename "$bin")" $(( t1 - t0 )) "$interactive" $(( rss / 1024 )) $(( pss / 1024 ))
+    [[ $i -gt 0 ]] && printf '%s\t%d\t%s\t%d\t%d\n' "$(basename "$bin")" $(( t1 - t0 )) "$interactive" $(( rss / 1024 )) $(( pss / 1024 ))
     local tree; tree=$(descendants "$pid")
     kill $tree 2>/dev/null || true
     wait "$pid" 2>/dev/null || true

@@ -238,12 +238,22 @@ async fn main() {
                 UploadOptions {
                     route: UploadRoute::V2,
                     resume: Some(cp.clone()),
+                    progress: Some(Arc::new(|p| {
+                        if let Progress::Fallback { reason } = p {
+                            eprintln!("restarted: {reason}");
+                        }
+                    })),
                     ..UploadOptions::default()
                 },
             )
             .await
             .unwrap()
             .media_id;
+        if id != cp.media_id {
+            let mut acked = cp.acked.clone();
+            acked.sort_by_key(|s| s.index);
+            eprintln!("not continued; checkpoint: {acked:?}");
+        }
         assert_eq!(id, cp.media_id);
         let second = sim.link_stats().uplink_bytes - before;
         let total = first.uplink + second;
