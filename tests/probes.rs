@@ -62,8 +62,8 @@ async fn take_probe(app: &App, phase: &str) -> Result<Value, String> {
     }))
 }
 
-/// Types `text` with real key presses into the focused field `css`, waits for the last frame,
-/// and checks that every key arrived.
+/// Types `text` with real key presses into the focused field `css`, checks that every key
+/// arrived, and waits until the probe has a frame for each of them.
 async fn type_for_real(app: &App, css: &str, text: &str) -> Result<(), String> {
     app.click(css).await?;
     let window = app.window_id().ok_or("no app window")?;
@@ -82,8 +82,14 @@ async fn type_for_real(app: &App, css: &str, text: &str) -> Result<(), String> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // The last keystroke's frame.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Every keystroke's frame (the probe was cleared before typing): waited for, not guessed.
+    let n = text.chars().count();
+    app.wait_js(
+        "every keystroke's frame",
+        Duration::from_secs(20),
+        &format!("return window.__postbridgeProbe.painted.length >= {n}"),
+    )
+    .await?;
     Ok(())
 }
 

@@ -301,12 +301,27 @@ impl Ctx<'_> {
             cb(cp);
         }
     }
-    /// The caller's checkpoint, when it can continue this file on `route`.
-    fn resume_on(&self, route: UploadRoute) -> Option<UploadCheckpoint> {
-        self.opts
+    /// The caller's checkpoint and the plan of what X still lacks, when it can continue this
+    /// file on `route`.
+    fn resume_on(&self, route: UploadRoute) -> Option<(UploadCheckpoint, segments::Plan)> {
+        let cp = self
+            .opts
             .resume
             .clone()
-            .filter(|cp| cp.fits(self.info, route))
+            .filter(|cp| cp.fits(self.info, route))?;
+        let plan = segments::Plan::resume(&cp)?;
+        Some((cp, plan))
+    }
+    /// Continues an interrupted upload: reports how much X has, and gives a first link estimate.
+    fn continue_from(
+        &self,
+        (cp, plan): (UploadCheckpoint, segments::Plan),
+    ) -> (UploadCheckpoint, segments::Plan, segments::LinkEstimate) {
+        self.report(Progress::Continuing {
+            sent: cp.acked_bytes(),
+            total: cp.total,
+        });
+        (cp, plan, segments::LinkEstimate::new(segments::GUESSED_RTT))
     }
 }
 

@@ -91,14 +91,14 @@ impl UploadCheckpoint {
         self.acked.iter().map(|s| s.len).sum()
     }
 
-    /// Whether this checkpoint can continue the upload of `info` on `route` now.
+    /// Whether this checkpoint is of `info` on `route` and still valid (its segments are checked
+    /// by [`Plan::resume`]).
     pub(super) fn fits(&self, info: &MediaInfo, route: UploadRoute) -> bool {
         self.route == route
             && self.total == info.size
             && self.mime == info.mime
             && self.modified_ns == modified_ns(&info.path)
             && now_secs().saturating_add(EXPIRY_MARGIN_SECS) < self.expires_at
-            && Plan::resume(self).is_some()
     }
 
     pub(super) fn new(

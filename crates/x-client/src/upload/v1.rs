@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::processing::ProcessingInfo;
-use super::segments::{LinkEstimate, Plan, UploadCheckpoint, GUESSED_RTT};
+use super::segments::{LinkEstimate, Plan, UploadCheckpoint};
 use super::{Ctx, Progress, RouteResult, UploadRoute};
 use crate::client::XClient;
 use crate::error::ClientError;
@@ -50,14 +50,7 @@ impl XClient {
             return v1_result(&v, path);
         }
         let (mut cp, plan, link) = match ctx.resume_on(UploadRoute::V1) {
-            Some(cp) => {
-                ctx.report(Progress::Continuing {
-                    sent: cp.acked_bytes(),
-                    total: cp.total,
-                });
-                let plan = Plan::resume(&cp).unwrap_or_else(|| Plan::fresh(cp.total));
-                (cp, plan, LinkEstimate::new(GUESSED_RTT))
-            }
+            Some(resumed) => ctx.continue_from(resumed),
             None => {
                 let started = Instant::now();
                 let init = self

@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::processing::ProcessingInfo;
-use super::segments::{LinkEstimate, Plan, UploadCheckpoint, GUESSED_RTT};
+use super::segments::{LinkEstimate, Plan, UploadCheckpoint};
 use super::{Ctx, Progress, RouteResult, UploadRoute, MAX_SEGMENTS, MIN_CHUNK};
 use crate::client::XClient;
 use crate::error::ClientError;
@@ -63,14 +63,7 @@ impl XClient {
         let mut resumed = ctx.resume_on(UploadRoute::V2);
         let (cp, resumed_whole) = loop {
             let (mut cp, plan, link) = match resumed.take() {
-                Some(cp) => {
-                    ctx.report(Progress::Continuing {
-                        sent: cp.acked_bytes(),
-                        total: cp.total,
-                    });
-                    let plan = Plan::resume(&cp).unwrap_or_else(|| Plan::fresh(cp.total));
-                    (cp, plan, LinkEstimate::new(GUESSED_RTT))
-                }
+                Some(resumed) => ctx.continue_from(resumed),
                 None => {
                     let started = Instant::now();
                     let init = self
