@@ -9,9 +9,10 @@ export DEBIAN_FRONTEND=noninteractive
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 
-# Build: WebKitGTK 4.1 and friends. Run/test: Xvfb, WebDriver, D-Bus, gnome-keyring.
+# Build: WebKitGTK 4.1 and friends; nasm for OpenH264's SIMD (a video's first frame; without it
+# the build silently falls back to plain C). Run/test: Xvfb, WebDriver, D-Bus, gnome-keyring.
 # dunst: a real notification service (D-Bus-activated in the test session) for the queue's notifications.
-BUILD_PKGS="build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev librsvg2-dev libdbus-1-dev nodejs npm"
+BUILD_PKGS="build-essential nasm pkg-config file libssl-dev libwebkit2gtk-4.1-dev librsvg2-dev libdbus-1-dev nodejs npm"
 TEST_PKGS="openssl python3-venv webkit2gtk-driver xvfb xauth x11-utils xdotool imagemagick librsvg2-bin dbus dbus-x11 gnome-keyring libsecret-tools keyutils procps python3-gi gir1.2-gtk-3.0 dunst"
 want="$BUILD_PKGS"
 if [[ "${1:-}" == "--test" ]]; then want="$BUILD_PKGS $TEST_PKGS"; fi

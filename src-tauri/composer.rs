@@ -229,7 +229,7 @@ impl Composer {
         }
     }
 
-    /// A thumbnail data URL for `path`, made once (videos have none; a GIF up to
+    /// A thumbnail data URL for `path`, made once (a video's is its first frame; a GIF up to
     /// [`composer::ANIMATED_PREVIEW_MAX`] is the file itself, animated).
     fn thumbnail(&self, path: &Path) -> Option<String> {
         if let Some(hit) = lock(&self.thumbs).get(path) {

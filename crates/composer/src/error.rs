@@ -28,14 +28,16 @@ pub enum ComposerError {
     /// A media file breaks one of X's limits (the message names the limit).
     #[error("{0}")]
     MediaRefused(String),
-    /// The file is a video: no still preview is made (show a generic video tile).
+    /// The file is a video whose first frame cannot be shown (show a video tile instead).
     #[error(
-        "{} is a video; no preview is made for videos",
+        "no preview of the video {}: {reason}",
         x_client::media::shown_name(path)
     )]
     VideoPreview {
         /// The video file.
         path: PathBuf,
+        /// Why, e.g. "its video is hvc1, and previews are made for H.264 only".
+        reason: String,
     },
     /// An image could not be decoded for its thumbnail.
     #[error(

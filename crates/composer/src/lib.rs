@@ -9,6 +9,8 @@
 //!   [`attach_fitting`] (an image over X's limits is attached as a fitted copy; [`keep_original`]
 //!   puts the person's original back, unchecked) and [`thumbnail`]
 //!   (fast previews as data URLs).
+//! - [`video_frame`]: [`first_frame`] — an MP4/MOV's first H.264 frame, decoded in Rust (the
+//!   page never gets the file), for the video's preview.
 //! - [`fit`]: [`fit_image`] — a re-encoded copy of an image over X's limits at the best
 //!   quality that fits (EXIF orientation applied, downscaled only as needed, JPEG quality
 //!   bisected); the original is never changed. Blocking: call it off the UI thread.
@@ -40,6 +42,7 @@ pub mod publish;
 pub mod queue;
 pub mod store;
 pub mod validate;
+pub mod video_frame;
 
 pub use cost::{post_cost, thread_cost, Cost, Plan};
 pub use draft::{
@@ -60,3 +63,4 @@ pub use queue::{
 };
 pub use store::{data_dir, ArmedResolution, HistoryEntry, HistoryKind, PublishGuard, Store};
 pub use validate::{clock, validate, validate_with, Problem, VideoLimit};
+pub use video_frame::first_frame;

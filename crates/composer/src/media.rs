@@ -17,8 +17,9 @@
 //!   image has transparency. Large baseline JPEGs are read at 1/8 scale from the blocks' DC
 //!   coefficients alone (`jpeg_dc`); other JPEGs are downscaled in the DCT domain by
 //!   `jpeg-decoder` (1/8 … 1). GIFs use the first
-//!   frame. Videos get [`ComposerError::VideoPreview`] (show a generic video tile). It is
-//!   blocking CPU work: call it off the UI thread (e.g. `tokio::task::spawn_blocking`).
+//!   frame. An MP4/MOV gets its first frame ([`crate::video_frame`]), or
+//!   [`ComposerError::VideoPreview`] saying why not (show a video tile). It is blocking CPU
+//!   work: call it off the UI thread (e.g. `tokio::task::spawn_blocking`).
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -329,9 +330,7 @@ pub fn thumbnail(path: &Path, max_side: u32) -> Result<Thumbnail, ComposerError>
     };
     let head = &head[..n];
     if head.len() >= 12 && &head[4..8] == b"ftyp" {
-        return Err(ComposerError::VideoPreview {
-            path: path.to_path_buf(),
-        });
+        return crate::video_frame::first_frame(path, max_side);
     }
     let format = image::guess_format(head).map_err(|_| {
         thumb_err(
@@ -477,6 +476,15 @@ fn decode_jpeg_scaled(
         img.apply_orientation(o);
     }
     Ok(img)
+}
+
+/// `img` scaled down to fit in `max_side`, as a preview (JPEG, or PNG with transparency).
+pub(crate) fn encode_fitted(
+    path: &Path,
+    img: DynamicImage,
+    max_side: u32,
+) -> Result<Thumbnail, ComposerError> {
+    encode(path, fit(img, max_side.clamp(1, 4096)))
 }
 
 fn encode(path: &Path, img: DynamicImage) -> Result<Thumbnail, ComposerError> {

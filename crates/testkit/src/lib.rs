@@ -9,7 +9,8 @@
 //!   rate limits or billing); [`credentials`] turns its demo account into client
 //!   [`Credentials`]; [`client`] / [`client_with`] build an [`XClient`] of it with
 //!   [`fast_config`] (short timeouts and retry delays, 64 KiB chunks) or a config of your own.
-//! - [`samples`] generates small valid media files (no assets shipped); [`tmp_dir`] and
+//! - [`samples`] generates small valid media files and [`h264`] real H.264 videos (no assets
+//!   shipped); [`tmp_dir`] and
 //!   [`write`] put them on disk.
 //! - [`free_port`], [`wait_for_port`] and [`tail`] serve tests that start processes.
 
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant};
 use x_client::{ClientConfig, Credentials, Endpoints, RetryPolicy, XClient};
 use x_sim::{DemoCredentials, SimConfig, SimHandle};
 
+pub mod h264;
 pub mod samples;
 
 /// Starts a simulator on loopback with test settings: media processing takes no time and the

@@ -555,7 +555,12 @@ export function renderComposer(opts: ComposerOptions): HTMLElement {
       : m.refusal
         ? h("span", { className: "kept-note" }, `Your original, as it is: X refuses it (${m.refusal}). Remove it and add it again to have it fitted.`)
         : null;
-    const preview = m.thumb ? h("img", { src: m.thumb, alt: m.alt ?? `Preview of ${m.name}`, className: "thumb" }) : h("div", { className: "thumb video-tile", role: "img", "aria-label": `Video ${m.name}` }, m.kind === "video" ? "▶ video" : m.kind);
+    // A video's first frame (decoded in Rust) carries a play mark, as on X; without one, a tile.
+    const preview = m.thumb && m.kind === "video"
+      ? h("div", { className: "thumb-video" }, h("img", { src: m.thumb, alt: `First frame of the video ${m.name}`, className: "thumb" }), h("span", { className: "thumb-play", "aria-hidden": "true" }, "▶"))
+      : m.thumb
+        ? h("img", { src: m.thumb, alt: m.alt ?? `Preview of ${m.name}`, className: "thumb" })
+        : h("div", { className: "thumb video-tile", role: "img", "aria-label": `Video ${m.name}` }, m.kind === "video" ? "▶ video" : m.kind);
     const alt = h("textarea", { id: `part-${part}-media-${index}-alt`, className: "alt", rows: "2", maxlength: String(ALT_LIMIT), "aria-label": `Alt text for ${m.name}`, placeholder: "Describe the image for people who cannot see it" });
     alt.value = m.alt ?? "";
     const altCount = h("small", { className: "alt-count" }, `${alt.value.length} / ${ALT_LIMIT}`);
