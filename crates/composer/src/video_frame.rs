@@ -1,20 +1,26 @@
 //! A video's first frame, decoded in Rust, for its preview.
 //!
 //! Contract:
-//! - [`first_frame`] reads an MP4/MOV's `moov` (wherever it is in the file: the `mdat` before
-//!   it is skipped, not read), finds the first H.264 (`avc1`) video track, reads its samples in
-//!   order from the first until OpenH264 gives a picture (at most [`MAX_SAMPLES`] samples of at
-//!   most [`MAX_SAMPLE_BYTES`] each), turns it as the track's display matrix says (a phone's
-//!   portrait video), and returns it as a JPEG data URL that fits in `max_side`. Only the
-//!   container's header and those samples are read, so the time does not grow with the file.
-//! - Anything it cannot show is [`ComposerError::VideoPreview`] naming why: no video track,
-//!   another codec (HEVC, VP9 …), a fragmented file, a sample table that points outside the
-//!   file, a picture the decoder refuses. The caller shows a video tile instead. A panic in the
-//!   demuxer on a malformed file is caught and reported the same way; nothing is written.
-//! - It is blocking CPU work (tens of milliseconds for 1080p): call it off the UI thread.
+//! - [`first_frame`] finds the `moov` of an MP4/MOV by its top-level box headers, wherever it
+//!   is in the file (the `mdat` before it is skipped, not read), takes the first H.264
+//!   (`avc1`/`avc3`) video track's decoder configuration (`avcC`), display matrix (`tkhd`)
+//!   and sample table (`stsz`, `stsc`, `stco`/`co64`), reads its samples in order from the
+//!   first until OpenH264 gives a picture (at most [`MAX_SAMPLES`] samples of at most
+//!   [`MAX_SAMPLE_BYTES`] each), turns it as the matrix says (a phone's portrait video), and
+//!   returns it as a JPEG data URL that fits in `max_side`. Only the container's header and
+//!   those samples are read, so the time does not grow with the file.
+//! - Anything it cannot show is [`ComposerError::VideoPreview`] naming why: no `moov` or video
+//!   track, another codec (HEVC, VP9 …), a box or sample table that does not fit the file, a
+//!   picture the decoder refuses. The caller shows a video tile instead. Nothing is written.
+//! - It is blocking CPU work (about 30 ms for 1080p): call it off the UI thread.
+//!
+//! The container is read here, not by the `mp4` crate: that crate refuses a whole file when any
+//! track's sample description is QuickTime's (an iPhone's or ffmpeg's `.mov` with audio:
+//! `tests/fixtures/portrait.mov`), and it panics on some damaged tables. Only the boxes named
+//! above are read, each bounds-checked.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use image::{DynamicImage, RgbImage};
@@ -51,10 +57,7 @@ fn quarter_turns(a: i32, b: i32, c: i32, d: i32) -> u8 {
 
 /// The first frame of the video at `path`, fitted in `max_side` (see the module docs).
 pub fn first_frame(path: &Path, max_side: u32) -> Result<Thumbnail, ComposerError> {
-    let (img, turns) = match std::panic::catch_unwind(|| decode_first(path)) {
-        Ok(r) => r?,
-        Err(_) => return Err(refused(path, "its container could not be read")),
-    };
+    let (img, turns) = decode_first(path)?;
     let img = match turns {
         1 => image::imageops::rotate90(&img),
         2 => image::imageops::rotate180(&img),
@@ -64,96 +67,259 @@ pub fn first_frame(path: &Path, max_side: u32) -> Result<Thumbnail, ComposerErro
     crate::media::encode_fitted(path, DynamicImage::ImageRgb8(img), max_side)
 }
 
+/// Largest `moov` read (a three-hour video's sample tables are a few MB).
+const MAX_MOOV_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The boxes directly inside `body`: (type, contents). Stops at the first box that does not
+/// fit (a damaged file shows what came before it).
+fn children(mut body: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> {
+    std::iter::from_fn(move || {
+        let head = body.get(..8)?;
+        let kind = [head[4], head[5], head[6], head[7]];
+        let (size, hlen) = match u32::from_be_bytes([head[0], head[1], head[2], head[3]]) {
+            0 => (body.len(), 8),
+            1 => (
+                usize::try_from(u64::from_be_bytes(body.get(8..16)?.try_into().ok()?)).ok()?,
+                16,
+            ),
+            n => (usize::try_from(n).ok()?, 8),
+        };
+        let inner = body.get(hlen..size)?;
+        body = &body[size..];
+        Some((kind, inner))
+    })
+}
+
+fn child<'a>(body: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
+    children(body).find(|(k, _)| k == kind).map(|(_, b)| b)
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
+}
+
+fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_be_bytes(
+        b.get(at..at.checked_add(8)?)?.try_into().ok()?,
+    ))
+}
+
+/// Reads the top-level `moov` of `file` (`size` bytes).
+fn read_moov(file: &mut File, size: u64, path: &Path) -> Result<Vec<u8>, ComposerError> {
+    let io = |e: std::io::Error| ComposerError::io(path, e);
+    let mut pos = 0u64;
+    while pos.saturating_add(8) <= size {
+        file.seek(SeekFrom::Start(pos)).map_err(io)?;
+        let mut h = [0u8; 16];
+        file.read_exact(&mut h[..8]).map_err(io)?;
+        let (len, hlen) = match u32::from_be_bytes([h[0], h[1], h[2], h[3]]) {
+            0 => (size - pos, 8),
+            1 => {
+                file.read_exact(&mut h[8..]).map_err(io)?;
+                (
+                    u64::from_be_bytes([h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]]),
+                    16,
+                )
+            }
+            n => (u64::from(n), 8),
+        };
+        if len < hlen || len > size - pos {
+            break;
+        }
+        if &h[4..8] == b"moov" {
+            if len > MAX_MOOV_BYTES {
+                return Err(refused(path, "its index (moov) is too large"));
+            }
+            let mut moov = vec![0u8; usize::try_from(len - hlen).unwrap_or(0)];
+            file.read_exact(&mut moov).map_err(io)?;
+            return Ok(moov);
+        }
+        pos += len;
+    }
+    Err(refused(
+        path,
+        "its container could not be read (no moov box)",
+    ))
+}
+
+/// What decoding needs of the video track.
+struct Track {
+    /// SPS and PPS as Annex B.
+    parameter_sets: Vec<u8>,
+    /// Bytes of each NAL unit's length prefix.
+    length_size: usize,
+    /// (offset, size) of the first samples, in decoding order.
+    samples: Vec<(u64, u32)>,
+    /// Clockwise quarter turns of the display matrix.
+    turns: u8,
+}
+
+/// The first video track of `moov`, or why there is none to decode.
+fn video_track(moov: &[u8]) -> Result<Track, String> {
+    let mut codec = None;
+    for (kind, trak) in children(moov) {
+        if &kind != b"trak" {
+            continue;
+        }
+        let Some(mdia) = child(trak, b"mdia") else {
+            continue;
+        };
+        // hdlr: version/flags 4, pre_defined 4, handler type.
+        if child(mdia, b"hdlr").and_then(|h| h.get(8..12)) != Some(b"vide") {
+            continue;
+        }
+        let stbl = child(mdia, b"minf")
+            .and_then(|m| child(m, b"stbl"))
+            .ok_or("its video track has no sample table")?;
+        // stsd: version/flags 4, entry count 4, then the first sample entry.
+        let (entry_kind, entry) = child(stbl, b"stsd")
+            .and_then(|s| children(s.get(8..)?).next())
+            .ok_or("its video track has no sample description")?;
+        if &entry_kind != b"avc1" && &entry_kind != b"avc3" {
+            codec.get_or_insert(String::from_utf8_lossy(&entry_kind).trim().to_owned());
+            continue;
+        }
+        // A visual sample entry's fixed fields are 78 bytes; its boxes follow.
+        let avcc = entry
+            .get(78..)
+            .and_then(|b| child(b, b"avcC"))
+            .ok_or("its H.264 track has no decoder configuration (avcC)")?;
+        let tkhd = child(trak, b"tkhd").ok_or("its video track has no header (tkhd)")?;
+        return Ok(Track {
+            parameter_sets: parameter_sets(avcc).ok_or("its H.264 configuration is not valid")?,
+            length_size: usize::from(avcc.get(4).ok_or("its H.264 configuration is empty")? & 3)
+                + 1,
+            samples: first_samples(stbl).ok_or("its sample table is not valid")?,
+            turns: turns_of(tkhd).unwrap_or(0),
+        });
+    }
+    Err(match codec {
+        Some(c) => format!("its video is {c}, and previews are made for H.264 only"),
+        None => "it has no video track".to_owned(),
+    })
+}
+
+/// The SPS and PPS of an `avcC` as Annex B.
+fn parameter_sets(avcc: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut at = 5;
+    for mask in [0x1f, 0xff] {
+        let n = avcc.get(at)? & mask;
+        at += 1;
+        for _ in 0..n {
+            let len = usize::from(u16::from_be_bytes(avcc.get(at..at + 2)?.try_into().ok()?));
+            out.extend_from_slice(&[0, 0, 0, 1]);
+            out.extend_from_slice(avcc.get(at + 2..at + 2 + len)?);
+            at += 2 + len;
+        }
+    }
+    Some(out)
+}
+
+/// The display matrix's clockwise quarter turns, from a `tkhd` body.
+fn turns_of(tkhd: &[u8]) -> Option<u8> {
+    // Version 1 has 64-bit times and duration: 12 more bytes before the matrix.
+    let at = 4 + if *tkhd.first()? == 1 { 32 } else { 20 } + 16;
+    let be = |o: usize| u32_at(tkhd, at + o).map(|v| v as i32);
+    Some(quarter_turns(be(0)?, be(4)?, be(12)?, be(16)?))
+}
+
+/// (offset, size) of the first [`MAX_SAMPLES`] samples, from `stsz`, `stsc` and
+/// `stco`/`co64`.
+fn first_samples(stbl: &[u8]) -> Option<Vec<(u64, u32)>> {
+    let stsz = child(stbl, b"stsz")?;
+    let (fixed, count) = (u32_at(stsz, 4)?, u32_at(stsz, 8)?);
+    let size = |i: u32| {
+        if fixed > 0 {
+            Some(fixed)
+        } else {
+            u32_at(stsz, 12 + 4 * usize::try_from(i).ok()?)
+        }
+    };
+    let offsets: Box<dyn Fn(u32) -> Option<u64>> = if let Some(stco) = child(stbl, b"stco") {
+        let n = u32_at(stco, 4)?;
+        Box::new(move |c| (c < n).then(|| u32_at(stco, 8 + 4 * c as usize).map(u64::from))?)
+    } else {
+        let co64 = child(stbl, b"co64")?;
+        let n = u32_at(co64, 4)?;
+        Box::new(move |c| (c < n).then(|| u64_at(co64, 8 + 8 * c as usize))?)
+    };
+    // stsc: runs of (first chunk, 1-based; samples per chunk; description index).
+    let stsc = child(stbl, b"stsc")?;
+    let runs = u32_at(stsc, 4)?;
+    let run = |r: u32| {
+        Some((
+            u32_at(stsc, 8 + 12 * r as usize)?,
+            u32_at(stsc, 12 + 12 * r as usize)?,
+        ))
+    };
+    let mut out = Vec::new();
+    let (mut sample, mut chunk, mut r) = (0u32, 0u32, 0u32);
+    while sample < count.min(MAX_SAMPLES) && r < runs {
+        let (_, per_chunk) = run(r)?;
+        let next_first = if r + 1 < runs {
+            run(r + 1)?.0
+        } else {
+            u32::MAX
+        };
+        if per_chunk == 0 || next_first <= chunk + 1 {
+            r += 1;
+            continue;
+        }
+        // A table shorter than it says ends the list (the samples before it still count).
+        let Some(mut at) = offsets(chunk) else { break };
+        for _ in 0..per_chunk {
+            if sample >= count.min(MAX_SAMPLES) {
+                break;
+            }
+            let Some(n) = size(sample) else {
+                return (!out.is_empty()).then_some(out);
+            };
+            out.push((at, n));
+            at = at.checked_add(u64::from(n))?;
+            sample += 1;
+        }
+        chunk += 1;
+    }
+    (!out.is_empty()).then_some(out)
+}
+
 /// Demuxes and decodes the first picture: its pixels and the track's quarter turns.
 fn decode_first(path: &Path) -> Result<(RgbImage, u8), ComposerError> {
-    let file = File::open(path).map_err(|e| ComposerError::io(path, e))?;
+    let mut file = File::open(path).map_err(|e| ComposerError::io(path, e))?;
     let size = file
         .metadata()
         .map_err(|e| ComposerError::io(path, e))?
         .len();
-    let mut mp4 = mp4::Mp4Reader::read_header(BufReader::new(file), size)
-        .map_err(|e| refused(path, format!("its container could not be read ({e})")))?;
-    if mp4.is_fragmented() {
-        return Err(refused(path, "it is a fragmented MP4"));
-    }
-    let mut ids: Vec<u32> = mp4.tracks().keys().copied().collect();
-    ids.sort_unstable();
-    let video = ids.iter().copied().find(|id| {
-        mp4.tracks()
-            .get(id)
-            .is_some_and(|t| matches!(t.track_type(), Ok(mp4::TrackType::Video)))
-    });
-    let Some(id) = video else {
-        return Err(refused(path, "it has no video track"));
-    };
-    let (mut annexb_head, length_size, sizes, count, turns) = {
-        let track = &mp4.tracks()[&id];
-        let stbl = &track.trak.mdia.minf.stbl;
-        let Some(avc1) = stbl.stsd.avc1.as_ref() else {
-            let codec = track
-                .box_type()
-                .map_or_else(|_| "an unknown codec".to_owned(), |t| t.to_string());
-            return Err(refused(
-                path,
-                format!("its video is {codec}, and previews are made for H.264 only"),
-            ));
-        };
-        // SPS and PPS first, as Annex B: the decoder needs them before any picture.
-        let mut head = Vec::new();
-        for nal in avc1
-            .avcc
-            .sequence_parameter_sets
-            .iter()
-            .chain(&avc1.avcc.picture_parameter_sets)
-        {
-            head.extend_from_slice(&[0, 0, 0, 1]);
-            head.extend_from_slice(&nal.bytes);
-        }
-        let stsz = &stbl.stsz;
-        (
-            head,
-            usize::from(avc1.avcc.length_size_minus_one & 3) + 1,
-            (stsz.sample_size, stsz.sample_sizes.clone()),
-            track.sample_count(),
-            {
-                let m = &track.trak.tkhd.matrix;
-                quarter_turns(m.a, m.b, m.c, m.d)
-            },
-        )
-    };
+    let moov = read_moov(&mut file, size, path)?;
+    let track = video_track(&moov).map_err(|why| refused(path, why))?;
     let mut decoder = Decoder::with_api_config(
         OpenH264API::from_source(),
         openh264::decoder::DecoderConfig::new(),
     )
     .map_err(|e| refused(path, format!("the H.264 decoder did not start ({e})")))?;
+    let mut head = track.parameter_sets;
+    let mut sample = Vec::new();
     let mut packet = Vec::new();
-    for sample_id in 1..=count.min(MAX_SAMPLES) {
-        let bytes = if sizes.0 > 0 {
-            sizes.0
-        } else {
-            sizes
-                .1
-                .get(sample_id as usize - 1)
-                .copied()
-                .unwrap_or(u32::MAX)
-        };
-        if bytes > MAX_SAMPLE_BYTES || u64::from(bytes) > size {
-            return Err(refused(path, "its sample table is not valid"));
+    for (i, &(offset, bytes)) in track.samples.iter().enumerate() {
+        if bytes > MAX_SAMPLE_BYTES || offset.saturating_add(u64::from(bytes)) > size {
+            return Err(refused(path, "its sample table points outside the file"));
         }
-        let sample = match mp4.read_sample(id, sample_id) {
-            Ok(Some(s)) => s,
-            Ok(None) => break,
-            Err(e) => return Err(refused(path, format!("a frame could not be read ({e})"))),
-        };
+        sample.resize(bytes as usize, 0);
+        file.seek(SeekFrom::Start(offset))
+            .and_then(|_| file.read_exact(&mut sample))
+            .map_err(|e| ComposerError::io(path, e))?;
         packet.clear();
-        packet.append(&mut annexb_head);
-        to_annex_b(&sample.bytes, length_size, &mut packet)
+        packet.append(&mut head);
+        to_annex_b(&sample, track.length_size, &mut packet)
             .ok_or_else(|| refused(path, "a frame's data is not valid"))?;
         match decoder.decode(&packet) {
-            Ok(Some(yuv)) => return Ok((to_rgb(&yuv, path)?, turns)),
+            Ok(Some(yuv)) => return Ok((to_rgb(&yuv, path)?, track.turns)),
             Ok(None) => {}
             // A broken picture after a good start: try the next sample.
-            Err(_) if sample_id > 1 => {}
+            Err(_) if i > 0 => {}
             Err(e) => {
                 return Err(refused(
                     path,
@@ -168,7 +334,7 @@ fn decode_first(path: &Path) -> Result<(RgbImage, u8), ComposerError> {
         .into_iter()
         .next()
     {
-        return to_rgb(&yuv, path).map(|img| (img, turns));
+        return to_rgb(&yuv, path).map(|img| (img, track.turns));
     }
     Err(refused(path, "no frame could be decoded"))
 }
@@ -200,6 +366,7 @@ fn to_rgb(yuv: &openh264::decoder::DecodedYUV<'_>, path: &Path) -> Result<RgbIma
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -214,6 +381,45 @@ mod tests {
         // A length past the end of the sample.
         assert!(to_annex_b(&[0, 0, 0, 9, 0x65], 4, &mut Vec::new()).is_none());
         assert!(to_annex_b(&[0, 0], 4, &mut Vec::new()).is_none());
+    }
+
+    fn boxed(kind: &[u8; 4], body: &[u32]) -> Vec<u8> {
+        let mut b = (8 + 4 * body.len() as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        for v in body {
+            b.extend_from_slice(&v.to_be_bytes());
+        }
+        b
+    }
+
+    #[test]
+    fn samples_are_found_through_chunks_and_runs() {
+        // Runs: chunks 1–2 hold 2 samples each, chunk 3 on hold 1.
+        let mut stbl = boxed(b"stsz", &[0, 0, 5, 10, 20, 30, 40, 50]);
+        stbl.extend(boxed(b"stsc", &[0, 2, 1, 2, 1, 3, 1, 1]));
+        stbl.extend(boxed(b"stco", &[0, 4, 100, 200, 300, 400]));
+        assert_eq!(
+            first_samples(&stbl).unwrap(),
+            [(100, 10), (110, 20), (200, 30), (230, 40), (300, 50)]
+        );
+        // A table that names more samples than its chunks hold: what they hold.
+        let mut short = boxed(b"stsz", &[0, 0, 3, 10, 20, 30]);
+        short.extend(boxed(b"stsc", &[0, 1, 1, 1, 1]));
+        short.extend(boxed(b"stco", &[0, 1, 100]));
+        assert_eq!(first_samples(&short).unwrap(), [(100, 10)]);
+        // No chunk offsets at all.
+        assert_eq!(first_samples(&boxed(b"stsz", &[0, 7, 1])), None);
+    }
+
+    #[test]
+    fn a_box_that_runs_past_its_parent_ends_the_walk() {
+        let mut body = boxed(b"free", &[1]);
+        body.extend(boxed(b"moov", &[2]));
+        let mut broken = boxed(b"trak", &[3]);
+        broken[3] = 200;
+        body.extend(broken);
+        let kinds: Vec<[u8; 4]> = children(&body).map(|(k, _)| k).collect();
+        assert_eq!(kinds, [*b"free", *b"moov"]);
     }
 
     #[test]

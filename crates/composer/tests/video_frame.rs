@@ -102,10 +102,16 @@ fn a_video_without_a_decodable_frame_says_why_and_never_panics() {
         first_frame(&cut, 100),
         Err(ComposerError::VideoPreview { .. })
     ));
-    // Damage anywhere: a preview or a VideoPreview refusal, never a panic or another error.
+    // Damage anywhere, in ours and in ffmpeg's MOV: a preview or a VideoPreview refusal, never
+    // a panic or another error.
+    let mov = std::fs::read(fixture("portrait.mov")).unwrap();
     let mut rng = fastrand::Rng::with_seed(14);
-    for round in 0..150 {
-        let mut bytes = good.clone();
+    for round in 0..300 {
+        let mut bytes = if round % 2 == 0 {
+            good.clone()
+        } else {
+            mov.clone()
+        };
         for _ in 0..1 + round % 4 {
             let at = rng.usize(..bytes.len());
             bytes[at] = rng.u8(..);
@@ -116,5 +122,45 @@ fn a_video_without_a_decodable_frame_says_why_and_never_panics() {
             Err(ComposerError::VideoPreview { .. }) => {}
             Err(e) => panic!("round {round}: {e:?}"),
         }
+    }
+}
+
+/// Files from a real encoder (ffmpeg 5.1 with x264 / x265, `tests/fixtures/README.md`):
+/// red left half, blue right half in frame 0, the hue turning after it.
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+#[test]
+fn x264_high_profile_with_b_frames_and_aac_audio() {
+    let t = first_frame(&fixture("high-bframes-aac.mp4"), 400).unwrap();
+    assert_eq!((t.width, t.height), (320, 240));
+    let (left, _) = pixel(&t.data_url, 40, 120);
+    let (right, _) = pixel(&t.data_url, 280, 120);
+    assert!(near(left, [220, 30, 30]), "left {left:?}");
+    assert!(near(right, [30, 60, 220]), "right {right:?}");
+}
+
+#[test]
+fn a_quicktime_mov_turned_by_its_matrix_as_ffmpeg_shows_it() {
+    // Its tkhd matrix is (0, -1, 1, 0): 90° counter-clockwise; ffmpeg shows the right half on
+    // top.
+    let t = first_frame(&fixture("portrait.mov"), 400).unwrap();
+    assert_eq!((t.width, t.height), (240, 320));
+    let (top, _) = pixel(&t.data_url, 120, 40);
+    let (bottom, _) = pixel(&t.data_url, 120, 280);
+    assert!(near(top, [30, 60, 220]), "top {top:?}");
+    assert!(near(bottom, [220, 30, 30]), "bottom {bottom:?}");
+}
+
+#[test]
+fn hevc_gets_a_tile_and_the_reason() {
+    match first_frame(&fixture("hevc.mp4"), 400) {
+        Err(ComposerError::VideoPreview { reason, .. }) => {
+            assert!(reason.contains("H.264 only"), "{reason}")
+        }
+        other => panic!("{other:?}"),
     }
 }
