@@ -96,6 +96,9 @@ async fn a_video_shows_its_length_and_x_s_limit_for_the_account_is_remembered() 
                 check!(w * 9 == h * 16, "{css} is 16:9: {w}×{h}");
             }
             app.find("#composer .media .thumb-play").await?;
+            app.exec("document.querySelector('.preview-cell.is-video').scrollIntoView({block: 'center'}); return true")
+                .await?;
+            app.screenshot("video-preview").await?;
             // 1:30 is under X's documented 20 minutes: no warning yet.
             let problems_hidden = app
                 .exec("return document.querySelector('#draft-problems').hidden")
