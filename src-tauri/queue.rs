@@ -29,8 +29,10 @@
 //!   seconds, or until woken. After a run that did something, and after every action, it
 //!   emits [`QueueChanged`], and also when another process (a CLI runner, `postbridge
 //!   schedule`) changed the store, which it looks for every [`WATCH_INTERVAL`] while it sleeps
-//!   (SQLite's `data_version`), then runs again; what a run posted, failed, held or may have posted is also a
-//!   desktop notification ([`crate::notify`]).
+//!   (SQLite's `data_version`), then runs again; what a run posted, failed, held or may have
+//!   posted is also a desktop notification ([`crate::notify`]). A video X refused as too
+//!   long for its account (`video-too-long`, §15) leaves X's minutes on that account's
+//!   profile, as the composer's Post does, so the composer warns with them.
 //! - **Cost** is shown only for an account whose plan is pay-per-use; on a legacy plan and
 //!   when the plan is not known there is none ([`plan_of`]).
 
@@ -626,13 +628,39 @@ impl Connector for AppConnector<'_> {
     }
 }
 
-/// One run of the due items with the app's accounts.
+/// One run of the due items with the app's accounts. A video X refused as too long for its
+/// account (`video-too-long`, §15) teaches the account its limit, as the composer's Post does.
 pub async fn run_once(state: &AppState) -> Result<RunReport, AppError> {
     let queue = state.queue.queue(&state.composer)?;
     let connector = AppConnector::new(state);
-    Ok(queue
+    let report = queue
         .run_due(&connector, composer::RunOptions::default())
-        .await?)
+        .await?;
+    remember_video_limits(state, &queue, &report).await;
+    Ok(report)
+}
+
+/// Saves the video limits X named in `report` on their accounts' profiles
+/// ([`RunReport::video_limits_told`]), then reads the account in use's limit into the
+/// composer. A profile that cannot be written keeps X's documented limit (the warning is
+/// advice; X decides), and says so on stderr.
+async fn remember_video_limits(state: &AppState, queue: &Queue, report: &RunReport) {
+    let told = report.video_limits_told(queue);
+    if told.is_empty() {
+        return;
+    }
+    let accounts = state.accounts.clone();
+    let saved = crate::commands::blocking(move || {
+        for (account, minutes) in told {
+            accounts.remember_video_limit(&account, minutes)?;
+        }
+        Ok(())
+    })
+    .await;
+    if let Err(e) = saved {
+        eprintln!("postbridge: the video length X named could not be saved: {e}");
+    }
+    crate::commands::composer::refresh_video_limit(state).await;
 }
 
 /// Tells the page the queue changed.
@@ -1113,6 +1141,75 @@ mod tests {
             assert_eq!(v.state, crate::views::QueueStateView::Scheduled);
             assert_eq!(v.diagnosis.map(|d| d.kind), Some(kind), "{id}");
         }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A scheduled video X refuses as too long for its account: the item fails with
+    /// `video-too-long`, nothing is posted, and the account now carries X's limit — the
+    /// composer warns with it, as after the composer's own Post.
+    #[tokio::test]
+    async fn a_queued_video_x_refuses_as_too_long_teaches_the_account_its_limit() {
+        let dir =
+            std::env::temp_dir().join(format!("postbridge-queue-video-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let state = AppState::new(
+            std::sync::Arc::new(keychain::MemoryStore::new()),
+            dir.clone(),
+        );
+        crate::commands::sandbox::start(&state).await.unwrap();
+        let sim = state.sandbox.ensure().await.unwrap();
+        assert!(sim.update_account("demo", |a| a.video_max_minutes = Some(1)));
+        let profile = state.accounts.default_profile().unwrap().unwrap();
+        assert_eq!(profile.video_limit_minutes, None);
+        let store = Store::open_in_memory().unwrap();
+        state.composer.use_store(store.clone());
+        let queue = state.queue.queue(&state.composer).unwrap();
+        let video = testkit::write(
+            &dir,
+            "talk.mp4",
+            &testkit::samples::mp4_video(16 * 1024, 90, 1280, 720, false),
+        );
+        state
+            .composer
+            .attach(0, std::slice::from_ref(&video))
+            .unwrap();
+        let mut d = store.draft().unwrap();
+        d.parts[0].text = "A scheduled talk".into();
+        store.save_draft(&d).unwrap();
+        let warned = |state: &AppState| {
+            state
+                .composer
+                .problems(&store.draft().unwrap())
+                .iter()
+                .any(|p| p.message.contains("up to 1 minutes"))
+        };
+        assert!(!warned(&state), "no warning before X says anything");
+        let (item, _) = schedule_current(
+            &state.composer,
+            &queue,
+            &profile,
+            &d.id,
+            in_secs(0),
+            Timestamp::now(),
+        )
+        .unwrap();
+
+        let report = run_once(&state).await.unwrap();
+        assert_eq!(report.failed.len(), 1, "{report:?}");
+        assert_eq!(report.failed[0].id, item.id);
+        assert!(sim.posts().iter().all(|p| p.deleted), "nothing was posted");
+        let saved = state.accounts.profile(&profile.name).unwrap();
+        assert_eq!(saved.video_limit_minutes, Some(1));
+        // Scheduling started a fresh draft; the same video in it now warns with X's limit.
+        state
+            .composer
+            .attach(0, std::slice::from_ref(&video))
+            .unwrap();
+        assert!(
+            warned(&state),
+            "{:?}",
+            state.composer.problems(&store.draft().unwrap())
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 

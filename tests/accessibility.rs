@@ -1,9 +1,10 @@
 //! Journey of issue 14 item 7: axe-core (WCAG 2.0/2.1 A and AA rules) runs inside the real
 //! window on each screen and state a person reaches — the first run, the wizard's steps, the
-//! composer empty and with media, an error and the preview, the history after a post, the
-//! queue and the accounts — and the journey fails on any violation, naming the rule, its
-//! impact and the elements. axe-core comes from the UI's locked npm packages
-//! (`ui/node_modules/axe-core`), injected through WebDriver; the page itself never loads it.
+//! composer empty, with an image, with a video (its first frame), an error and the preview,
+//! the history after a post, the queue and the accounts — and the journey fails on any
+//! violation, naming the rule, its impact and the elements. axe-core comes from the UI's locked
+//! npm packages (`ui/node_modules/axe-core`), injected through WebDriver; the page itself never
+//! loads it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -88,6 +89,13 @@ async fn every_screen_passes_axe_core_wcag_2_1_aa_in_dark_mode() {
 
 async fn every_screen_passes(name: &str, dark: bool) {
     let image = picture(name);
+    let video = testkit::write(
+        &Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("e2e-files")
+            .join(name),
+        "clip.mp4",
+        &testkit::h264::mp4_bytes(&testkit::h264::Video::new(320, 240)),
+    );
     let mut env = vec![keychain_env(name)];
     if dark {
         env.push(("GTK_THEME".into(), "Adwaita:dark".into()));
@@ -169,6 +177,13 @@ async fn every_screen_passes(name: &str, dark: bool) {
         let result = post_and_wait(app, "posted").await?;
         check!(result.contains("Posted"), "result: {result:?}");
         sweep(app, "composer-posted-history", &mut all).await?;
+        // A video in the new draft: its first frame with a play mark, the subtitles button,
+        // and the preview's video cell with its duration.
+        drop_files(app, std::slice::from_ref(&video)).await?;
+        app.find("#composer .media .thumb-video img").await?;
+        app.find(".preview-cell.is-video img").await?;
+        saved(app).await?;
+        sweep(app, "composer-video", &mut all).await?;
 
         app.click("#nav-queue").await?;
         app.find("#queue").await?;

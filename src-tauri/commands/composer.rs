@@ -86,7 +86,7 @@ pub async fn draft_get(state: State<'_, AppState>) -> Result<DraftView, AppError
 
 /// Reads the account in use's remembered video limit into the composer (for its warning).
 /// A profile that cannot be read leaves X's documented limit: a warning, never a refusal.
-async fn refresh_video_limit(state: &AppState) {
+pub(crate) async fn refresh_video_limit(state: &AppState) {
     let accounts = state.accounts.clone();
     let limit = blocking(move || Ok(accounts.default_profile()?))
         .await

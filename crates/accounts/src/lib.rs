@@ -218,6 +218,34 @@ impl Accounts {
             .ok_or_else(|| AccountsError::NoSuchProfile(name.to_owned()))
     }
 
+    /// The profile a scheduled item names its account by (composer's `Item::account`):
+    /// `profile:NAME`, or `user:ID` (the profile signed in as that X user); `None` when no
+    /// saved profile is that account.
+    pub fn profile_for_account(&self, key: &str) -> Result<Option<Profile>, AccountsError> {
+        let book = self.book()?;
+        Ok(
+            match (key.strip_prefix("profile:"), key.strip_prefix("user:")) {
+                (Some(name), _) => book.get(name).cloned(),
+                (None, Some(user)) => book
+                    .profiles
+                    .into_iter()
+                    .find(|p| p.user_id.as_deref() == Some(user)),
+                (None, None) => None,
+            },
+        )
+    }
+
+    /// Remembers the longest video X lets `key`'s account post (its 403's minutes, §15; see
+    /// [`Accounts::profile_for_account`] for `key`). `false` when no saved profile is that
+    /// account (the minutes are then not kept anywhere).
+    pub fn remember_video_limit(&self, key: &str, minutes: u32) -> Result<bool, AccountsError> {
+        let Some(p) = self.profile_for_account(key)? else {
+            return Ok(false);
+        };
+        self.update(&p.name, |p| p.video_limit_minutes = Some(minutes))?;
+        Ok(true)
+    }
+
     /// The profile to use when none is named: the default, else the only one.
     pub fn default_profile(&self) -> Result<Option<Profile>, AccountsError> {
         Ok(self.book()?.default_profile().cloned())
@@ -459,6 +487,25 @@ mod tests {
         let store = Arc::new(MemoryStore::new());
         let acc = Accounts::new(dir.path(), store.clone());
         (dir, store, acc)
+    }
+
+    #[test]
+    fn a_video_limit_is_remembered_on_the_account_a_queue_key_names() {
+        let (_dir, _store, acc) = accounts();
+        let mut work = Profile::new("work");
+        work.user_id = Some("42".into());
+        acc.save(work, &creds("a")).unwrap();
+        acc.save(Profile::new("home"), &creds("b")).unwrap();
+        assert!(acc.remember_video_limit("user:42", 2).unwrap());
+        assert_eq!(acc.profile("work").unwrap().video_limit_minutes, Some(2));
+        assert!(acc.remember_video_limit("profile:home", 1).unwrap());
+        assert_eq!(acc.profile("home").unwrap().video_limit_minutes, Some(1));
+        assert_eq!(acc.profile("work").unwrap().video_limit_minutes, Some(2));
+        // No saved profile is that account: nothing kept.
+        assert!(!acc.remember_video_limit("user:7", 3).unwrap());
+        assert!(!acc.remember_video_limit("profile:gone", 3).unwrap());
+        assert!(!acc.remember_video_limit("work", 3).unwrap());
+        assert_eq!(acc.profile("work").unwrap().video_limit_minutes, Some(2));
     }
 
     #[test]

@@ -18,6 +18,8 @@
 //! earlier identical send is unresolved does not send it: the earlier one is read back from
 //! the account's posts (found → exit 0 with its id, `"confirmed_by":"read-back"`), otherwise
 //! exit 3, until `--force` says "post it again".
+//! A video X refuses as too long for the account (`video-too-long`, §15) leaves X's minutes on
+//! the saved profile in use (not with the `X_*` variables), for the app's composer to warn with.
 //! Without `--json`: friendly lines, with a progress line on stderr when it is a terminal.
 //! All logic is in [`execute`], which returns the exit code and the texts instead of printing,
 //! so it can be tested against the simulator without spawning the binary.
@@ -227,6 +229,8 @@ pub fn accounts_failure(json_out: bool, e: &AccountsError) -> Outcome {
 pub struct Session {
     /// The client to use.
     pub client: XClient,
+    /// The saved profile it signs in with (`None` with `X_*` variables).
+    pub profile: Option<String>,
 }
 
 /// The session of a command: `X_OAUTH2_ACCESS_TOKEN`, else the four OAuth 1.0a `X_*`
@@ -255,19 +259,32 @@ pub async fn session(
         .filter(|p| !p.sandbox && matches!(p.sign_in, SignIn::OAuth2 { .. }))
     };
     let Some(p) = oauth2_profile else {
-        let client = if any_env {
-            client_from_env(env, profile, json_out)?
-        } else {
-            client_from_profile(accounts, profile, env, json_out)?
+        if any_env {
+            let client = client_from_env(env, profile, json_out)?;
+            return Ok(Session {
+                client,
+                profile: None,
+            });
+        }
+        let client = client_from_profile(accounts, profile, env, json_out)?;
+        let name = match profile {
+            Some(n) => Some(n.to_owned()),
+            None => accounts.default_profile().ok().flatten().map(|p| p.name),
         };
-        return Ok(Session { client });
+        return Ok(Session {
+            client,
+            profile: name,
+        });
     };
     let endpoints = accounts::Env::from_vars(env).override_endpoints(p.endpoints());
     let client = accounts
         .oauth2_client(&p.name, endpoints)
         .await
         .map_err(|e| accounts_failure(json_out, &e))?;
-    Ok(Session { client })
+    Ok(Session {
+        client,
+        profile: Some(p.name),
+    })
 }
 
 /// The upload route of `--upload-route`, after checking that every `--alt` pairs with a
@@ -649,6 +666,19 @@ pub async fn execute_with(
                 composer::SendState::Failed
             };
             settle(state, None);
+            // X named this account's video length limit (§15): the app's composer warns with
+            // it from now on.
+            if let (ErrorKind::VideoTooLong, Some(minutes), Some(name)) = (
+                e.kind(),
+                x_client::video_limit_minutes(&e.diagnosis().detail),
+                session.profile.as_deref(),
+            ) {
+                if let Err(err) = accounts.update(name, |p| p.video_limit_minutes = Some(minutes)) {
+                    notes.push_str(&format!(
+                        "postbridge: X's video limit for {name} ({minutes} minutes) could not be saved: {err}\n"
+                    ));
+                }
+            }
             let mut o = failure(json_out, &e, json!({ "media_ids": media_ids }));
             o.stderr = format!("{notes}{}", o.stderr);
             o

@@ -25,6 +25,9 @@
 //!   (whatever `X_*` variables are set); a `user:` item uses the `X_*` variables (else the
 //!   default profile) after `GET /2/users/me` says they sign in as that same user, else kind
 //!   `account-mismatch` and the item stays scheduled. Secrets never appear in any output.
+//! - A video X refused as too long for its account (`video-too-long`, §15) leaves X's minutes
+//!   on that account's saved profile (when it has one), as `postbridge post` and the app do;
+//!   the app's composer warns with them.
 //! - All logic is in the `execute_*` functions, which return an [`Outcome`] instead of printing.
 
 use std::collections::HashMap;
@@ -537,10 +540,24 @@ pub async fn execute_run(
             } else {
                 render_report(&r)
             },
-            stderr: String::new(),
+            stderr: remember_video_limits(accounts, &queue, &r),
         },
         Err(e) => composer_failure(args.json, e),
     }
+}
+
+/// Saves on their profiles the video limits X named in `r` (§15), so that the app's composer
+/// warns with them; the lines to print when one could not be saved.
+fn remember_video_limits(accounts: &Accounts, queue: &Queue, r: &RunReport) -> String {
+    let mut notes = String::new();
+    for (account, minutes) in r.video_limits_told(queue) {
+        if let Err(e) = accounts.remember_video_limit(&account, minutes) {
+            notes.push_str(&format!(
+                "postbridge: X's video limit for {account} ({minutes} minutes) could not be saved: {e}\n"
+            ));
+        }
+    }
+    notes
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C, or SIGTERM on Unix).
@@ -601,7 +618,7 @@ pub async fn daemon(args: &DaemonArgs, env: &HashMap<String, String>) -> ExitCod
                 Outcome {
                     code: 0,
                     stdout: out,
-                    stderr: String::new(),
+                    stderr: remember_video_limits(&accounts, &queue, &r),
                 }
                 .emit();
             }

@@ -61,3 +61,58 @@ async fn the_cli_uses_a_saved_profile() {
     assert!(sb.stderr.contains("postbridge sim"), "{}", sb.stderr);
     sim.shutdown().await;
 }
+
+/// `post --media` with a saved profile: X refuses the video as longer than the account may post
+/// (§15, `video-too-long`), and the profile now carries X's minutes, which the app's composer
+/// warns with.
+#[tokio::test]
+async fn a_video_x_refuses_as_too_long_teaches_the_saved_profile_its_limit() {
+    use clap::Parser;
+    use postbridge_cli::{post, Cli, Command};
+
+    let sim = x_sim::start(x_sim::SimConfig::default()).await.unwrap();
+    sim.update_modes(|m| m.processing_ms = 0);
+    assert!(sim.update_account("demo", |a| a.video_max_minutes = Some(1)));
+    let dir = tempfile::tempdir().unwrap();
+    let accounts = accounts::Accounts::new(dir.path(), Arc::new(keychain::MemoryStore::new()));
+    let mut profile = accounts::Profile::new("Work");
+    profile.api_base = Some(sim.api_base());
+    profile.upload_base = Some(sim.upload_base());
+    accounts
+        .save(profile, &testkit::credentials(&sim.demo()))
+        .unwrap();
+    let video = testkit::write(
+        &testkit::tmp_dir("pb-cli-video-limit"),
+        "talk.mp4",
+        &testkit::samples::mp4_video(16 * 1024, 90, 1280, 720, false),
+    );
+    let env = HashMap::from([(
+        "POSTBRIDGE_DATA_DIR".to_string(),
+        dir.path().join("data").to_string_lossy().into_owned(),
+    )]);
+    let args = match Cli::try_parse_from([
+        "postbridge",
+        "post",
+        "--json",
+        "--media",
+        video.to_str().unwrap(),
+        "A long talk",
+    ])
+    .unwrap()
+    .command
+    .unwrap()
+    {
+        Command::Post(a) => a,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(accounts.profile("Work").unwrap().video_limit_minutes, None);
+    let o = post::execute_with(&args, &env, &accounts, None).await;
+    assert_eq!(o.code, 1, "{o:?}");
+    assert!(o.stdout.contains("video-too-long"), "{}", o.stdout);
+    assert_eq!(
+        accounts.profile("Work").unwrap().video_limit_minutes,
+        Some(1)
+    );
+    assert!(sim.posts().iter().all(|p| p.deleted), "nothing was posted");
+    sim.shutdown().await;
+}

@@ -384,7 +384,7 @@ pub fn thumbnail_jpeg_scaled(path: &Path, max_side: u32) -> Result<Thumbnail, Co
 }
 
 /// Scales `img` down (never up) to fit in `max_side`.
-fn fit(img: DynamicImage, max_side: u32) -> DynamicImage {
+pub(crate) fn fit(img: DynamicImage, max_side: u32) -> DynamicImage {
     let (w, h) = (img.width(), img.height());
     if w <= max_side && h <= max_side {
         return img;
@@ -478,16 +478,8 @@ fn decode_jpeg_scaled(
     Ok(img)
 }
 
-/// `img` scaled down to fit in `max_side`, as a preview (JPEG, or PNG with transparency).
-pub(crate) fn encode_fitted(
-    path: &Path,
-    img: DynamicImage,
-    max_side: u32,
-) -> Result<Thumbnail, ComposerError> {
-    encode(path, fit(img, max_side.clamp(1, 4096)))
-}
-
-fn encode(path: &Path, img: DynamicImage) -> Result<Thumbnail, ComposerError> {
+/// `img` as a preview: JPEG, or PNG when it has transparency.
+pub(crate) fn encode(path: &Path, img: DynamicImage) -> Result<Thumbnail, ComposerError> {
     let (width, height) = (img.width(), img.height());
     let mut buf = Vec::with_capacity(64 * 1024);
     let alpha = img.color().has_alpha();

@@ -400,6 +400,25 @@ pub struct RunReport {
     pub waiting: Vec<ItemResult>,
 }
 
+impl RunReport {
+    /// For each failed item X refused as a video too long for its account (`video-too-long`,
+    /// §15): the item's [`Item::account`] and the minutes X named. What the runner's caller
+    /// remembers on that account, so that the composer warns with X's limit next time.
+    pub fn video_limits_told(&self, queue: &Queue) -> Vec<(String, u32)> {
+        self.failed
+            .iter()
+            .filter_map(|r| {
+                let e = r.error.as_ref()?;
+                if e["kind"] != "video-too-long" {
+                    return None;
+                }
+                let minutes = x_client::video_limit_minutes(e["detail"].as_str()?)?;
+                Some((queue.get(&r.id).ok()?.account, minutes))
+            })
+            .collect()
+    }
+}
+
 /// Options of one run.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RunOptions {

@@ -58,13 +58,15 @@ fn quarter_turns(a: i32, b: i32, c: i32, d: i32) -> u8 {
 /// The first frame of the video at `path`, fitted in `max_side` (see the module docs).
 pub fn first_frame(path: &Path, max_side: u32) -> Result<Thumbnail, ComposerError> {
     let (img, turns) = decode_first(path)?;
+    // Scaled first, then turned: a quarter turn of the preview, not of the whole frame.
+    let img = crate::media::fit(DynamicImage::ImageRgb8(img), max_side.clamp(1, 4096));
     let img = match turns {
-        1 => image::imageops::rotate90(&img),
-        2 => image::imageops::rotate180(&img),
-        3 => image::imageops::rotate270(&img),
+        1 => img.rotate90(),
+        2 => img.rotate180(),
+        3 => img.rotate270(),
         _ => img,
     };
-    crate::media::encode_fitted(path, DynamicImage::ImageRgb8(img), max_side)
+    crate::media::encode(path, img)
 }
 
 /// Largest `moov` read (a three-hour video's sample tables are a few MB).
