@@ -333,14 +333,14 @@ impl Composer {
                                 .filter(|_| a.kind == "video")
                                 .map(|ms| u32::try_from(ms).unwrap_or(u32::MAX)),
                             mime: a.mime.clone(),
-                            size: u32::try_from(a.size).unwrap_or(u32::MAX),
+                            size: a.size,
                             width: a.width,
                             height: a.height,
                             alt: a.alt.clone(),
                             thumb: self.thumbnail(&a.path),
                             uploaded: a.media_id.is_some(),
                             fitted: a.fitted.as_ref().map(|f| FitView {
-                                before_bytes: u32::try_from(f.before.bytes).unwrap_or(u32::MAX),
+                                before_bytes: f.before.bytes,
                                 before_width: f.before.width,
                                 before_height: f.before.height,
                                 after_width: f.after.width,

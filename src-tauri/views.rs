@@ -400,8 +400,10 @@ pub struct AttachmentView {
     pub duration_ms: Option<u32>,
     /// Sniffed MIME type.
     pub mime: String,
-    /// Bytes (saturating: a video over 4 GiB shows as 4 GiB).
-    pub size: u32,
+    /// Bytes. Exported as TypeScript's `number` (`type = u32`: specta's `u64` would be a
+    /// `bigint`); JSON integers are exact in JavaScript up to 2⁵³, far past X's 16 GiB.
+    #[specta(type = u32)]
+    pub size: u64,
     /// Pixels, when known.
     pub width: Option<u32>,
     /// Pixels, when known.
@@ -438,7 +440,8 @@ pub struct SubtitlesView {
 #[serde(rename_all = "camelCase")]
 pub struct FitView {
     /// The original's bytes (the copy's are [`AttachmentView::size`]).
-    pub before_bytes: u32,
+    #[specta(type = u32)]
+    pub before_bytes: u64,
     /// The original's pixels, EXIF orientation applied.
     pub before_width: u32,
     /// The original's pixels.
@@ -485,9 +488,11 @@ pub enum ProgressView {
         /// The file's name.
         file: String,
         /// Bytes sent.
-        bytes_sent: u32,
+        #[specta(type = u32)]
+        bytes_sent: u64,
         /// Bytes in all.
-        total: u32,
+        #[specta(type = u32)]
+        total: u64,
     },
     /// The network is away: the upload waits and goes on by itself when X answers again.
     #[serde(rename_all = "camelCase")]
@@ -497,9 +502,11 @@ pub enum ProgressView {
         /// The file's name.
         file: String,
         /// Bytes X has.
-        bytes_sent: u32,
+        #[specta(type = u32)]
+        bytes_sent: u64,
         /// Bytes in all.
-        total: u32,
+        #[specta(type = u32)]
+        total: u64,
     },
     /// X is processing a file.
     #[serde(rename_all = "camelCase")]
@@ -641,8 +648,8 @@ impl From<composer::PublishEvent> for ProgressView {
             } => Self::Uploading {
                 part: part as u32,
                 file: file_name(&file),
-                bytes_sent: u32::try_from(bytes_sent).unwrap_or(u32::MAX),
-                total: u32::try_from(total).unwrap_or(u32::MAX),
+                bytes_sent,
+                total,
             },
             E::Paused {
                 part,
@@ -652,8 +659,8 @@ impl From<composer::PublishEvent> for ProgressView {
             } => Self::Paused {
                 part: part as u32,
                 file: file_name(&file),
-                bytes_sent: u32::try_from(bytes_sent).unwrap_or(u32::MAX),
-                total: u32::try_from(total).unwrap_or(u32::MAX),
+                bytes_sent,
+                total,
             },
             E::Processing {
                 part,
@@ -873,4 +880,28 @@ pub struct Scheduled {
     pub item: QueueItemView,
     /// The new, empty current draft.
     pub draft: DraftView,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// Sizes past 4 GiB (a Premium video, up to 16 GiB) reach the page as they are.
+    #[test]
+    fn byte_counts_over_4_gib_cross_ipc_exactly() {
+        let sixteen_gib = 16 * 1024 * 1024 * 1024u64;
+        let view = ProgressView::from(composer::PublishEvent::Uploading {
+            part: 0,
+            file: "/videos/keynote.mp4".into(),
+            bytes_sent: sixteen_gib - 1,
+            total: sixteen_gib,
+        });
+        let json = serde_json::to_value(&view).unwrap();
+        assert_eq!(json["bytesSent"], sixteen_gib - 1);
+        assert_eq!(json["total"], sixteen_gib);
+        assert_eq!(json["file"], "keynote.mp4", "no path crosses");
+        // As the page reads it: a JavaScript number, exact below 2^53.
+        assert_eq!(json["total"].as_f64().unwrap() as u64, sixteen_gib);
+    }
 }

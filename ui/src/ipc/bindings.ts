@@ -294,7 +294,10 @@ export type AttachmentView = {
 	durationMs: number | null,
 	/**  Sniffed MIME type. */
 	mime: string,
-	/**  Bytes (saturating: a video over 4 GiB shows as 4 GiB). */
+	/**
+	 *  Bytes. Exported as TypeScript's `number` (`type = u32`: specta's `u64` would be a
+	 *  `bigint`); JSON integers are exact in JavaScript up to 2⁵³, far past X's 16 GiB.
+	 */
 	size: number,
 	/**  Pixels, when known. */
 	width: number | null,

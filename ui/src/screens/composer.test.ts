@@ -218,6 +218,8 @@ describe("subtitles on a video", () => {
   it("a video's line says its duration, resolution and size", async () => {
     expect(mediaLine({ ...video(null), durationMs: 95_000, width: 1920, height: 1080 })).toBe("clip.mp4 · video · 1:35 · 1920×1080 · 1.9 MB");
     expect(mediaLine({ ...video(null), uploaded: true })).toBe("clip.mp4 · video · 1.9 MB · uploaded");
+    // A Premium video past 4 GiB shows its real size (sizes cross IPC as plain numbers).
+    expect(mediaLine({ ...video(null), size: 6 * 1024 ** 3 + 512 * 1024 ** 2 })).toBe("clip.mp4 · video · 6.50 GB");
     const el = await mount(draftOf([{ text: "A clip", status: "draft", postedId: null, media: [{ ...video(null), durationMs: 5_000, width: 1080, height: 1920 }] }]));
     expect(el.querySelector(".media .media-name")?.textContent).toBe("clip.mp4 · video · 0:05 · 1080×1920 · 1.9 MB");
   });

@@ -74,7 +74,12 @@ export function profileLinkOf(username: string | null | undefined): string | nul
 }
 
 /** Sizes as X counts its limits (MiB): one decimal in MB, or whole KB under 1 MB. */
-const mb = (bytes: number): string => (bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / (1024 * 1024)).toFixed(1)} MB`);
+const mb = (bytes: number): string =>
+  bytes < 1024 * 1024
+    ? `${Math.max(1, Math.round(bytes / 1024))} KB`
+    : bytes < 1024 * 1024 * 1024
+      ? `${(bytes / (1024 * 1024)).toFixed(1)} MB`
+      : `${(bytes / (1024 * 1024 * 1024)).toFixed(2)} GB`;
 
 /** What fitting an image to X's limits did: before → after, and that the original is unchanged. */
 export function fitNote(afterBytes: number, f: FitView): string {
