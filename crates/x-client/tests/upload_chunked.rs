@@ -179,6 +179,56 @@ async fn an_interrupted_upload_continues_with_the_same_media_id_sending_only_wha
     s.shutdown().await;
 }
 
+/// A checkpoint whose media id X no longer has (expired, removed): on either route the upload
+/// starts again from byte 0 under a new media id, says why, and the file arrives whole.
+#[tokio::test]
+async fn an_interrupted_upload_x_has_forgotten_starts_again_under_a_new_media_id() {
+    use x_client::{CancellationToken, UploadCheckpoint};
+    let s = sim().await;
+    let c = client(&s);
+    let size = 20 * 64 * 1024 + 7;
+    let v = video("forgotten.mp4", size);
+    for route in [UploadRoute::V1, UploadRoute::V2] {
+        let saved: Arc<Mutex<Option<UploadCheckpoint>>> = Arc::default();
+        let cancel = CancellationToken::new();
+        let mut o = opts(route);
+        let (keep, stop) = (saved.clone(), cancel.clone());
+        o.on_checkpoint = Some(Arc::new(move |cp: &UploadCheckpoint| {
+            *keep.lock().unwrap() = Some(cp.clone());
+            if cp.acked.len() >= 5 {
+                stop.cancel();
+            }
+        }));
+        o.cancel = Some(cancel);
+        c.upload(&v, o).await.unwrap_err();
+        let mut cp = saved.lock().unwrap().clone().expect("a checkpoint");
+        assert!(!cp.acked.is_empty());
+        // X forgot it: a media id it never gave.
+        cp.media_id = "1999999999999999999".into();
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let ev = events.clone();
+        let mut o = opts(route);
+        o.resume = Some(cp.clone());
+        o.progress = Some(Arc::new(move |p: Progress| ev.lock().unwrap().push(p)));
+        let u = c.upload(&v, o).await.unwrap();
+        assert_ne!(u.media_id, cp.media_id, "{route:?}");
+        let ev = events.lock().unwrap().clone();
+        assert!(
+            ev.iter().any(|e| matches!(e, Progress::Fallback { reason }
+                if reason.contains("no longer has the interrupted upload"))),
+            "{route:?}: {ev:?}"
+        );
+        let m = sim_media(&s, &u.media_id);
+        assert_eq!(
+            (m.state.as_str(), m.received_bytes),
+            ("succeeded", size as u64)
+        );
+        let original = x_sim::media::crc32(&std::fs::read(&v).unwrap());
+        assert_eq!(m.crc32, original, "{route:?}: the whole file, intact");
+    }
+    s.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_network_outage_pauses_the_upload_which_goes_on_by_itself_with_the_same_media_id() {
     let s = sim().await;

@@ -8,7 +8,9 @@
 //!   the same file (same size, type and modification time, media id not expired), the upload
 //!   skips INIT and sends only what X has not acknowledged, with the same media id and the same
 //!   `segment_index` for every byte range. So an interruption re-sends at most the segments that
-//!   were in flight when it happened.
+//!   were in flight when it happened. When X no longer knows that media id (a 4xx to the
+//!   continued APPENDs: expired or removed on its side), either route says so
+//!   ([`Progress::Fallback`]) and starts the file again under a new one.
 //! - Segments tile the file in index order (0, 1, …, at most 1000). Their sizes may differ: a
 //!   gap left by unacknowledged segments is re-sent as the same number of segments, and new
 //!   segments follow the measured link.

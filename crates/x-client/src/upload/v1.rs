@@ -49,55 +49,75 @@ impl XClient {
             let v = r.json(path)?;
             return v1_result(&v, path);
         }
-        let (mut cp, plan, link) = match ctx.resume_on(UploadRoute::V1) {
-            Some(resumed) => ctx.continue_from(resumed),
-            None => {
-                let started = Instant::now();
-                let init = self
-                    .call(
-                        ctx,
-                        Method::POST,
-                        &url,
-                        Payload::Form(vec![
-                            ("command".into(), "INIT".into()),
-                            ("total_bytes".into(), info.size.to_string()),
-                            ("media_type".into(), info.mime.clone()),
-                            ("media_category".into(), info.category().into()),
+        let mut resumed = ctx.resume_on(UploadRoute::V1);
+        let (cp, continuing) = loop {
+            let (mut cp, plan, link) = match resumed.take() {
+                Some(resumed) => ctx.continue_from(resumed),
+                None => {
+                    let started = Instant::now();
+                    let init = self
+                        .call(
+                            ctx,
+                            Method::POST,
+                            &url,
+                            Payload::Form(vec![
+                                ("command".into(), "INIT".into()),
+                                ("total_bytes".into(), info.size.to_string()),
+                                ("media_type".into(), info.mime.clone()),
+                                ("media_category".into(), info.category().into()),
+                            ]),
+                        )
+                        .await?;
+                    let rtt = started.elapsed();
+                    let v = init.json(path)?;
+                    let r = v1_result(&v, path)?;
+                    let expires = v["expires_after_secs"].as_u64();
+                    let cp = UploadCheckpoint::new(
+                        UploadRoute::V1,
+                        info,
+                        r.media_id,
+                        r.media_key,
+                        expires,
+                    );
+                    ctx.checkpoint(&cp);
+                    (cp, Plan::fresh(info.size), LinkEstimate::new(rtt))
+                }
+            };
+            // FINALIZE may have gone out before the interruption: STATUS decides then.
+            let continuing = !cp.acked.is_empty();
+            let id = cp.media_id.clone();
+            let max_chunk = self.chunk_for(info.size);
+            let sent = self
+                .append_all(ctx, &mut cp, plan, max_chunk, link, |seg| {
+                    (
+                        url.clone(),
+                        Payload::Multipart(vec![
+                            Field::Text("command", "APPEND".into()),
+                            Field::Text("media_id", id.clone()),
+                            Field::Text("segment_index", seg.index.to_string()),
+                            Field::File {
+                                name: "media",
+                                path: info.path.clone(),
+                                offset: seg.offset,
+                                len: seg.len,
+                                mime: "application/octet-stream".into(),
+                            },
                         ]),
                     )
-                    .await?;
-                let rtt = started.elapsed();
-                let v = init.json(path)?;
-                let r = v1_result(&v, path)?;
-                let expires = v["expires_after_secs"].as_u64();
-                let cp =
-                    UploadCheckpoint::new(UploadRoute::V1, info, r.media_id, r.media_key, expires);
-                ctx.checkpoint(&cp);
-                (cp, Plan::fresh(info.size), LinkEstimate::new(rtt))
+                })
+                .await;
+            match sent {
+                Ok(()) => break (cp, continuing),
+                // X no longer knows the interrupted upload's media id (expired, removed):
+                // start again from byte 0 under a new one, as on v2.
+                Err(e) if continuing && e.api().is_some_and(|a| a.status < 500) => {
+                    let reason =
+                        format!("X no longer has the interrupted upload ({e}); starting again");
+                    ctx.report(Progress::Fallback { reason });
+                }
+                Err(e) => return Err(e),
             }
         };
-        // FINALIZE may have gone out before the interruption: STATUS decides then.
-        let continuing = !cp.acked.is_empty();
-        let id = cp.media_id.clone();
-        let max_chunk = self.chunk_for(info.size);
-        self.append_all(ctx, &mut cp, plan, max_chunk, link, |seg| {
-            (
-                url.clone(),
-                Payload::Multipart(vec![
-                    Field::Text("command", "APPEND".into()),
-                    Field::Text("media_id", id.clone()),
-                    Field::Text("segment_index", seg.index.to_string()),
-                    Field::File {
-                        name: "media",
-                        path: info.path.clone(),
-                        offset: seg.offset,
-                        len: seg.len,
-                        mime: "application/octet-stream".into(),
-                    },
-                ]),
-            )
-        })
-        .await?;
         let media_id = cp.media_id.clone();
         let media_key = cp.media_key.clone();
         let v = self
