@@ -22,6 +22,8 @@ pub const IMAGE_MAX: u64 = 5 * 1024 * 1024;
 pub const GIF_MAX: u64 = 15 * 1024 * 1024;
 /// Video size cap: 16 GiB, INIT's `total_bytes` maximum (X: 8 GB, 16 GB with Premium, §15).
 pub const VIDEO_MAX: u64 = 16 * 1024 * 1024 * 1024;
+/// Longest video processing accepts: 125 minutes, Premium's (§15).
+pub const VIDEO_DURATION_MAX_MS: u64 = 125 * 60_000;
 /// Subtitle file cap.
 pub const SUBTITLES_MAX: u64 = 1024 * 1024;
 /// Largest `total_bytes` the v2 INIT schema accepts.
@@ -373,9 +375,12 @@ impl Media {
         }
         if sniffed.kind == MediaKind::Video && fail.is_none() {
             if let Some(ms) = mp4_duration_ms(&head) {
-                if ms > 140_000 {
+                // §15: 20 minutes by default, 125 with Premium, the account's cap checked at
+                // POST /2/tweets (a 403 naming it). Processing refuses only what no account
+                // may post (the older 140 s rule is gone).
+                if ms > VIDEO_DURATION_MAX_MS {
                     fail = Some(format!(
-                        "Invalid or Unsupported media, Reason: Duration too long, maximum:140000, actual:{ms}"
+                        "Invalid or Unsupported media, Reason: Duration too long, maximum:{VIDEO_DURATION_MAX_MS}, actual:{ms}"
                     ));
                 } else if ms < 500 {
                     fail = Some(format!(
@@ -643,7 +648,7 @@ mod tests {
             0,
             100,
         );
-        let long = mp4_with_duration(200);
+        let long = mp4_with_duration(126 * 60);
         m.put_segment(
             0,
             Segment {
@@ -655,7 +660,35 @@ mod tests {
         .unwrap();
         m.finalize(0, 0, 10, false, 100).unwrap();
         assert!(
-            matches!(m.proc_state(10), ProcState::Failed(msg) if msg.contains("Duration too long"))
+            matches!(m.proc_state(10), ProcState::Failed(msg) if msg.contains("Duration too long, maximum:7500000"))
+        );
+        // 200 s was over the older 140 s rule; since 2026 (§15) it processes, and the
+        // account's cap is X's word at POST time.
+        let mut m = Media::new(
+            "2".into(),
+            "a".into(),
+            Some("tweet_video".into()),
+            Some("video/mp4".into()),
+            None,
+            UploadRoute::V2,
+            0,
+            100,
+        );
+        let minutes = mp4_with_duration(200);
+        m.put_segment(
+            0,
+            Segment {
+                len: minutes.len() as u64,
+                head: minutes,
+                crc: 0,
+            },
+        )
+        .unwrap();
+        m.finalize(0, 0, 10, false, 100).unwrap();
+        assert!(
+            !matches!(m.proc_state(10_000), ProcState::Failed(_)),
+            "{:?}",
+            m.proc_state(10_000)
         );
     }
 
