@@ -638,6 +638,23 @@ mod tests {
         assert_eq!(mp4_duration_ms(b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom"), None);
         assert_eq!(mp4_duration_ms(&[0, 0, 0, 1, b'm', b'o', b'o', b'v']), None);
         assert_eq!(mp4_duration_ms(&[]), None);
+        // Over 125 minutes: no account may post it.
+        let m = processed(126 * 60);
+        assert!(
+            matches!(m.proc_state(10), ProcState::Failed(msg) if msg.contains("Duration too long, maximum:7500000"))
+        );
+        // 200 s was over the older 140 s rule; since 2026 (§15) it processes, and the
+        // account's cap is X's word at POST time.
+        let m = processed(200);
+        assert!(
+            !matches!(m.proc_state(10_000), ProcState::Failed(_)),
+            "{:?}",
+            m.proc_state(10_000)
+        );
+    }
+
+    /// A `tweet_video` of `secs` seconds, uploaded in one segment and finalized.
+    fn processed(secs: u32) -> Media {
         let mut m = Media::new(
             "1".into(),
             "a".into(),
@@ -648,48 +665,18 @@ mod tests {
             0,
             100,
         );
-        let long = mp4_with_duration(126 * 60);
+        let mp4 = mp4_with_duration(secs);
         m.put_segment(
             0,
             Segment {
-                len: long.len() as u64,
-                head: long,
+                len: mp4.len() as u64,
+                head: mp4,
                 crc: 0,
             },
         )
         .unwrap();
         m.finalize(0, 0, 10, false, 100).unwrap();
-        assert!(
-            matches!(m.proc_state(10), ProcState::Failed(msg) if msg.contains("Duration too long, maximum:7500000"))
-        );
-        // 200 s was over the older 140 s rule; since 2026 (§15) it processes, and the
-        // account's cap is X's word at POST time.
-        let mut m = Media::new(
-            "2".into(),
-            "a".into(),
-            Some("tweet_video".into()),
-            Some("video/mp4".into()),
-            None,
-            UploadRoute::V2,
-            0,
-            100,
-        );
-        let minutes = mp4_with_duration(200);
-        m.put_segment(
-            0,
-            Segment {
-                len: minutes.len() as u64,
-                head: minutes,
-                crc: 0,
-            },
-        )
-        .unwrap();
-        m.finalize(0, 0, 10, false, 100).unwrap();
-        assert!(
-            !matches!(m.proc_state(10_000), ProcState::Failed(_)),
-            "{:?}",
-            m.proc_state(10_000)
-        );
+        m
     }
 
     #[test]

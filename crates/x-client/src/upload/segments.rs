@@ -288,6 +288,20 @@ impl LinkEstimate {
     }
 }
 
+/// Whether an APPEND's error, while continuing an interrupted upload, says X no longer has its
+/// media id: a 4xx (expired or removed on X's side). The upload then starts the file again
+/// under a new media id, reporting [`starting_again`].
+pub(super) fn forgotten(e: &ClientError) -> bool {
+    e.api().is_some_and(|a| a.status < 500)
+}
+
+/// What the upload reports when it starts again after [`forgotten`].
+pub(super) fn starting_again(e: &ClientError) -> Progress {
+    Progress::Fallback {
+        reason: format!("X no longer has the interrupted upload ({e}); starting again"),
+    }
+}
+
 fn is_network(e: &ClientError) -> bool {
     matches!(e, ClientError::Network { .. })
 }

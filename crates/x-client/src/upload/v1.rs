@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::processing::ProcessingInfo;
-use super::segments::{LinkEstimate, Plan, UploadCheckpoint};
+use super::segments::{forgotten, starting_again, LinkEstimate, Plan, UploadCheckpoint};
 use super::{Ctx, Progress, RouteResult, UploadRoute};
 use crate::client::XClient;
 use crate::error::ClientError;
@@ -108,13 +108,8 @@ impl XClient {
                 .await;
             match sent {
                 Ok(()) => break (cp, continuing),
-                // X no longer knows the interrupted upload's media id (expired, removed):
-                // start again from byte 0 under a new one, as on v2.
-                Err(e) if continuing && e.api().is_some_and(|a| a.status < 500) => {
-                    let reason =
-                        format!("X no longer has the interrupted upload ({e}); starting again");
-                    ctx.report(Progress::Fallback { reason });
-                }
+                // X no longer knows the interrupted upload's media id: start again.
+                Err(e) if continuing && forgotten(&e) => ctx.report(starting_again(&e)),
                 Err(e) => return Err(e),
             }
         };
