@@ -650,16 +650,18 @@ async fn remember_video_limits(state: &AppState, queue: &Queue, report: &RunRepo
         return;
     }
     let accounts = state.accounts.clone();
-    let saved = crate::commands::blocking(move || {
+    // Each account on its own: one that cannot be written does not keep the others'.
+    let _ = crate::commands::blocking(move || {
         for (account, minutes) in told {
-            accounts.remember_video_limit(&account, minutes)?;
+            if let Err(e) = accounts.remember_video_limit(&account, minutes) {
+                eprintln!(
+                    "postbridge: X's video limit for {account} ({minutes} minutes) could not be saved: {e}"
+                );
+            }
         }
         Ok(())
     })
     .await;
-    if let Err(e) = saved {
-        eprintln!("postbridge: the video length X named could not be saved: {e}");
-    }
     crate::commands::composer::refresh_video_limit(state).await;
 }
 

@@ -30,15 +30,19 @@ async fn edit(
 ) -> Result<DraftView, AppError> {
     let composer = state.composer.clone();
     let store = composer.store()?;
-    let draft = blocking(move || {
-        let _edit = composer.edit_lock();
-        let mut draft = store.draft()?;
-        f(&mut draft)?;
-        store.save_draft(&draft)?;
-        Ok(draft)
+    blocking(move || {
+        let draft = {
+            let _edit = composer.edit_lock();
+            let mut draft = store.draft()?;
+            f(&mut draft)?;
+            store.save_draft(&draft)?;
+            draft
+        };
+        // The view makes missing thumbnails (after a restart: decoding images and a video's
+        // first frame), so it is blocking work too.
+        Ok(composer.view(&draft))
     })
-    .await?;
-    Ok(state.composer.view(&draft))
+    .await
 }
 
 /// A refusal of the engine as a sentence for the page.

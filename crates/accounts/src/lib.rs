@@ -218,32 +218,32 @@ impl Accounts {
             .ok_or_else(|| AccountsError::NoSuchProfile(name.to_owned()))
     }
 
-    /// The profile a scheduled item names its account by (composer's `Item::account`):
-    /// `profile:NAME`, or `user:ID` (the profile signed in as that X user); `None` when no
-    /// saved profile is that account.
-    pub fn profile_for_account(&self, key: &str) -> Result<Option<Profile>, AccountsError> {
-        let book = self.book()?;
-        Ok(
-            match (key.strip_prefix("profile:"), key.strip_prefix("user:")) {
-                (Some(name), _) => book.get(name).cloned(),
-                (None, Some(user)) => book
-                    .profiles
-                    .into_iter()
-                    .find(|p| p.user_id.as_deref() == Some(user)),
-                (None, None) => None,
-            },
-        )
-    }
-
-    /// Remembers the longest video X lets `key`'s account post (its 403's minutes, §15; see
-    /// [`Accounts::profile_for_account`] for `key`). `false` when no saved profile is that
-    /// account (the minutes are then not kept anywhere).
+    /// Remembers the longest video X lets `key`'s account post (its 403's minutes, §15). `key`
+    /// is how a scheduled item names its account (composer's `Item::account`): `profile:NAME`
+    /// (that profile), or `user:ID` (every profile signed in as that X user: an OAuth 1.0a and
+    /// an OAuth 2.0 profile may share one). `false` when no saved profile is that account (the
+    /// minutes are then not kept anywhere).
     pub fn remember_video_limit(&self, key: &str, minutes: u32) -> Result<bool, AccountsError> {
-        let Some(p) = self.profile_for_account(key)? else {
-            return Ok(false);
+        let names: Vec<String> = match (key.strip_prefix("profile:"), key.strip_prefix("user:")) {
+            (Some(name), _) => self
+                .book()?
+                .get(name)
+                .map(|p| p.name.clone())
+                .into_iter()
+                .collect(),
+            (None, Some(user)) => self
+                .book()?
+                .profiles
+                .into_iter()
+                .filter(|p| p.user_id.as_deref() == Some(user))
+                .map(|p| p.name)
+                .collect(),
+            (None, None) => Vec::new(),
         };
-        self.update(&p.name, |p| p.video_limit_minutes = Some(minutes))?;
-        Ok(true)
+        for name in &names {
+            self.update(name, |p| p.video_limit_minutes = Some(minutes))?;
+        }
+        Ok(!names.is_empty())
     }
 
     /// The profile to use when none is named: the default, else the only one.
@@ -494,10 +494,14 @@ mod tests {
         let (_dir, _store, acc) = accounts();
         let mut work = Profile::new("work");
         work.user_id = Some("42".into());
-        acc.save(work, &creds("a")).unwrap();
+        acc.save(work.clone(), &creds("a")).unwrap();
+        // Another profile of the same X user (say, signed in with OAuth 2.0 later).
+        work.name = "work-2".into();
+        acc.save(work, &creds("c")).unwrap();
         acc.save(Profile::new("home"), &creds("b")).unwrap();
         assert!(acc.remember_video_limit("user:42", 2).unwrap());
         assert_eq!(acc.profile("work").unwrap().video_limit_minutes, Some(2));
+        assert_eq!(acc.profile("work-2").unwrap().video_limit_minutes, Some(2));
         assert!(acc.remember_video_limit("profile:home", 1).unwrap());
         assert_eq!(acc.profile("home").unwrap().video_limit_minutes, Some(1));
         assert_eq!(acc.profile("work").unwrap().video_limit_minutes, Some(2));

@@ -6,13 +6,16 @@
 //!   (`avc1`/`avc3`) video track's decoder configuration (`avcC`), display matrix (`tkhd`)
 //!   and sample table (`stsz`, `stsc`, `stco`/`co64`), reads its samples in order from the
 //!   first until OpenH264 gives a picture (at most [`MAX_SAMPLES`] samples of at most
-//!   [`MAX_SAMPLE_BYTES`] each), turns it as the matrix says (a phone's portrait video), and
+//!   [`MAX_SAMPLE_BYTES`] each, [`MAX_READ_BYTES`] in all), turns it as the matrix says (a phone's portrait video), and
 //!   returns it as a JPEG data URL that fits in `max_side`. Only the container's header and
 //!   those samples are read, so the time does not grow with the file.
 //! - Anything it cannot show is [`ComposerError::VideoPreview`] naming why: no `moov` or video
 //!   track, another codec (HEVC, VP9 …), a box or sample table that does not fit the file, a
 //!   picture the decoder refuses. The caller shows a video tile instead. Nothing is written.
 //! - It is blocking CPU work (about 30 ms for 1080p): call it off the UI thread.
+//! - The first frame is the first one decoded: an edit list (`elst`) that starts playback
+//!   later (a clip trimmed without re-encoding) is not followed, so such a file shows a frame
+//!   from before its cut.
 //!
 //! The container is read here, not by the `mp4` crate: that crate refuses a whole file when any
 //! track's sample description is QuickTime's (an iPhone's or ffmpeg's `.mov` with audio:
@@ -35,6 +38,8 @@ use crate::media::Thumbnail;
 pub const MAX_SAMPLES: u32 = 30;
 /// Largest sample read (a 4K intra frame is a few MB).
 pub const MAX_SAMPLE_BYTES: u32 = 64 * 1024 * 1024;
+/// Most bytes of samples read in all before giving up on a picture.
+pub const MAX_READ_BYTES: u64 = 128 * 1024 * 1024;
 
 fn refused(path: &Path, reason: impl Into<String>) -> ComposerError {
     ComposerError::VideoPreview {
@@ -119,6 +124,9 @@ fn read_moov(file: &mut File, size: u64, path: &Path) -> Result<Vec<u8>, Compose
         let (len, hlen) = match u32::from_be_bytes([h[0], h[1], h[2], h[3]]) {
             0 => (size - pos, 8),
             1 => {
+                if size - pos < 16 {
+                    break;
+                }
                 file.read_exact(&mut h[8..]).map_err(io)?;
                 (
                     u64::from_be_bytes([h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]]),
@@ -160,7 +168,8 @@ struct Track {
 
 /// The first video track of `moov`, or why there is none to decode.
 fn video_track(moov: &[u8]) -> Result<Track, String> {
-    let mut codec = None;
+    // Why the first video track that could not be used was not (a later one may be).
+    let mut first_reason = None;
     for (kind, trak) in children(moov) {
         if &kind != b"trak" {
             continue;
@@ -172,34 +181,42 @@ fn video_track(moov: &[u8]) -> Result<Track, String> {
         if child(mdia, b"hdlr").and_then(|h| h.get(8..12)) != Some(b"vide") {
             continue;
         }
-        let stbl = child(mdia, b"minf")
-            .and_then(|m| child(m, b"stbl"))
-            .ok_or("its video track has no sample table")?;
-        // stsd: version/flags 4, entry count 4, then the first sample entry.
-        let (entry_kind, entry) = child(stbl, b"stsd")
-            .and_then(|s| children(s.get(8..)?).next())
-            .ok_or("its video track has no sample description")?;
-        if &entry_kind != b"avc1" && &entry_kind != b"avc3" {
-            codec.get_or_insert(String::from_utf8_lossy(&entry_kind).trim().to_owned());
-            continue;
+        match h264_track(trak, mdia) {
+            Ok(track) => return Ok(track),
+            Err(why) => {
+                first_reason.get_or_insert(why);
+            }
         }
-        // A visual sample entry's fixed fields are 78 bytes; its boxes follow.
-        let avcc = entry
-            .get(78..)
-            .and_then(|b| child(b, b"avcC"))
-            .ok_or("its H.264 track has no decoder configuration (avcC)")?;
-        let tkhd = child(trak, b"tkhd").ok_or("its video track has no header (tkhd)")?;
-        return Ok(Track {
-            parameter_sets: parameter_sets(avcc).ok_or("its H.264 configuration is not valid")?,
-            length_size: usize::from(avcc.get(4).ok_or("its H.264 configuration is empty")? & 3)
-                + 1,
-            samples: first_samples(stbl).ok_or("its sample table is not valid")?,
-            turns: turns_of(tkhd).unwrap_or(0),
-        });
     }
-    Err(match codec {
-        Some(c) => format!("its video is {c}, and previews are made for H.264 only"),
-        None => "it has no video track".to_owned(),
+    Err(first_reason.unwrap_or_else(|| "it has no video track".to_owned()))
+}
+
+/// What decoding needs of one video `trak` (its `mdia` given), or why it cannot be used.
+fn h264_track(trak: &[u8], mdia: &[u8]) -> Result<Track, String> {
+    let stbl = child(mdia, b"minf")
+        .and_then(|m| child(m, b"stbl"))
+        .ok_or("its video track has no sample table")?;
+    // stsd: version/flags 4, entry count 4, then the first sample entry.
+    let (entry_kind, entry) = child(stbl, b"stsd")
+        .and_then(|s| children(s.get(8..)?).next())
+        .ok_or("its video track has no sample description")?;
+    if &entry_kind != b"avc1" && &entry_kind != b"avc3" {
+        let codec = String::from_utf8_lossy(&entry_kind).trim().to_owned();
+        return Err(format!(
+            "its video is {codec}, and previews are made for H.264 only"
+        ));
+    }
+    // A visual sample entry's fixed fields are 78 bytes; its boxes follow.
+    let avcc = entry
+        .get(78..)
+        .and_then(|b| child(b, b"avcC"))
+        .ok_or("its H.264 track has no decoder configuration (avcC)")?;
+    let tkhd = child(trak, b"tkhd").ok_or("its video track has no header (tkhd)")?;
+    Ok(Track {
+        parameter_sets: parameter_sets(avcc).ok_or("its H.264 configuration is not valid")?,
+        length_size: usize::from(avcc.get(4).ok_or("its H.264 configuration is empty")? & 3) + 1,
+        samples: first_samples(stbl).ok_or("its sample table is not valid")?,
+        turns: turns_of(tkhd).unwrap_or(0),
     })
 }
 
@@ -259,28 +276,30 @@ fn first_samples(stbl: &[u8]) -> Option<Vec<(u64, u32)>> {
     };
     let mut out = Vec::new();
     let (mut sample, mut chunk, mut r) = (0u32, 0u32, 0u32);
-    while sample < count.min(MAX_SAMPLES) && r < runs {
-        let (_, per_chunk) = run(r)?;
-        let next_first = if r + 1 < runs {
-            run(r + 1)?.0
-        } else {
-            u32::MAX
+    // A table shorter than it says ends the list (the samples before that still count).
+    'runs: while sample < count.min(MAX_SAMPLES) && r < runs {
+        let Some((_, per_chunk)) = run(r) else { break };
+        let next_first = match run(r + 1) {
+            Some((first, _)) if r + 1 < runs => first,
+            _ => u32::MAX,
         };
         if per_chunk == 0 || next_first <= chunk + 1 {
             r += 1;
             continue;
         }
-        // A table shorter than it says ends the list (the samples before it still count).
         let Some(mut at) = offsets(chunk) else { break };
         for _ in 0..per_chunk {
             if sample >= count.min(MAX_SAMPLES) {
                 break;
             }
             let Some(n) = size(sample) else {
-                return (!out.is_empty()).then_some(out);
+                break 'runs;
             };
             out.push((at, n));
-            at = at.checked_add(u64::from(n))?;
+            let Some(next) = at.checked_add(u64::from(n)) else {
+                break 'runs;
+            };
+            at = next;
             sample += 1;
         }
         chunk += 1;
@@ -305,9 +324,14 @@ fn decode_first(path: &Path) -> Result<(RgbImage, u8), ComposerError> {
     let mut head = track.parameter_sets;
     let mut sample = Vec::new();
     let mut packet = Vec::new();
+    let mut read = 0u64;
     for (i, &(offset, bytes)) in track.samples.iter().enumerate() {
         if bytes > MAX_SAMPLE_BYTES || offset.saturating_add(u64::from(bytes)) > size {
             return Err(refused(path, "its sample table points outside the file"));
+        }
+        read += u64::from(bytes);
+        if read > MAX_READ_BYTES {
+            break;
         }
         sample.resize(bytes as usize, 0);
         file.seek(SeekFrom::Start(offset))
@@ -411,6 +435,61 @@ mod tests {
         assert_eq!(first_samples(&short).unwrap(), [(100, 10)]);
         // No chunk offsets at all.
         assert_eq!(first_samples(&boxed(b"stsz", &[0, 7, 1])), None);
+    }
+
+    #[test]
+    fn chunk_offsets_may_be_64_bit() {
+        let mut stbl = boxed(b"stsz", &[0, 7, 2]);
+        stbl.extend(boxed(b"stsc", &[0, 1, 1, 2, 1]));
+        // co64: version/flags, one entry of 5 GiB + 16.
+        stbl.extend(boxed(b"co64", &[0, 1, 1, 16]));
+        assert_eq!(
+            first_samples(&stbl).unwrap(),
+            [(4_294_967_312, 7), (4_294_967_319, 7)]
+        );
+    }
+
+    #[test]
+    fn a_version_1_track_header_keeps_its_matrix_further_on() {
+        let one = 0x0001_0000u32;
+        // Version 1: 64-bit times and duration, so the matrix starts at byte 52.
+        let mut tkhd = vec![1, 0, 0, 0];
+        tkhd.extend([0u8; 32 + 16]);
+        for v in [0, one, 0, (-0x0001_0000i32) as u32, 0] {
+            tkhd.extend(v.to_be_bytes());
+        }
+        assert_eq!(turns_of(&tkhd), Some(1));
+        tkhd[0] = 0;
+        assert_ne!(
+            turns_of(&tkhd),
+            Some(1),
+            "read as version 0, the matrix is elsewhere"
+        );
+    }
+
+    #[test]
+    fn moov_is_found_past_a_large_size_mdat_and_a_cut_header_is_no_moov() {
+        let dir = std::env::temp_dir().join(format!("composer-moov-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("large-size.mp4");
+        let mut bytes = boxed(b"ftyp", &[0x6973_6f6d, 0]);
+        // mdat with size field 1 and a 64-bit size of 16 + 8 bytes.
+        bytes.extend(1u32.to_be_bytes());
+        bytes.extend(b"mdat");
+        bytes.extend(24u64.to_be_bytes());
+        bytes.extend([0xAA; 8]);
+        bytes.extend(boxed(b"moov", &[7]));
+        std::fs::write(&path, &bytes).unwrap();
+        let size = bytes.len() as u64;
+        let moov = read_moov(&mut File::open(&path).unwrap(), size, &path).unwrap();
+        assert_eq!(moov, 7u32.to_be_bytes());
+        // A file that ends inside a 16-byte header: a refusal, not an I/O error.
+        let cut = dir.join("cut.mp4");
+        std::fs::write(&cut, &bytes[..26]).unwrap();
+        let len = std::fs::metadata(&cut).unwrap().len();
+        let e = read_moov(&mut File::open(&cut).unwrap(), len, &cut).unwrap_err();
+        assert!(matches!(e, ComposerError::VideoPreview { .. }), "{e:?}");
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

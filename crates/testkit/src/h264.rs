@@ -149,7 +149,10 @@ fn encode(enc: &mut Encoder, rgb: &[u8], v: &Video) -> Sample {
 
 /// Encodes `v` into an MP4 written to `out` (see the module docs).
 pub fn write_mp4<W: Write + Seek>(v: &Video, out: W) -> W {
-    assert_eq!(v.rotation, 0, "rotation is applied by mp4_bytes only");
+    assert!(
+        v.rotation == 0 && !v.faststart,
+        "rotation and fast start are applied by mp4_bytes only"
+    );
     assert!(v.encoded >= 1 && v.frames >= 1, "a video needs frames");
     let config = EncoderConfig::new()
         .max_frame_rate(openh264::encoder::FrameRate::from_hz(v.fps as f32))
@@ -288,10 +291,16 @@ fn rotate(mp4: &mut [u8], degrees: u16) {
         270 => (0, -one, one, 0),
         other => panic!("rotation {other} is not 0, 90, 180 or 270"),
     };
-    let at = mp4
-        .windows(4)
-        .position(|w| w == b"tkhd")
-        .unwrap_or_else(|| panic!("no tkhd in the written MP4"));
+    // Inside the moov only: the media data before it may hold the same four bytes.
+    let (_, moov_at, moov_len) = top_level(mp4)
+        .into_iter()
+        .find(|b| &b.0 == b"moov")
+        .unwrap_or_else(|| panic!("no moov in the written MP4"));
+    let at = moov_at
+        + mp4[moov_at..moov_at + moov_len]
+            .windows(4)
+            .position(|w| w == b"tkhd")
+            .unwrap_or_else(|| panic!("no tkhd in the written MP4"));
     assert_eq!(mp4[at + 4], 0, "tkhd is not version 0");
     // After the type: version/flags 4, times 8, track id 4, reserved 4, duration 4,
     // reserved 8, layer 2, alternate group 2, volume 2, reserved 2 = 40 bytes.

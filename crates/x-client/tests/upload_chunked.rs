@@ -203,6 +203,33 @@ async fn an_interrupted_upload_x_has_forgotten_starts_again_under_a_new_media_id
         c.upload(&v, o).await.unwrap_err();
         let mut cp = saved.lock().unwrap().clone().expect("a checkpoint");
         assert!(!cp.acked.is_empty());
+
+        // Another refusal (403 here; also 401, 429) ends the try and starts nothing again:
+        // the checkpoint stays good for a later try.
+        let key = match route {
+            UploadRoute::V1 => "POST /1.1/media/upload.json",
+            _ => "POST /2/media/upload/:id/append",
+        };
+        let refused = Faults {
+            error_rate: 1.0,
+            error_status: 403,
+            ..Faults::default()
+        };
+        s.set_faults(key, refused);
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let ev = events.clone();
+        let mut o = opts(route);
+        o.resume = Some(cp.clone());
+        o.progress = Some(Arc::new(move |p: Progress| ev.lock().unwrap().push(p)));
+        let err = c.upload(&v, o).await.unwrap_err();
+        s.set_faults(key, Faults::default());
+        assert!(err.keeps_upload_checkpoint(), "{route:?}: {err}");
+        let ev = events.lock().unwrap().clone();
+        assert!(
+            !ev.iter().any(|e| matches!(e, Progress::Fallback { .. })),
+            "{route:?}: {ev:?}"
+        );
+
         // X forgot it: a media id it never gave.
         cp.media_id = "1999999999999999999".into();
         let events = Arc::new(Mutex::new(Vec::new()));

@@ -8,8 +8,8 @@
 //!   the same file (same size, type and modification time, media id not expired), the upload
 //!   skips INIT and sends only what X has not acknowledged, with the same media id and the same
 //!   `segment_index` for every byte range. So an interruption re-sends at most the segments that
-//!   were in flight when it happened. When X no longer knows that media id (a 4xx to the
-//!   continued APPENDs: expired or removed on its side), either route says so
+//!   were in flight when it happened. When X no longer knows that media id (a 400 or 404 to
+//!   the continued APPENDs: expired or removed on its side), either route says so
 //!   ([`Progress::Fallback`]) and starts the file again under a new one.
 //! - Segments tile the file in index order (0, 1, …, at most 1000). Their sizes may differ: a
 //!   gap left by unacknowledged segments is re-sent as the same number of segments, and new
@@ -289,10 +289,12 @@ impl LinkEstimate {
 }
 
 /// Whether an APPEND's error, while continuing an interrupted upload, says X no longer has its
-/// media id: a 4xx (expired or removed on X's side). The upload then starts the file again
-/// under a new media id, reporting [`starting_again`].
+/// media id: a 400 or 404 (expired or removed on X's side; v1.1 says "Invalid mediaId."). The
+/// upload then starts the file again under a new media id, reporting [`starting_again`]. Other
+/// refusals (401/403 credentials, 413, 429 rate limits) end the upload with the checkpoint
+/// kept, so a later try continues where this one stopped.
 pub(super) fn forgotten(e: &ClientError) -> bool {
-    e.api().is_some_and(|a| a.status < 500)
+    e.api().is_some_and(|a| matches!(a.status, 400 | 404))
 }
 
 /// What the upload reports when it starts again after [`forgotten`].
