@@ -11,7 +11,8 @@
 //!   those samples are read, so the time does not grow with the file.
 //! - Anything it cannot show is [`ComposerError::VideoPreview`] naming why: no `moov` or video
 //!   track, another codec (HEVC, VP9 …), a box or sample table that does not fit the file, a
-//!   picture the decoder refuses. The caller shows a video tile instead. Nothing is written.
+//!   picture the decoder refuses. The caller shows a video tile instead. A file that cannot be
+//!   read (gone, no permission) is [`ComposerError::Io`]. Nothing is written.
 //! - It is blocking CPU work (about 30 ms for 1080p): call it off the UI thread.
 //! - The first frame is the first one decoded: an edit list (`elst`) that starts playback
 //!   later (a clip trimmed without re-encoding) is not followed, so such a file shows a frame
