@@ -90,9 +90,7 @@ async fn every_screen_passes_axe_core_wcag_2_1_aa_in_dark_mode() {
 async fn every_screen_passes(name: &str, dark: bool) {
     let image = picture(name);
     let video = testkit::write(
-        &Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join("e2e-files")
-            .join(name),
+        &support::files_dir(name),
         "clip.mp4",
         &testkit::h264::mp4_bytes(&testkit::h264::Video::new(320, 240)),
     );

@@ -45,9 +45,7 @@ async fn drop_an_image_add_alt_text_and_post() {
     let demo = sim.handle.demo();
     let handle = sim.handle.clone();
     let name = "drop";
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("e2e-files")
-        .join(name);
+    let dir = support::files_dir(name);
     // A real picture: the app's own icon.
     let icon =
         std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/icons/icon.png"))
@@ -112,9 +110,7 @@ async fn an_image_over_x_limits_is_fitted_then_posted() {
     let demo = sim.handle.demo();
     let handle = sim.handle.clone();
     let name = "fit";
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("e2e-files")
-        .join(name);
+    let dir = support::files_dir(name);
     let original = samples::png(9000, 300, 0);
     let image = write(&dir, "panorama.png", &original);
     let service = keychain_service(name);
@@ -276,9 +272,7 @@ async fn a_thread_with_an_image_and_alt_text_by_keyboard_only() {
     let demo = sim.handle.demo();
     let handle = sim.handle.clone();
     let name = "keyboard-only";
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("e2e-files")
-        .join(name);
+    let dir = support::files_dir(name);
     let image = write(&dir, "chart.png", &samples::png(800, 600, 1000));
     let service = keychain_service(name);
     let (one, two, alt) = (
@@ -366,9 +360,7 @@ async fn pick_a_file_with_the_native_picker_and_post() {
     let demo = sim.handle.demo();
     let handle = sim.handle.clone();
     let name = "picker";
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("e2e-files")
-        .join(name);
+    let dir = support::files_dir(name);
     let image = write(&dir, "chart.png", &samples::png(800, 600, 1000));
     let service = keychain_service(name);
     journey_prepared(
@@ -415,9 +407,7 @@ async fn a_video_uploads_in_chunks_with_progress_then_posts() {
     let demo = sim.handle.demo();
     let handle = sim.handle.clone();
     let name = "video";
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("e2e-files")
-        .join(name);
+    let dir = support::files_dir(name);
     let video = write(&dir, "clip.mp4", &samples::mp4(12 * 1024 * 1024));
     let service = keychain_service(name);
     journey_prepared(
@@ -459,9 +449,7 @@ async fn with_v1_retired_the_upload_goes_through_v2_and_is_remembered() {
     let demo = sim.handle.demo();
     let handle = sim.handle.clone();
     let name = "v2-fallback";
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("e2e-files")
-        .join(name);
+    let dir = support::files_dir(name);
     let image = write(&dir, "map.png", &samples::png(300, 200, 500));
     let service = keychain_service(name);
     journey_prepared(
@@ -577,9 +565,7 @@ async fn killing_the_app_during_an_upload_loses_nothing_and_posts_once() {
     let demo = sim.handle.demo();
     let handle = sim.handle.clone();
     let name = "crash";
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("e2e-files")
-        .join(name);
+    let dir = support::files_dir(name);
     let video = write(&dir, "long.mp4", &samples::mp4(8 * 1024 * 1024));
     let service = keychain_service(name);
     journey_prepared(

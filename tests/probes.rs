@@ -16,7 +16,6 @@
 
 mod support;
 
-use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -107,9 +106,7 @@ async fn keystrokes_stay_responsive_with_four_images_and_during_a_video_upload()
     });
     let demo = sim.handle.demo();
     let name = "probes";
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("e2e-files")
-        .join(name);
+    let dir = support::files_dir(name);
     let images: Vec<_> = (0..4)
         .map(|i| {
             write(

@@ -23,9 +23,7 @@ async fn a_video_dropped_with_its_subtitles_posts_with_them_attached() {
     let demo = sim.handle.demo();
     let handle = sim.handle.clone();
     let name = "subtitles";
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("e2e-files")
-        .join(name);
+    let dir = support::files_dir(name);
     let video = write(&dir, "clip.mp4", &samples::mp4(512 * 1024));
     let vtt = write(&dir, "captions.vtt", VTT);
     let service = keychain_service(name);

@@ -36,9 +36,7 @@ async fn sim_on_a_link() -> Sim {
 }
 
 fn video(journey: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("e2e-files")
-        .join(journey);
+    let dir = support::files_dir(journey);
     write(&dir, "trip.mp4", &samples::mp4(VIDEO_BYTES))
 }
 

@@ -9,15 +9,14 @@
 
 mod support;
 
-use std::path::Path;
-
 use support::compose::*;
 use support::{journey_prepared, keychain_service, seed_account, Sim};
 use testkit::h264::{mp4_bytes, Video};
 use testkit::write;
 
 /// The colour at (`fx`, `fy`) (fractions of the picture) of the first `img` matching `css`, as
-/// the page draws it: JavaScript that returns `[r, g, b]`, or `null` until the image is loaded.
+/// the page draws it: JavaScript that returns `[r, g, b, width, height]`, or `null` until the
+/// image is loaded.
 fn pixel_js(css: &str, fx: f64, fy: f64) -> String {
     format!(
         "const img = document.querySelector({css:?}); \
@@ -48,9 +47,7 @@ async fn a_video_shows_its_length_and_x_s_limit_for_the_account_is_remembered() 
     let demo = sim.handle.demo();
     let handle = sim.handle.clone();
     let name = "video-info";
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("e2e-files")
-        .join(name);
+    let dir = support::files_dir(name);
     // 90 s at 10 fps: three encoded frames, repeated. Fast start, so that the simulator (which
     // keeps only a file's first 64 KiB) knows its length and refuses it as X does.
     let clip = Video {

@@ -113,12 +113,18 @@ pub fn bus_name_has_owner(name: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// A real picture to drop or pick: the app's own icon, written as `bridge.png` in a folder of
-/// the journey's own.
-pub fn picture(journey: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+/// The folder of a journey's own for the files it drops or picks (not emptied: files are
+/// written whole each run).
+pub fn files_dir(journey: &str) -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("e2e-files")
-        .join(journey);
+        .join(journey)
+}
+
+/// A real picture to drop or pick: the app's own icon, written as `bridge.png` in the
+/// journey's [`files_dir`].
+pub fn picture(journey: &str) -> PathBuf {
+    let dir = files_dir(journey);
     let icon =
         std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/icons/icon.png"))
             .unwrap();

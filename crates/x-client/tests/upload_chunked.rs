@@ -112,9 +112,34 @@ fn upload_posts(s: &x_sim::SimHandle, route: UploadRoute) -> usize {
     s.requests().iter().filter(|r| r.endpoint == key).count()
 }
 
+/// Uploads `v` on `route` and stops it (like a quit or a crash) once X acknowledged `after`
+/// segments; the last checkpoint it handed out.
+async fn interrupted(
+    c: &x_client::XClient,
+    v: &std::path::Path,
+    route: UploadRoute,
+    after: usize,
+) -> x_client::UploadCheckpoint {
+    use x_client::{CancellationToken, UploadCheckpoint};
+    let saved: Arc<Mutex<Option<UploadCheckpoint>>> = Arc::default();
+    let cancel = CancellationToken::new();
+    let mut o = opts(route);
+    let (keep, stop) = (saved.clone(), cancel.clone());
+    o.on_checkpoint = Some(Arc::new(move |cp: &UploadCheckpoint| {
+        *keep.lock().unwrap() = Some(cp.clone());
+        if cp.acked.len() >= after {
+            stop.cancel();
+        }
+    }));
+    o.cancel = Some(cancel);
+    let err = c.upload(v, o).await.unwrap_err();
+    assert!(matches!(err, x_client::ClientError::Cancelled), "{err}");
+    let cp = saved.lock().unwrap().clone().expect("a checkpoint");
+    cp
+}
+
 #[tokio::test]
 async fn an_interrupted_upload_continues_with_the_same_media_id_sending_only_what_x_lacks() {
-    use x_client::{CancellationToken, UploadCheckpoint};
     let s = sim().await;
     let c = client(&s); // 64 KiB segments, 4 in flight
     let segments = 40u64;
@@ -122,20 +147,7 @@ async fn an_interrupted_upload_continues_with_the_same_media_id_sending_only_wha
     let v = video("resume.mp4", size as usize);
     for route in [UploadRoute::V1, UploadRoute::V2] {
         // First try: stopped (like a quit or a crash) once X acknowledged 12 segments.
-        let saved: Arc<Mutex<Option<UploadCheckpoint>>> = Arc::default();
-        let cancel = CancellationToken::new();
-        let mut o = opts(route);
-        let (keep, stop) = (saved.clone(), cancel.clone());
-        o.on_checkpoint = Some(Arc::new(move |cp: &UploadCheckpoint| {
-            *keep.lock().unwrap() = Some(cp.clone());
-            if cp.acked.len() >= 12 {
-                stop.cancel();
-            }
-        }));
-        o.cancel = Some(cancel);
-        let err = c.upload(&v, o).await.unwrap_err();
-        assert!(matches!(err, x_client::ClientError::Cancelled), "{err}");
-        let cp = saved.lock().unwrap().clone().expect("a checkpoint");
+        let cp = interrupted(&c, &v, route, 12).await;
         assert!(cp.acked.len() >= 12 && cp.acked.len() < segments as usize);
         assert_eq!(cp.route, route);
         let before = upload_posts(&s, route);
@@ -183,25 +195,12 @@ async fn an_interrupted_upload_continues_with_the_same_media_id_sending_only_wha
 /// starts again from byte 0 under a new media id, says why, and the file arrives whole.
 #[tokio::test]
 async fn an_interrupted_upload_x_has_forgotten_starts_again_under_a_new_media_id() {
-    use x_client::{CancellationToken, UploadCheckpoint};
     let s = sim().await;
     let c = client(&s);
     let size = 20 * 64 * 1024 + 7;
     let v = video("forgotten.mp4", size);
     for route in [UploadRoute::V1, UploadRoute::V2] {
-        let saved: Arc<Mutex<Option<UploadCheckpoint>>> = Arc::default();
-        let cancel = CancellationToken::new();
-        let mut o = opts(route);
-        let (keep, stop) = (saved.clone(), cancel.clone());
-        o.on_checkpoint = Some(Arc::new(move |cp: &UploadCheckpoint| {
-            *keep.lock().unwrap() = Some(cp.clone());
-            if cp.acked.len() >= 5 {
-                stop.cancel();
-            }
-        }));
-        o.cancel = Some(cancel);
-        c.upload(&v, o).await.unwrap_err();
-        let mut cp = saved.lock().unwrap().clone().expect("a checkpoint");
+        let mut cp = interrupted(&c, &v, route, 5).await;
         assert!(!cp.acked.is_empty());
 
         // Another refusal (403 here; also 401, 429) ends the try and starts nothing again:
